@@ -1,0 +1,370 @@
+"""The typed matrix expression IR: frozen nodes that know their shapes.
+
+Every node is an immutable dataclass with its children in tuples. Shapes are pairs of dimensions;
+a dimension is an integer or the name of a dimension symbol (``"n"``). A 1 x 1 expression is a
+scalar and may stand anywhere in a product (``(x' x) A`` is a scalar times a matrix).
+
+The smart constructors (:func:`mul`, :func:`add`, :func:`transpose`, ...) flatten nested sums and
+products and fold numbers; they never reorder factors, so an expression prints as it was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+Dim = int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Rows and columns of a matrix expression."""
+
+    rows: Dim
+    cols: Dim
+
+    @property
+    def is_scalar(self) -> bool:
+        """1 x 1."""
+        return self.rows == 1 and self.cols == 1
+
+    @property
+    def is_column(self) -> bool:
+        """n x 1 with n other than 1."""
+        return self.cols == 1 and self.rows != 1
+
+    @property
+    def is_row(self) -> bool:
+        """1 x n with n other than 1."""
+        return self.rows == 1 and self.cols != 1
+
+    @property
+    def is_square(self) -> bool:
+        """rows == cols."""
+        return self.rows == self.cols
+
+    @property
+    def T(self) -> Shape:  # noqa: N802 - the transpose, as in numpy
+        """The transposed shape."""
+        return Shape(self.cols, self.rows)
+
+    def __str__(self) -> str:
+        return f"{self.rows} x {self.cols}"
+
+
+SCALAR = Shape(1, 1)
+
+
+class Expr:
+    """Base of all matrix expression nodes."""
+
+    __slots__ = ()
+
+    @property
+    def shape(self) -> Shape:
+        """The node's shape."""
+        raise NotImplementedError
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        """The node's operands."""
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol(Expr):
+    """A named scalar, vector or matrix."""
+
+    name: str
+    symbol_shape: Shape
+
+    @property
+    def shape(self) -> Shape:
+        return self.symbol_shape
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Expr):
+    """An exact rational number."""
+
+    value: Fraction
+
+    @property
+    def shape(self) -> Shape:
+        return SCALAR
+
+
+@dataclass(frozen=True, slots=True)
+class Identity(Expr):
+    """The n x n identity matrix."""
+
+    size: Dim
+
+    @property
+    def shape(self) -> Shape:
+        return Shape(self.size, self.size)
+
+
+@dataclass(frozen=True, slots=True)
+class Zero(Expr):
+    """A zero matrix of the given shape."""
+
+    zero_shape: Shape
+
+    @property
+    def shape(self) -> Shape:
+        return self.zero_shape
+
+
+@dataclass(frozen=True, slots=True)
+class Add(Expr):
+    """A sum of two or more terms of one shape."""
+
+    terms: tuple[Expr, ...]
+
+    @property
+    def shape(self) -> Shape:
+        return next((t.shape for t in self.terms if not t.shape.is_scalar), SCALAR)
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return self.terms
+
+
+@dataclass(frozen=True, slots=True)
+class MatMul(Expr):
+    """A product; 1 x 1 factors act as scalars wherever they stand."""
+
+    factors: tuple[Expr, ...]
+
+    @property
+    def shape(self) -> Shape:
+        return product_shape(f.shape for f in self.factors)
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return self.factors
+
+
+@dataclass(frozen=True, slots=True)
+class Transpose(Expr):
+    """``arg^T``."""
+
+    arg: Expr
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape.T
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Inverse(Expr):
+    """``arg^{-1}`` of a square matrix (or ``1/s`` of a scalar)."""
+
+    arg: Expr
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Power(Expr):
+    """``base^exponent`` for an integer exponent: a matrix power (>= 2) or a scalar power."""
+
+    base: Expr
+    exponent: int
+
+    @property
+    def shape(self) -> Shape:
+        return self.base.shape
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.base,)
+
+
+@dataclass(frozen=True, slots=True)
+class Trace(Expr):
+    """``tr(arg)``."""
+
+    arg: Expr
+
+    @property
+    def shape(self) -> Shape:
+        return SCALAR
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Det(Expr):
+    """``det(arg)``."""
+
+    arg: Expr
+
+    @property
+    def shape(self) -> Shape:
+        return SCALAR
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Log(Expr):
+    """The natural logarithm of a scalar."""
+
+    arg: Expr
+
+    @property
+    def shape(self) -> Shape:
+        return SCALAR
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Norm(Expr):
+    """The Euclidean norm of a vector, the Frobenius norm of a matrix."""
+
+    arg: Expr
+
+    @property
+    def shape(self) -> Shape:
+        return SCALAR
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Jacobian(Expr):
+    """``dx/dz`` of a symbol declared to depend on another: stays symbolic in results."""
+
+    of: Symbol
+    wrt: Symbol
+
+    @property
+    def shape(self) -> Shape:
+        return Shape(self.of.shape.rows, self.wrt.shape.rows)
+
+
+Unary = Transpose | Inverse | Trace | Det | Log | Norm
+
+
+def product_shape(shapes: Iterable[Shape]) -> Shape:
+    """The shape of a product whose 1 x 1 factors act as scalars (shapes assumed to fit)."""
+    result = SCALAR
+    for shape in shapes:
+        if result.is_scalar:
+            result = shape
+        elif not shape.is_scalar:
+            result = Shape(result.rows, shape.cols)
+    return result
+
+
+# -- smart constructors ---------------------------------------------------------------------
+
+
+def number(value: int | Fraction) -> Number:
+    """A number node."""
+    return Number(Fraction(value))
+
+
+def mul(*factors: Expr) -> Expr:
+    """A product: nested products flattened, numbers folded into one leading coefficient."""
+    flat: list[Expr] = []
+    coefficient = Fraction(1)
+    for factor in factors:
+        for item in factor.factors if isinstance(factor, MatMul) else (factor,):
+            if isinstance(item, Number):
+                coefficient *= item.value
+            else:
+                flat.append(item)
+    shape = product_shape(f.shape for f in flat)
+    if coefficient == 0 or any(isinstance(f, Zero) for f in flat):
+        return Zero(shape)
+    if len(flat) > 1:
+        flat = [f for f in flat if not isinstance(f, Identity)] or flat[:1]
+    if coefficient != 1:
+        flat.insert(0, Number(coefficient))
+    if not flat:
+        return Number(coefficient)
+    if len(flat) == 1:
+        return flat[0]
+    return MatMul(tuple(flat))
+
+
+def add(*terms: Expr) -> Expr:
+    """A sum: nested sums flattened, zeros dropped."""
+    flat: list[Expr] = []
+    for term in terms:
+        for item in term.terms if isinstance(term, Add) else (term,):
+            if not isinstance(item, Zero) and item != Number(Fraction(0)):
+                flat.append(item)
+    if not flat:
+        shape = next((t.shape for t in terms), SCALAR)
+        return Zero(shape) if not shape.is_scalar else Number(Fraction(0))
+    if len(flat) == 1:
+        return flat[0]
+    return Add(tuple(flat))
+
+
+def neg(expr: Expr) -> Expr:
+    """``-expr``."""
+    return mul(Number(Fraction(-1)), expr)
+
+
+def transpose(expr: Expr) -> Expr:
+    """``expr^T``; a double transpose cancels, numbers and identities are their own transpose."""
+    if isinstance(expr, Transpose):
+        return expr.arg
+    if isinstance(expr, Number | Identity):
+        return expr
+    if isinstance(expr, Zero):
+        return Zero(expr.shape.T)
+    return Transpose(expr)
+
+
+def coefficient_of(expr: Expr) -> tuple[Fraction, Expr]:
+    """Split a leading numeric coefficient off a term: ``-2 A x`` -> (-2, A x)."""
+    if isinstance(expr, Number):
+        return expr.value, Number(Fraction(1))
+    if isinstance(expr, MatMul) and isinstance(expr.factors[0], Number):
+        rest = expr.factors[1:]
+        return expr.factors[0].value, rest[0] if len(rest) == 1 else MatMul(rest)
+    return Fraction(1), expr
+
+
+def symbols_of(expr: Expr) -> list[Symbol]:
+    """The distinct symbols of an expression, in order of first appearance."""
+    seen: dict[str, Symbol] = {}
+    stack = [expr]
+    order: list[Symbol] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Symbol):
+            if node.name not in seen:
+                seen[node.name] = node
+                order.append(node)
+        elif isinstance(node, Jacobian):
+            stack.extend((node.wrt, node.of))
+        else:
+            stack.extend(reversed(node.children))
+    return order
