@@ -118,6 +118,17 @@ class Zero(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class Size(Expr):
+    """A dimension used as a number (``sum_i delta_ii = n``)."""
+
+    dim: Dim
+
+    @property
+    def shape(self) -> Shape:
+        return SCALAR
+
+
+@dataclass(frozen=True, slots=True)
 class Add(Expr):
     """A sum of two or more terms of one shape."""
 
@@ -263,6 +274,57 @@ class Jacobian(Expr):
     @property
     def shape(self) -> Shape:
         return Shape(self.of.shape.rows, self.wrt.shape.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Defined(Expr):
+    """A named function being differentiated, such as ``alpha = x' A x``: prints as its name."""
+
+    name: str
+    body: Expr
+
+    @property
+    def shape(self) -> Shape:
+        return self.body.shape
+
+
+LAYOUTS = ("mixed", "numerator", "denominator")
+
+
+@dataclass(frozen=True, slots=True)
+class Derivative(Expr):
+    """The whole derivative ``d of / d wrt`` (``order`` 2: the Hessian) in a layout."""
+
+    of: Expr
+    wrt: Symbol
+    layout: str = "mixed"
+    order: int = 1
+
+    @property
+    def shape(self) -> Shape:
+        shape = derivative_shape(self.of.shape, self.wrt.shape, self.layout, self.order)
+        if shape is None:
+            raise ValueError("a derivative of this kind has no matrix shape")
+        return shape
+
+
+def derivative_shape(of: Shape, wrt: Shape, layout: str, order: int = 1) -> Shape | None:
+    """The shape of ``d of / d wrt`` in ``layout``, or None when it is a higher-order tensor.
+
+    Numerator layout: dy/dx is m x n, d alpha/dx is 1 x n, d alpha/dX is n x m. Denominator:
+    n x m, n x 1, m x n. Mixed (the default): m x n, n x 1, m x n. The Hessian is n x n.
+    """
+    if order == 2:
+        return Shape(wrt.rows, wrt.rows)
+    if wrt.is_scalar:
+        return of if layout != "denominator" or not of.is_column else of.T
+    if of.is_scalar:
+        return wrt.T if layout == "numerator" else wrt
+    if (of.is_column or of.is_row) and (wrt.is_column or wrt.is_row):
+        size_of = of.rows if of.is_column else of.cols
+        size_wrt = wrt.rows if wrt.is_column else wrt.cols
+        return Shape(size_wrt, size_of) if layout == "denominator" else Shape(size_of, size_wrt)
+    return None
 
 
 Unary = Transpose | Inverse | Trace | Det | Log | Norm
