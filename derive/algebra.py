@@ -48,7 +48,9 @@ def push_transpose(node: ex.Expr) -> ex.Expr:
     if isinstance(arg, ex.Transpose):
         return push_transpose(arg.arg)
     if isinstance(arg, ex.MatMul):
-        return ex.mul(*(push_transpose(ex.transpose(f)) for f in reversed(arg.factors)))
+        scalars = [push_transpose(f) for f in arg.factors if f.shape.is_scalar]
+        others = [f for f in arg.factors if not f.shape.is_scalar]
+        return ex.mul(*scalars, *(push_transpose(ex.transpose(f)) for f in reversed(others)))
     if isinstance(arg, ex.Add):
         return ex.add(*(push_transpose(ex.transpose(t)) for t in arg.terms))
     if isinstance(arg, ex.Power):
