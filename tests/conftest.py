@@ -1,0 +1,89 @@
+"""Fixtures shared by the test suite: gates for tests that need TeX or KaTeX.
+
+A test that needs latexmk/pdflatex asks for the ``requires_tex`` fixture (or carries
+``@pytest.mark.tex``); one that needs node's KaTeX asks for ``requires_katex``, ``katex_errors`` or
+``katex_check`` (or carries ``@pytest.mark.katex``). On a developer machine a missing tool skips
+the test with the reason and how to install it. Under ``CI=true`` a missing tool fails the test
+instead: ``.ci/run`` installs every tool, so CI can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+import pytest
+from katex import FormulaLike, katex_check, katex_errors, katex_missing_reason
+
+
+def in_ci() -> bool:
+    """Return True when running under CI (the ``CI`` environment variable is true)."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def require_tool(missing_reason: str | None) -> None:
+    """Skip the running test when a tool is missing, or fail it under CI.
+
+    Args:
+        missing_reason: Why the tool cannot be used, or None when it can.
+    """
+    if missing_reason is None:
+        return
+    if in_ci():
+        pytest.fail(f"CI=true but {missing_reason}", pytrace=False)
+    pytest.skip(missing_reason)
+
+
+def tex_missing_reason() -> str | None:
+    """Return why PDFs cannot be built here, or None when latexmk and pdflatex are present."""
+    from derive.pdf import INSTALL_HINT, latexmk_available
+
+    return None if latexmk_available() else f"latexmk or pdflatex not found; {INSTALL_HINT}"
+
+
+# Marker name -> the check that says why its tool is missing (None when present).
+_GATES: dict[str, Callable[[], str | None]] = {
+    "tex": tex_missing_reason,
+    "katex": katex_missing_reason,
+}
+
+
+@pytest.fixture
+def requires_tex() -> None:
+    """Skip (or, under CI, fail) the test unless latexmk and pdflatex are installed."""
+    require_tool(tex_missing_reason())
+
+
+@pytest.fixture
+def requires_katex() -> None:
+    """Skip (or, under CI, fail) the test unless node can run KaTeX."""
+    require_tool(katex_missing_reason())
+
+
+@pytest.fixture(name="katex_errors")
+def katex_errors_fixture(requires_katex: None) -> Callable[[Iterable[FormulaLike]], list[str]]:
+    """``katex_errors(formulas) -> list[str]``: one message per formula KaTeX rejects."""
+    return katex_errors
+
+
+@pytest.fixture(name="katex_check")
+def katex_check_fixture(
+    requires_katex: None,
+) -> Callable[[Iterable[FormulaLike]], list[str | None]]:
+    """``katex_check(formulas) -> list[str | None]``: per formula, None or KaTeX's message."""
+    return katex_check
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that use a gate fixture, so ``-m "not tex"`` deselects them."""
+    for item in items:
+        for name in _GATES:
+            if f"requires_{name}" in getattr(item, "fixturenames", ()):
+                item.add_marker(name)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Apply the gate of every ``tex``/``katex`` marker, however the marker got there."""
+    for name, missing_reason in _GATES.items():
+        if item.get_closest_marker(name) is not None:
+            require_tool(missing_reason())
