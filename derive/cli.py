@@ -1,0 +1,95 @@
+"""The command line: ``derive parse | prove | build | catalog | check``.
+
+The CLI is thin: it parses options, calls the library, and maps errors to exit codes once. An
+input error (parse, shape, unsupported, declaration, handout file) prints one clear message and
+exits 2; a build or verification failure exits 1. Heavy imports (sympy, numpy, jinja2) happen
+inside the commands, so ``derive --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from derive.errors import DeriveError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DeriveClickError(click.ClickException):
+    """A DeriveError shown the click way: ``Error: ...`` on stderr, the error's exit code."""
+
+    def __init__(self, error: DeriveError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+def guarded(function: F) -> F:
+    """Turn every DeriveError a command raises into one clear message and its exit code."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except DeriveError as error:
+            raise DeriveClickError(error) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+declare_option = click.option(
+    "--declare",
+    "-d",
+    "declare",
+    multiple=True,
+    metavar="DECL",
+    help="Declare a symbol, e.g. 'A: m x n', 'x: n', 'X: n x n, invertible' (repeatable).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="derive-proofs", prog_name="derive")
+def main() -> None:
+    """Verified, step-by-step matrix-calculus proofs in index notation."""
+
+
+@main.command("parse")
+@click.argument("expr")
+@declare_option
+@click.option("--wrt", default=None, metavar="VAR", help="Name this variable's sizes first.")
+@guarded
+def parse_command(expr: str, declare: tuple[str, ...], wrt: str | None) -> None:
+    """Show EXPR as derive understands it, with every symbol's shape."""
+    from derive.frontend import parse
+    from derive.printer import ascii_str, latex, unicode
+
+    problem = parse(expr, declare, wrt=wrt)
+    names = list(problem.symbols)
+    click.echo(f"expression: {unicode(problem.expr, names)}")
+    click.echo(f"latex:      {latex(problem.expr, names)}")
+    click.echo(f"ascii:      {ascii_str(problem.expr)}")
+    shape = problem.expr.shape
+    kind = "scalar" if shape.is_scalar else "vector" if shape.is_column else "matrix"
+    click.echo(f"result:     {kind} ({shape})")
+    click.echo("symbols:")
+    for name, info in problem.symbols.items():
+        flags = [f for f in ("symmetric", "invertible") if getattr(info, f)]
+        if info.depends_on:
+            flags.append("depends on " + ", ".join(info.depends_on))
+        extra = f"  ({', '.join(flags)})" if flags else ""
+        click.echo(f"  {name}: {info.shape}{extra}")
+
+
+def _register() -> None:
+    """Add the commands that live in their own modules."""
+    from derive import cli_handout, cli_prove
+
+    main.add_command(cli_prove.prove_command)
+    for command in cli_handout.COMMANDS:
+        main.add_command(command)
+
+
+_register()
