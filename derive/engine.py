@@ -292,7 +292,7 @@ def _basic_rules(marked: list[ix.Term]) -> tuple[str, ...]:
 
 
 def _facts(marked: list[ix.Term], ctx: Context) -> tuple[Fact, ...]:
-    """One worked instance of each basic derivative of a symbol's entry: ``dx_i/dx_k = delta_ik``."""
+    """One worked instance of each basic derivative of a symbol's entry (``dx_i/dx_k = d_ik``)."""
     from derive.calculus import partial_value
 
     facts: dict[str, Fact] = {}

@@ -276,7 +276,8 @@ def tidy(index_sum: IndexSum, avoid: Iterable[str] = (), *, everything: bool = F
     change a term's value, so the result equals the original.
     """
     taken = {i.name for i in index_sum.free} | set(avoid)
-    return replace(index_sum, terms=tuple(_tidy_term(t, taken, everything) for t in index_sum.terms))
+    terms = tuple(_tidy_term(t, taken, everything) for t in index_sum.terms)
+    return replace(index_sum, terms=terms)
 
 
 def _tidy_term(term: Term, taken: set[str], everything: bool) -> Term:

@@ -112,7 +112,7 @@ def term_to_matrix(term: Term, row: Index | None, col: Index | None) -> ex.Expr:
 
 def _main(graph: _Graph, row: Index | None, col: Index | None) -> ex.Expr:
     if row is None and col is None:
-        return ex.Number(1)
+        return ex.number(1)
     if row is None:
         assert col is not None
         chain, end = graph.walk(col)

@@ -11,6 +11,7 @@ lines must agree to a relative error of 1e-6.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,7 +104,9 @@ def _check_step(number: int, kind: str, lines: tuple[Any, ...], point: Point) ->
         values = [evaluate(line, point) for line in lines]
         error = max((relative_error(values[0], v) for v in values[1:]), default=0.0)
     except (ValueError, np.linalg.LinAlgError, KeyError, IndexError) as problem:
-        raise VerificationError(f"step {number + 1} ({kind}) could not be evaluated: {problem}")
+        raise VerificationError(
+            f"step {number + 1} ({kind}) could not be evaluated: {problem}"
+        ) from problem
     return StepCheck(number, kind, error, error <= TOLERANCE)
 
 
@@ -203,17 +206,23 @@ def exact_check(
     for _ in range(2):
         cells = {s: sympy.Rational(int(rng.integers(-5, 6)), int(rng.integers(1, 4)))
                  for s in np.asarray(variable).flat}  # fmt: skip
-        moved = point.with_value(wrt.name, np.vectorize(lambda s: cells[s], otypes=[object])(
-            variable))
+        at_point = np.vectorize(cells.__getitem__, otypes=[object])(variable)
+        moved = point.with_value(wrt.name, at_point)
         engine = np.asarray(evaluate(result.rhs, moved), dtype=object)
-        expected = np.vectorize(lambda e: sympy.sympify(e).xreplace(cells),
-                                otypes=[object])(np.asarray(oracle, dtype=object))  # fmt: skip
+        substitute = np.vectorize(functools.partial(_substitute, cells=cells), otypes=[object])
+        expected = substitute(np.asarray(oracle, dtype=object))
         if engine.shape != expected.shape:
             engine = engine.reshape(expected.shape)
         for a, b in zip(engine.flat, expected.flat, strict=True):
             if sympy.simplify(sympy.sympify(a) - sympy.sympify(b)) != 0:
                 return False
     return True
+
+
+def _substitute(entry: Any, cells: dict[Any, Any]) -> Any:
+    import sympy
+
+    return sympy.sympify(entry).xreplace(cells)
 
 
 def _entrywise_derivative(function: Any, variable: Any, order: int) -> Any:
