@@ -281,8 +281,10 @@ def tidy(index_sum: IndexSum, avoid: Iterable[str] = (), *, everything: bool = F
 
 
 def _tidy_term(term: Term, taken: set[str], everything: bool) -> Term:
+    sums = set(term.sums)
+
     def renamed(index: Index) -> bool:
-        return index in term.sums and (everything or index.name.startswith("_"))
+        return index in sums and (everything or index.name.startswith("_"))
 
     occurrences = list(itertools.chain(factor_indices(term.factors), term.sums))
     used = taken | {i.name for i in occurrences if not renamed(i)}
