@@ -55,11 +55,16 @@ class _Graph:
     def __init__(self, edges: list[_Edge]) -> None:
         self.edges = edges
         self.used = [False] * len(edges)
+        self.touching: dict[Index, list[int]] = {}
+        for number, edge in enumerate(edges):
+            for index in {edge.row, edge.col} - {None}:
+                assert index is not None
+                self.touching.setdefault(index, []).append(number)
 
     def next_at(self, index: Index) -> tuple[int, _Edge] | None:
-        for number, edge in enumerate(self.edges):
-            if not self.used[number] and index in (edge.row, edge.col):
-                return number, edge
+        for number in self.touching.get(index, ()):
+            if not self.used[number]:
+                return number, self.edges[number]
         return None
 
     def walk(self, start: Index) -> tuple[list[ex.Expr], Index | None]:
