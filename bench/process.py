@@ -1,0 +1,94 @@
+"""Whole-process figures: `derive prove` against a bare SymPy process, `derive --help`, memory.
+
+    python bench/process.py [--repeat 7]
+
+Run it with the Python of the environment derive is installed in (e.g. .venv/bin/python): the
+`derive` command next to that Python is the one measured. Every figure is a median over
+``--repeat`` runs; the SymPy peer runs in the same loop, so machine noise hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SYMPY_PEER = (
+    "import sympy; n = sympy.Symbol('n', integer=True, positive=True); "
+    "x = sympy.MatrixSymbol('x', n, 1); A = sympy.MatrixSymbol('A', n, n); "
+    "print((x.T * A * x).diff(x))"
+)
+
+
+def derive_command() -> list[str]:
+    """The installed `derive` next to this Python, or `python -m derive`."""
+    beside = Path(sys.executable).with_name("derive")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("derive")
+    return [found] if found else [sys.executable, "-m", "derive"]
+
+
+def run(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (KiB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=os.environ.copy())
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before)
+
+
+def peak_kib(command: list[str]) -> int:
+    """Peak resident memory of one run, measured in a fresh child via /usr/bin/time or rusage."""
+    wrapper = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else "")
+    if wrapper:
+        done = subprocess.run([wrapper, "-f", "%M", *command], check=True, text=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        return int(done.stderr.strip().splitlines()[-1])
+    return run(command)[1]
+
+
+def median(command: list[str], repeat: int) -> float:
+    """Median wall time of ``repeat`` runs after one warm-up."""
+    run(command)
+    return statistics.median(run(command)[0] for _ in range(repeat))
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    derive = derive_command()
+    prove = [*derive, "prove", "x' A x", "--wrt", "x"]
+    peer = [sys.executable, "-c", SYMPY_PEER]
+    bare = [sys.executable, "-c", "pass"]
+    times = {"prove": [], "peer": [], "help": [], "bare": []}
+    for command in (prove, peer, [*derive, "--help"], bare):
+        run(command)  # warm the file cache
+    for _ in range(args.repeat):
+        times["prove"].append(run(prove)[0])
+        times["peer"].append(run(peer)[0])
+        times["help"].append(run([*derive, "--help"])[0])
+        times["bare"].append(run(bare)[0])
+    med = {key: statistics.median(values) for key, values in times.items()}
+    print(f"command: {' '.join(derive)}; medians of {args.repeat} runs, interleaved")
+    print(f"derive prove \"x' A x\" --wrt x (verified) {med['prove']:.3f} s")
+    print(f"python -c 'import sympy; ...diff...'       {med['peer']:.3f} s")
+    print(f"ratio derive / sympy                        {med['prove'] / med['peer']:.2f}"
+          "   (target <= 0.5)")
+    print(f"derive --help                               {med['help']:.3f} s   (target < 0.15)")
+    print(f"python -c pass (interpreter start-up)       {med['bare']:.3f} s")
+    print(f"peak memory of derive prove                 {peak_kib(prove) / 1024:.0f} MB"
+          "   (target < 150)")
+
+
+if __name__ == "__main__":
+    main()
