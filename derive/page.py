@@ -141,9 +141,9 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class ForAll:
-    """``k = 1, ..., n``: a free index and its range."""
+    """``k, l = 1, ..., n``: free indices that share a range."""
 
-    index: Math
+    indices: tuple[Math, ...]
     upper: Math
 
 
@@ -376,12 +376,21 @@ def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str,
         kind=step.kind,
         rules=tuple(r for r in step.rules if r.name not in implied or r.cite),
         facts=tuple(Fact(Math(f.lhs, names), Math(f.rhs, names)) for f in step.facts),
-        for_all=tuple(ForAll(Math(ex.Size(i.name)), Math(ex.Size(i.dim))) for i in step.for_all),
+        for_all=_for_all(step.for_all),
         of=of,
         variable=variable,
         rows=rows,
         hessian=hessian,
     )
+
+
+def _for_all(indices: tuple[ix.Index, ...]) -> tuple[ForAll, ...]:
+    """Free indices grouped by their range, in order: ``i = 1..m`` and ``k, l = 1..n``."""
+    ranges: dict[ex.Dim, list[ix.Index]] = {}
+    for index in indices:
+        ranges.setdefault(index.dim, []).append(index)
+    return tuple(ForAll(tuple(Math(ex.Size(i.name)) for i in group), Math(ex.Size(dim)))
+                 for dim, group in ranges.items())
 
 
 def _partial(node: ix.IndexSum) -> ix.Partial | None:

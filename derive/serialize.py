@@ -2,7 +2,8 @@
 
 Every piece of math is given twice, as LaTeX (what the printers produce) and as unicode text; a
 result with a matrix form also carries SymPy code over ``MatrixSymbol``s (``sympy.srepr``), which
-``eval`` turns back into the SymPy expression after ``from sympy import *``.
+``eval`` turns back into the SymPy expression after ``from sympy import *`` and
+``from sympy.core.symbol import Str``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,144 @@
+"""``derive prove``: formats, files, templates and errors, through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from derive.cli import main
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def prove(runner: CliRunner, *args: str) -> Result:
+    return runner.invoke(main, ["prove", *args])
+
+
+def test_prove_prints_text_by_default(runner: CliRunner) -> None:
+    result = prove(runner, "x' A x", "--wrt", "x")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Derivative of α = xᵀ A x with respect to x\n")
+    assert "│ ∂α/∂x = (A + Aᵀ) x │" in result.stdout
+    assert " 1. Write α in index notation:" in result.stdout
+
+
+@pytest.mark.parametrize(("fmt", "start", "contains"), [
+    ("md", "## Derivative of $\\alpha = x^{\\top} A x$", "\\begin{aligned}"),
+    ("tex", "\\documentclass[11pt]{article}", "\\boxed{\\frac{\\partial \\alpha}{\\partial x} ="),
+    ("text", "Derivative of α", "Checked: the result agrees exactly"),
+], ids=["md", "tex", "text"])
+def test_prove_formats(runner: CliRunner, fmt: str, start: str, contains: str) -> None:
+    result = prove(runner, "x' A x", "--wrt", "x", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(start)
+    assert contains in result.stdout
+
+
+def test_prove_json(runner: CliRunner) -> None:
+    result = prove(runner, "x' A x", "--wrt", "x", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["result"]["text"] == "(A + Aᵀ) x"
+    assert data["layout"] == "mixed"
+    assert data["proven"] is True
+
+
+def test_prove_layout_and_hessian(runner: CliRunner) -> None:
+    result = prove(runner, "(y - A x)' (y - A x)", "--wrt", "x", "--hessian", "--layout",
+                   "numerator", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [r["kind"] for r in data["results"]] == ["gradient", "hessian"]
+    assert data["results"][0]["shape"] == {"rows": 1, "cols": "n"}
+    assert data["result"]["text"] == "2 Aᵀ A"
+
+
+def test_prove_declarations(runner: CliRunner) -> None:
+    result = prove(runner, "y' x", "--wrt", "z", "-d", "x: n, depends on z",
+                   "--declare", "y: n, depends on z")
+    assert result.exit_code == 0, result.output
+    assert "y and x depend on z." in result.stdout
+    assert "∂α/∂z = (∂y/∂z)ᵀ x + (∂x/∂z)ᵀ y" in result.stdout
+
+
+def test_prove_fragment(runner: CliRunner) -> None:
+    result = prove(runner, "x' A x", "--wrt", "x", "-f", "tex", "--fragment")
+    assert result.exit_code == 0, result.output
+    assert "\\documentclass" not in result.stdout
+    assert "\\begin{align*}" in result.stdout
+
+
+def test_prove_writes_the_file(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "proofs" / "ls.tex"
+    result = prove(runner, "(y - A x)' (y - A x)", "--wrt", "x", "-f", "tex", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert f"wrote {out}" in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("\\documentclass") and text.endswith("\\end{document}\n")
+    assert [p.name for p in out.parent.iterdir()] == ["ls.tex"]  # no partial files left
+
+
+def test_prove_output_replaces_an_existing_file(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "proof.md"
+    out.write_text("old", encoding="utf-8")
+    result = prove(runner, "a' x", "--wrt", "x", "-f", "md", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "\\boxed{\\frac{\\partial \\alpha}{\\partial x} = a}" in out.read_text(encoding="utf-8")
+
+
+def test_prove_output_that_cannot_be_written_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    result = prove(runner, "x' x", "--wrt", "x", "-o", str(blocker / "proof.txt"))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "proof.txt" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["(x' A x", "--wrt", "x"], "Error: expected ')'"),
+    (["x' A x", "--wrt", "x y"], "Error: the variable must be a single symbol name"),
+    (["x + A", "--wrt", "x"], "Error: cannot add x"),
+    (["x' A x", "--wrt", "x", "-d", "A: n x"], "Error:"),
+    (["x' A x", "--wrt", "x", "--layout", "sideways"], "Invalid value for '--layout'"),
+    (["x' A x", "--wrt", "x", "--format", "html"], "Invalid value for '--format'"),
+    (["x' A x", "--wrt", "x", "--fragment"], "--fragment goes with --format tex"),
+    (["x' A x", "--wrt", "x", "--templates", "/no/such/folder"], "does not exist"),
+    (["x' A x"], "Missing option '--wrt'"),
+], ids=["parse", "variable", "shape", "declaration", "layout", "format", "fragment",
+        "templates", "missing-wrt"])
+def test_prove_bad_input_exits_2_without_traceback(
+    runner: CliRunner, args: list[str], message: str
+) -> None:
+    result = prove(runner, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_prove_templates_override_by_name(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "derivation.txt.j2").write_text(
+        "{{ p.function|uni }} = {{ p.body|uni }}; {{ p.result.lhs|uni }} = "
+        "{{ p.result.rhs|uni }}\n", encoding="utf-8")
+    result = prove(runner, "x' A x", "--wrt", "x", "--templates", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "α = xᵀ A x; ∂α/∂x = (A + Aᵀ) x\n"
+    md = prove(runner, "x' A x", "--wrt", "x", "--templates", str(tmp_path), "-f", "md")
+    assert md.stdout.startswith("## Derivative of")  # other templates stay built in
+
+
+def test_prove_help_lists_the_options(runner: CliRunner) -> None:
+    result = prove(runner, "--help")
+    assert result.exit_code == 0
+    for option in ("--wrt", "--declare", "--layout", "--hessian", "--format", "--fragment",
+                   "--output", "--templates"):
+        assert option in result.stdout
