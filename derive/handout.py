@@ -238,7 +238,8 @@ class HandoutSpec:
         file: How messages name the file.
         text: The file's text.
         name: The output name (``output/<name>/<name>.pdf``).
-        declare: Declarations applied to every item.
+        declare: Declarations applied to every ``expr`` item (a catalog identity carries its
+            own declarations, which fix what the identity says).
         answer_key: With ``solutions = false``, also write ``<name>-solutions.*``.
         mtime: The file's modification time (the build date of the PDF).
     """
@@ -555,7 +556,7 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec) -> Item:
 
         identity = catalog.get(item.identity)
         derivation = prove(
-            identity.expr, identity.wrt, declare=spec.declare + identity.declare,
+            identity.expr, identity.wrt, declare=identity.declare,
             layout=identity.layout or spec.layout, hessian=identity.hessian, verify=spec.verify,
         )  # fmt: skip
         return Item(item.title or identity.title, item.note, derivation,

@@ -216,6 +216,20 @@ def test_handout_defaults_come_from_the_file_and_catalog(tmp_path: Path) -> None
     assert item.derivation is not None and item.derivation.proven
 
 
+def test_handout_declarations_apply_to_expressions_not_to_catalog_identities(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        '[symbols]\nA = "m x n"\n\n' + ITEM + 'identity = "quadratic_form"\n\n'
+        '[[section.item]]\nexpr = "y\' A x"\nwrt = "x"\n',
+    )
+    catalog_item, expr_item = ho.derive_handout(ho.load_handout(path)).sections[0].items
+    assert catalog_item.derivation is not None and expr_item.derivation is not None
+    assert str(catalog_item.derivation.symbols["A"].shape) == "n x n"
+    assert str(expr_item.derivation.symbols["A"].shape) == "m x n"
+
+
 def test_default_handout_covers_both_notes_in_order() -> None:
     spec = ho.load_handout(None)
     assert spec.file == "default.toml (built-in)"
