@@ -155,6 +155,21 @@ def test_render_derivation_fragment_has_no_preamble() -> None:
     assert "\\boxed{\\frac{\\partial \\alpha}{\\partial x} =" in fragment
 
 
+def test_render_derivation_check_line_without_dimension_symbols() -> None:
+    text = render_derivation(prove("x' x", "x", declare=["x: 2"]), "text")
+    assert "computed entry by entry (exact rational arithmetic" in " ".join(text.split())
+    assert "x ∈ ℝ²." in text
+
+
+@pytest.mark.parametrize(("fmt", "marker"), [("tex", "\\emph{Not verified.}"),
+                                             ("md", "*Not verified.*"), ("text", "Not verified.")],
+                         ids=["tex", "md", "text"])
+def test_render_derivation_says_when_it_was_not_verified(fmt: str, marker: str) -> None:
+    page = render_derivation(prove("x' x", "x", verify=False), fmt)
+    assert marker in page
+    assert "Checked" not in page
+
+
 def test_render_derivation_rejects_an_unknown_format() -> None:
     with pytest.raises(ValueError, match="fmt must be one of"):
         render_derivation(note_derivation(0), "html")
@@ -236,6 +251,15 @@ def test_compile_single_derivation_document(requires_tex: None, tmp_path: Path) 
 
     pdf = compile_pdf(render_derivation(note_derivation(10), "tex"), tmp_path / "ls.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_compile_fragment_inside_a_host_document(requires_tex: None, tmp_path: Path) -> None:
+    from derive.pdf import compile_pdf
+
+    fragment = render_derivation(note_derivation(7), "tex-fragment")
+    host = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+            f"{fragment}\\end{{document}}\n")
+    assert compile_pdf(host, tmp_path / "host.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_handout_without_solutions_shows_statements_only() -> None:
