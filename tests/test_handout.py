@@ -242,11 +242,18 @@ def test_default_handout_covers_both_notes_in_order() -> None:
         "Derivatives by a matrix and the trace",
     ]  # fmt: skip
     assert titles[: len(expected)] == expected
-    used = {item.identity for s in spec.sections for item in s.items if item.kind == "identity"}
     from derive import catalog
 
-    from_notes = {i.name for i in catalog.all_identities() if "note 0" in i.source}
-    assert from_notes <= used
+    # A Hessian item proves and shows the gradient of the same function on the way.
+    def problem(identity: catalog.Identity) -> tuple[str, str, tuple[str, ...]]:
+        return identity.expr, identity.wrt, identity.declare
+
+    used = [catalog.get(i.identity) for s in spec.sections for i in s.items if i.identity]
+    shown = {problem(i) for i in used} | {(*problem(i), i.hessian) for i in used}
+    for identity in catalog.all_identities():
+        if "note 0" in identity.source:
+            key = (*problem(identity), True) if identity.hessian else problem(identity)
+            assert key in shown, identity.name
     definitions = {item.definition for s in spec.sections for item in s.items}
     assert set(ho.DEFINITIONS) <= definitions
 
@@ -439,13 +446,13 @@ def test_default_handout_pdf_shows_every_section_and_result(
             if item.derivation is None:
                 continue
             names = list(item.derivation.symbols)
-            rhs = item.derivation.result.rhs
-            assert latex(rhs, names) in tex
-            shown = unicode(rhs, names)
-            if "∂" not in shown:  # pdftotext scrambles stacked fractions
-                assert squeeze(shown) in squeeze(text), (item.title, shown)
-                checked += 1
-    assert checked >= 15
+            for result in item.derivation.results:  # a Hessian item shows the gradient too
+                assert latex(result.rhs, names) in tex
+                shown = unicode(result.rhs, names)
+                if "∂" not in shown:  # pdftotext scrambles stacked fractions
+                    assert squeeze(shown) in squeeze(text), (item.title, shown)
+                    checked += 1
+    assert checked >= 18
     for fragment in ("A + A⊤", "2A", "2A⊤A", "det X X−⊤", "Kronecker"):
         assert squeeze(fragment) in squeeze(text)
 
