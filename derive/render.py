@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import traceback
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from derive import expr as ex
 from derive import index as ix
+from derive.errors import BuildError
 from derive.page import (
     TEXT_WIDTH,
     Math,
@@ -150,12 +152,18 @@ def _is_math(value: object) -> bool:
                       | ix.Partial | ix.Count)
 
 
+def _template_error(message: str) -> Exception:
+    from jinja2 import TemplateRuntimeError
+
+    return TemplateRuntimeError(message)
+
+
 def _refuse_math(escape: Callable[[object], str]) -> Callable[[object], str]:
     """A ``finalize`` that escapes with ``escape`` and rejects math that skipped its filter."""
 
     def finalize(value: object) -> str:
         if _is_math(value):
-            raise TypeError("math in a template must go through |tex or |uni")
+            raise _template_error("math in a template must go through |tex or |uni")
         return escape(value)
 
     return finalize
@@ -169,7 +177,7 @@ def _math(value: object) -> Math:
         return value
     if _is_math(value):
         return Math(value)
-    raise TypeError(f"|tex and |uni print math, not {type(value).__name__}")
+    raise _template_error(f"|tex and |uni print math, not {type(value).__name__}")
 
 
 def tex_filter(value: object) -> TeX:
@@ -289,8 +297,24 @@ def environment(kind: str, templates_dir: str | None = None) -> jinja2.Environme
 
 
 def _render(kind: str, name: str, templates_dir: str | Path | None, **data: object) -> str:
+    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`."""
+    from jinja2 import TemplateError
+
     folder = None if templates_dir is None else str(Path(templates_dir).resolve())
-    return environment(kind, folder).get_template(name).render(**data)
+    try:
+        return environment(kind, folder).get_template(name).render(**data)
+    except TemplateError as error:
+        raise BuildError(f"template error{_where(error)}: {error.message or error}") from None
+
+
+def _where(error: Exception) -> str:
+    """`` (tex/macros.tex.j2:12)``: where in the templates an error happened, when known."""
+    from jinja2 import TemplateSyntaxError
+
+    if isinstance(error, TemplateSyntaxError) and error.lineno:
+        return f" ({error.filename or error.name}:{error.lineno})"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    return f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
 # -- public API ---------------------------------------------------------------------------------
@@ -310,6 +334,7 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
 
     Raises:
         ValueError: ``fmt`` is not one of :data:`DERIVATION_FORMATS`.
+        BuildError: A template is broken (the message names the template and line).
     """
     if fmt == "json":
         from derive.serialize import to_json_dict
@@ -335,6 +360,7 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
 
     Raises:
         ValueError: ``fmt`` is not one of :data:`HANDOUT_FORMATS`.
+        BuildError: A template is broken (the message names the template and line).
     """
     if fmt not in _HANDOUT_TEMPLATES:
         raise ValueError(f"fmt must be one of {', '.join(HANDOUT_FORMATS)}, not {fmt!r}")

@@ -142,3 +142,13 @@ def test_prove_help_lists_the_options(runner: CliRunner) -> None:
     for option in ("--wrt", "--declare", "--layout", "--hessian", "--format", "--fragment",
                    "--output", "--templates"):
         assert option in result.stdout
+
+
+def test_prove_with_a_broken_template_exits_1(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "md").mkdir()
+    (tmp_path / "md" / "derivation.md.j2").write_text("{{ p.no_such_thing }}", encoding="utf-8")
+    result = prove(runner, "x' x", "--wrt", "x", "-f", "md", "--templates", str(tmp_path))
+    assert result.exit_code == 1
+    assert "Error: template error" in result.stderr
+    assert "no_such_thing" in result.stderr
+    assert "Traceback" not in result.output

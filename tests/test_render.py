@@ -23,6 +23,7 @@ from derive import expr as ex
 from derive import index as ix
 from derive import prove
 from derive.document import DEFINITIONS, Handout, Item, Section
+from derive.errors import BuildError
 from derive.page import Sci, build_proof, split_terms
 from derive.proof import Derivation
 from derive.render import (
@@ -422,8 +423,19 @@ def test_user_templates_override_by_name(tmp_path: Path) -> None:
 
 def test_math_must_go_through_a_filter(tmp_path: Path) -> None:
     (tmp_path / "tex").mkdir()
-    (tmp_path / "tex" / "derivation.tex.j2").write_text("((( p.body )))\n", encoding="utf-8")
-    with pytest.raises(TypeError, match=r"\|tex"):
+    (tmp_path / "tex" / "derivation.tex.j2").write_text("\n((( p.body )))\n", encoding="utf-8")
+    with pytest.raises(BuildError, match=r"derivation\.tex\.j2:2\): math .* must go through \|tex"):
+        render_derivation(note_derivation(0), "tex", templates_dir=tmp_path)
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("((* if *))", r"template error \(.*/tex/derivation\.tex\.j2:1\): Expected an expression"),
+    ("((( p.nothing )))", r"template error \(.*derivation\.tex\.j2:1\): .*nothing"),
+], ids=["syntax", "undefined"])
+def test_broken_templates_raise_build_errors(tmp_path: Path, source: str, message: str) -> None:
+    (tmp_path / "tex").mkdir()
+    (tmp_path / "tex" / "derivation.tex.j2").write_text(source, encoding="utf-8")
+    with pytest.raises(BuildError, match=message):
         render_derivation(note_derivation(0), "tex", templates_dir=tmp_path)
 
 
