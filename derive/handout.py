@@ -531,6 +531,12 @@ def derive_handout(spec: HandoutSpec, *, progress: Progress | None = None) -> Ha
             except DeriveError as error:
                 key = _blame(item, error)
                 problems.append(Problem(spec.file, locator.line(key), _key_name(key), str(error)))
+            except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
+                key = _blame(item, DeriveError())
+                message = (
+                    f"internal error in derive ({type(error).__name__}: {error}); please report it"
+                )
+                problems.append(Problem(spec.file, locator.line(key), _key_name(key), message))
             if item.kind != "definition":
                 done += 1
                 if progress is not None:
@@ -641,7 +647,10 @@ def build_handout(
             handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True
         )
     texts = _render(documents, wanted, templates_dir)
-    _install(folder, documents, texts, wanted, stamp, key, spec, progress)
+    try:
+        _install(folder, documents, texts, wanted, stamp, key, spec, progress)
+    except OSError as error:
+        raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
 
 

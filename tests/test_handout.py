@@ -155,6 +155,20 @@ def test_handout_reports_every_failing_item_at_once(tmp_path: Path) -> None:
     assert str(error).startswith(f"2 problems in {path}; nothing was built:")
 
 
+def test_handout_engine_crash_names_the_item(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import derive.api
+
+    def crash(*args: object, **kwargs: object) -> object:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(derive.api, "prove", crash)
+    error = problems_of(write(tmp_path, ITEM + 'expr = "x\' x"\nwrt = "x"\n'))
+    assert (error.line, error.key) == (5, "section[1].item[1].expr")
+    assert "internal error in derive (ZeroDivisionError: boom)" in str(error)
+
+
 def test_handout_unreadable_file_is_a_handout_error(tmp_path: Path) -> None:
     path = tmp_path / "binary.toml"
     path.write_bytes(b"\xff\xfe\x00title")
@@ -284,6 +298,13 @@ def test_build_writes_tex_and_md_atomically(tmp_path: Path) -> None:
     assert written == [folder / "course.tex", folder / "course.md"]
     assert "\\section{Forms}" in (folder / "course.tex").read_text(encoding="utf-8")
     assert sorted(files_in(folder)) == [".derive-stamp.json", "course.md", "course.tex"]
+
+
+def test_build_unwritable_output_is_a_build_error(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "course").write_text("a file where the folder belongs", encoding="utf-8")
+    with pytest.raises(BuildError, match="cannot write the outputs in"):
+        ho.build_handout(write(tmp_path, SMALL), ("md",), tmp_path / "out")
 
 
 @pytest.mark.parametrize(
