@@ -201,3 +201,33 @@ def test_cli_build_broken_user_template_keeps_the_previous_pdf(
     assert "\\undefinedcontrolsequence" in result.stderr  # the log excerpt shows the line
     assert "Traceback" not in result.output
     assert files_in(out) == before
+
+
+def test_cli_build_sigint_during_latexmk_leaves_no_partial_files(
+    requires_tex: None, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "derive",
+        "build",
+        str(small_handout(tmp_path)),
+        "-o",
+        str(out),
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("compiling"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "Aborted" in rest
+    assert "Traceback" not in rest
+    assert not out.exists() or files_in(out) == {}
