@@ -15,7 +15,9 @@ from conftest import require_tool, tex_missing_reason
 
 import derive.pdf
 from derive import handout as ho
+from derive.document import DEFINITIONS
 from derive.errors import BuildError, HandoutError
+from derive.handout_file import Locator
 from derive.printer import latex, unicode
 
 # A one-item handout that derives in milliseconds: the build tests use it where the content
@@ -269,7 +271,7 @@ def test_default_handout_covers_both_notes_in_order() -> None:
             key = (*problem(identity), True) if identity.hessian else problem(identity)
             assert key in shown, identity.name
     definitions = {item.definition for s in spec.sections for item in s.items}
-    assert set(ho.DEFINITIONS) <= definitions
+    assert set(DEFINITIONS) <= definitions
 
 
 @pytest.mark.parametrize(
@@ -285,7 +287,7 @@ def test_default_handout_covers_both_notes_in_order() -> None:
     ids=["quoted-key", "array-of-tables", "array-value", "nested-arrays", "fallback", "string"],
 )
 def test_locator_finds_the_line_of_a_key(text: str, path: tuple[str | int, ...], line: int) -> None:
-    assert ho._Locator(text).line(path) == line
+    assert Locator(text).line(path) == line
 
 
 # --- builds without TeX ---------------------------------------------------------------------
