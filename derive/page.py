@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from derive.document import Handout, Item, Section
 
 # Widths in characters of the unicode print of a right-hand side. Display math is denser than
-# its unicode spelling (stacked fractions, sums with limits), so a LaTeX page fits about as many
-# "characters" as a terminal line does.
-PAGE_WIDTH = 62
+# its unicode spelling (stacked fractions, sums with limits): an A4 page with 2.5 cm margins fits
+# about 75 such characters; a web page's column is narrower, a terminal narrower still.
+PAGE_WIDTH = 72
+WEB_WIDTH = 62
 TEXT_WIDTH = 64
 
 # Rules whose reason is already what the step's kind says ("Sum out the Kronecker deltas"):
@@ -515,11 +516,12 @@ def _check(d: Derivation, names: tuple[str, ...]) -> CheckView | None:
     )
 
 
-def build_handout(handout: Handout) -> HandoutView:
+def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
     """Build the page data of a handout.
 
     Args:
         handout: The handout, its derivations done.
+        width: As for :func:`build_proof`.
 
     Returns:
         The handout as its templates see it.
@@ -531,15 +533,15 @@ def build_handout(handout: Handout) -> HandoutView:
         date=handout.date,
         layout=handout.layout,
         solutions=handout.solutions,
-        sections=tuple(_section(s) for s in handout.sections),
+        sections=tuple(_section(s, width) for s in handout.sections),
     )
 
 
-def _section(section: Section) -> SectionView:
-    return SectionView(section.title, section.intro, tuple(_item(i) for i in section.items))
+def _section(section: Section, width: int | None) -> SectionView:
+    return SectionView(section.title, section.intro, tuple(_item(i, width) for i in section.items))
 
 
-def _item(item: Item) -> ItemView:
-    proof = build_proof(item.derivation) if item.derivation is not None else None
+def _item(item: Item, width: int | None) -> ItemView:
+    proof = build_proof(item.derivation, width=width) if item.derivation is not None else None
     return ItemView(item.title, item.note, item.source, item.definition, proof)
 

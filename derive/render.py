@@ -31,7 +31,9 @@ from derive import expr as ex
 from derive import index as ix
 from derive.errors import BuildError
 from derive.page import (
+    PAGE_WIDTH,
     TEXT_WIDTH,
+    WEB_WIDTH,
     Math,
     Sci,
     build_handout,
@@ -67,6 +69,7 @@ _DERIVATION_TEMPLATES = {
 }
 _HANDOUT_TEMPLATES = {"tex": "tex/handout.tex.j2", "md": "md/handout.md.j2"}
 _ENV_OF_FORMAT = {"tex": "tex", "tex-fragment": "tex", "md": "md", "text": "text"}
+_WIDTHS = {"tex": PAGE_WIDTH, "tex-fragment": PAGE_WIDTH, "md": WEB_WIDTH, "text": TEXT_WIDTH}
 
 # C0 and C1 control characters other than tab and newline: never useful in a document, and
 # some (ESC, form feed, NUL) confuse terminals or TeX.
@@ -342,8 +345,7 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
         return json.dumps(to_json_dict(d), indent=2, ensure_ascii=False) + "\n"
     if fmt not in _DERIVATION_TEMPLATES:
         raise ValueError(f"fmt must be one of {', '.join(DERIVATION_FORMATS)}, not {fmt!r}")
-    width = TEXT_WIDTH if fmt == "text" else None
-    proof = build_proof(d, width=width)
+    proof = build_proof(d, width=_WIDTHS[fmt])
     return _render(_ENV_OF_FORMAT[fmt], _DERIVATION_TEMPLATES[fmt], templates_dir, p=proof)
 
 
@@ -364,7 +366,7 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
     """
     if fmt not in _HANDOUT_TEMPLATES:
         raise ValueError(f"fmt must be one of {', '.join(HANDOUT_FORMATS)}, not {fmt!r}")
-    view = build_handout(handout)
+    view = build_handout(handout, width=_WIDTHS[fmt])
     return _render(fmt, _HANDOUT_TEMPLATES[fmt], templates_dir, h=view)
 
 

@@ -176,10 +176,12 @@ def test_render_derivation_rejects_an_unknown_format() -> None:
         render_derivation(note_derivation(0), "html")
 
 
-def test_render_derivation_breaks_long_sums_over_rows() -> None:
-    tex = render_derivation(note_derivation(10), "tex")
-    continuation_rows = [line for line in tex.splitlines() if line.lstrip().startswith("&\\quad")]
-    assert len(continuation_rows) >= 3
+@pytest.mark.parametrize("fmt", ["tex", "md"], ids=["tex", "md"])
+def test_render_derivation_breaks_long_sums_over_rows(fmt: str) -> None:
+    page = render_derivation(prove("(A x + b)' W (C x + d)", "x"), fmt)
+    continuation_rows = [line for line in page.splitlines() if line.lstrip().startswith("&\\quad")]
+    assert len(continuation_rows) >= 4
+    assert all(len(line) < 400 for line in page.splitlines())
 
 
 # -- markdown renders in KaTeX ------------------------------------------------------------------
