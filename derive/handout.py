@@ -159,11 +159,11 @@ def _blame(item: ItemSpec, error: DeriveError) -> KeyPath:
 
 
 def build_handout(
-    path: Path | None,
-    formats: tuple[str, ...],
-    out_dir: Path,
+    path: str | Path | None,
+    formats: Sequence[str],
+    out_dir: str | Path,
     *,
-    templates_dir: Path | None = None,
+    templates_dir: str | Path | None = None,
     progress: Progress | None = None,
     answer_key: bool | None = None,
 ) -> list[Path]:
@@ -194,6 +194,7 @@ def build_handout(
         ValueError: ``formats`` is empty or holds an unknown format.
     """
     wanted = _formats(formats)
+    templates = None if templates_dir is None else Path(templates_dir)
     spec = load_handout(path)
     if answer_key is not None:
         spec = replace(spec, answer_key=answer_key)
@@ -202,7 +203,7 @@ def build_handout(
     folder = Path(out_dir) / spec.name
     names = _document_names(spec)
     outputs = [folder / f"{name}.{fmt}" for name in names for fmt in FORMATS if fmt in wanted]
-    key = _input_key(spec, wanted, templates_dir)
+    key = _input_key(spec, wanted, templates)
     stamp = _read_stamp(folder)
     if stamp.get("input") == key and all(_recorded(stamp, out) for out in outputs):
         if progress is not None:
@@ -214,7 +215,7 @@ def build_handout(
         documents[names[1]] = replace(
             handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True
         )
-    texts = _render(documents, wanted, templates_dir)
+    texts = _render(documents, wanted, templates)
     try:
         _install(folder, documents, texts, wanted, stamp, key, spec, progress)
     except OSError as error:

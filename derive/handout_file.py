@@ -319,7 +319,7 @@ def default_handout_path() -> Path:
     return Path(str(resources.files("derive").joinpath("handouts", "default.toml")))
 
 
-def load_handout(path: Path | None = None) -> HandoutSpec:
+def load_handout(path: str | Path | None = None) -> HandoutSpec:
     """Read and check a handout file (the built-in default one when ``path`` is None).
 
     Args:
