@@ -248,24 +248,19 @@ def _document_names(spec: HandoutSpec) -> list[str]:
 def _render(
     documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None
 ) -> dict[tuple[str, str], str]:
-    """Render every document in every text format the build needs (a PDF needs the tex)."""
-    from jinja2 import TemplateError
+    """Render every document in every text format the build needs (a PDF needs the tex).
 
+    Raises:
+        BuildError: A template is broken (the message names the template and line).
+    """
     from derive.render import render_handout
 
     needed = [fmt for fmt in ("tex", "md") if fmt in wanted or (fmt == "tex" and "pdf" in wanted)]
-    texts: dict[tuple[str, str], str] = {}
-    for name, handout in documents.items():
-        for fmt in needed:
-            try:
-                texts[name, fmt] = render_handout(handout, fmt, templates_dir)
-            except TemplateError as error:
-                line = getattr(error, "lineno", None)
-                where = (
-                    f" ({getattr(error, 'filename', None) or 'template'}:{line})" if line else ""
-                )
-                raise BuildError(f"template error{where}: {error}") from None
-    return texts
+    return {
+        (name, fmt): render_handout(handout, fmt, templates_dir)
+        for name, handout in documents.items()
+        for fmt in needed
+    }
 
 
 def _install(
