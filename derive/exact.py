@@ -74,12 +74,12 @@ class Dual:
     def __neg__(self) -> Dual:
         return Dual(-self.a, -self.b)
 
-    def __sub__(self, other: Scalar) -> Dual:
+    def __sub__(self, other: Scalar) -> Any:
         if isinstance(other, np.ndarray):
             return NotImplemented
         return self + (-other)
 
-    def __rsub__(self, other: Scalar) -> Dual:
+    def __rsub__(self, other: Scalar) -> Any:
         if isinstance(other, np.ndarray):
             return NotImplemented
         return (-self) + other
@@ -105,7 +105,7 @@ class Dual:
             return self * other.reciprocal()
         return Dual(self.a / other, self.b / other)
 
-    def __rtruediv__(self, other: Scalar) -> Dual:
+    def __rtruediv__(self, other: Scalar) -> Any:
         if isinstance(other, np.ndarray):
             return NotImplemented
         return self.reciprocal() * other
