@@ -164,6 +164,8 @@ _CATALOG: tuple[Identity, ...] = (
         _CB_QUADRATIC, "Matrix Cookbook (82)"),
     _id("affine_quadratic_form_matrix", "Quadratic form of an affine map, by its matrix",
         "(X b + c)' D (X b + c)", "X", _CB_QUADRATIC, "Matrix Cookbook (83)"),
+    _id("bilinear_form_matrix_square", "Bilinear form in a matrix square", "a' X^2 b", "X",
+        _CB_QUADRATIC, "Matrix Cookbook (91), n = 2"),
     _id("weighted_least_squares_by_s", "Weighted least squares, by the coefficients",
         "(x - A s)' W (x - A s)", "s", _CB_QUADRATIC, "Matrix Cookbook (84)", *_W_SYM),
     _id("weighted_distance_by_x", "Weighted squared distance, by the first point",
@@ -228,6 +230,8 @@ _CATALOG: tuple[Identity, ...] = (
     # --- Matrix Cookbook 2.6, 2.7: norms; least squares ------------------------------------
     _id("squared_norm", "Squared Euclidean norm", "norm(x)^2", "x", _CB_NORM,
         "Matrix Cookbook (131)"),
+    _id("distance", "Euclidean distance to a point", "norm(x - a)", "x", _CB_NORM,
+        "Matrix Cookbook (129)"),
     _id("squared_distance", "Squared distance to a point", "norm(x - a)^2", "x", _CB_NORM,
         "Matrix Cookbook (85), W = I"),
     _id("frobenius_norm", "Squared Frobenius norm", "norm(X)^2", "X", _CB_NORM,

@@ -67,6 +67,8 @@ CLOSED_FORMS: list[tuple[str, str, Callable[[Values], np.ndarray]]] = [
      + v["D"] @ v["X"] @ v["c"] @ _t(v["b"])),  # (82)
     ("affine_quadratic_form_matrix", "mixed",
      lambda v: (v["D"] + _t(v["D"])) @ (v["X"] @ v["b"] + v["c"]) @ _t(v["b"])),  # (83)
+    ("bilinear_form_matrix_square", "mixed",
+     lambda v: v["a"] @ _t(v["b"]) @ _t(v["X"]) + _t(v["X"]) @ v["a"] @ _t(v["b"])),  # (91)
     ("weighted_least_squares_by_s", "mixed",
      lambda v: -2 * _t(v["A"]) @ v["W"] @ (v["x"] - v["A"] @ v["s"])),  # (84)
     ("weighted_distance_by_x", "mixed", lambda v: 2 * v["W"] @ (v["x"] - v["s"])),  # (85)
@@ -119,6 +121,8 @@ CLOSED_FORMS: list[tuple[str, str, Callable[[Values], np.ndarray]]] = [
      lambda v: -_t(inv(v["X"] + v["A"]) @ inv(v["X"] + v["A"]))),  # (64)
     ("trace_inverse", "mixed", lambda v: -_t(inv(v["X"]) @ inv(v["X"]))),  # (64), A = 0
     ("squared_norm", "mixed", lambda v: 2 * v["x"]),  # (131)
+    ("distance", "mixed",
+     lambda v: (v["x"] - v["a"]) / np.linalg.norm(v["x"] - v["a"])),  # (129)
     ("squared_distance", "mixed", lambda v: 2 * (v["x"] - v["a"])),  # (85), W = I
     ("frobenius_norm", "mixed", lambda v: 2 * v["X"]),  # (132)
     ("least_squares_residual", "mixed",
