@@ -158,7 +158,7 @@ class _Prover:
             tuple(ix.Term(c, (), (ix.Entry(m, entries),)) for c, m in pieces), derivative.free
         )
         lhs_entry = _single(self.partial_entry(derivative.free, order), derivative.free)
-        if pieces:
+        if pieces and not _trivial(shown, derivative):
             uses_trace = any(_has_trace(m) for _, m in pieces)
             rules = ("recognise_product",) + (("recognise_trace",) if uses_trace else ())
             record("recognise", (lhs_entry, shown), rules)
@@ -179,6 +179,7 @@ class _Prover:
             ("symmetric", lambda e: algebra.apply_symmetry(e, symmetric)),
             ("collect_terms", algebra.collect),
             ("factor_out", algebra.factor),
+            ("merge_powers", algebra.merge_powers),
         )
         lines: list[ex.Expr] = [assembled]
         rules: list[str] = []
@@ -254,6 +255,11 @@ def _indices(shape: ex.Shape, names: tuple[str, str]) -> tuple[ix.Index | None, 
     if shape.is_row:
         return None, ix.Index(names[0], shape.cols)
     return ix.Index(names[0], shape.rows), ix.Index(names[1], shape.cols)
+
+
+def _trivial(shown: ix.IndexSum, derivative: ix.IndexSum) -> bool:
+    """Whether recognising changed nothing a reader would see (every term already ``a_kl``)."""
+    return shown.terms == derivative.terms
 
 
 def _is_vector(shape: ex.Shape) -> bool:

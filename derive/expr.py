@@ -354,7 +354,8 @@ def mul(*factors: Expr) -> Expr:
     flat: list[Expr] = []
     coefficient = Fraction(1)
     for factor in factors:
-        for item in factor.factors if isinstance(factor, MatMul) else (factor,):
+        spliced = factor.factors if isinstance(factor, MatMul) and _chains(flat, factor) else None
+        for item in spliced or (factor,):
             if isinstance(item, Number):
                 coefficient *= item.value
             else:
@@ -362,8 +363,12 @@ def mul(*factors: Expr) -> Expr:
     shape = product_shape(f.shape for f in flat)
     if coefficient == 0 or any(isinstance(f, Zero) for f in flat):
         return Zero(shape)
-    if len(flat) > 1:
-        flat = [f for f in flat if not isinstance(f, Identity)] or flat[:1]
+    if len(flat) > 1 and any(isinstance(f, Identity) for f in flat):
+        # an identity is neutral only beside another matrix: ``(x' x) I`` must keep its I
+        kept = [f for f in flat if not isinstance(f, Identity)]
+        if product_shape(f.shape for f in kept) != product_shape(f.shape for f in flat):
+            kept.append(next(f for f in flat if isinstance(f, Identity)))
+        flat = kept
     if coefficient != 1:
         flat.insert(0, Number(coefficient))
     if not flat:
@@ -371,6 +376,25 @@ def mul(*factors: Expr) -> Expr:
     if len(flat) == 1:
         return flat[0]
     return MatMul(tuple(flat))
+
+
+def _chains(flat: list[Expr], product: MatMul) -> bool:
+    """Whether ``product``'s factors may be spliced into ``flat`` without changing the value.
+
+    A product is evaluated left to right, a 1 x 1 running value acting as a scalar. Splicing is
+    safe after a 1 x 1 running value, and after a matrix when the product's own factors keep
+    chaining as a true matrix product (``y' (x' y) y`` must not become ``y' x' y y``).
+    """
+    acc = product_shape(f.shape for f in flat if not isinstance(f, Number))
+    if acc.is_scalar:
+        return True
+    for item in product.factors:
+        if item.shape.is_scalar:
+            continue
+        if acc.cols != item.shape.rows:
+            return False
+        acc = Shape(acc.rows, item.shape.cols)
+    return True
 
 
 def add(*terms: Expr) -> Expr:

@@ -156,13 +156,14 @@ def _expand_power(node: ex.Power, row: Index | None, col: Index | None, names: I
     list[Term]
 ):
     base, k = node.base, node.exponent
+    if isinstance(base, ex.Norm) and k % 2 == 0 and k > 0 and not base.arg.shape.is_scalar:
+        # ||M||^2 = sum_ab m_ab m_ab: no square root, so no division by the norm
+        squared = ex.Trace(ex.mul(ex.transpose(base.arg), base.arg))
+        return _expand_product((squared,) * (k // 2), None, None, names)
     if k >= 2 and not base.shape.is_scalar:
         return _expand_product((base,) * k, row, col, names)
     if k >= 2:
         return _expand_product((base,) * k, None, None, names)
-    if isinstance(base, ex.Norm) and k % 2 == 0 and k > 0:
-        squared = ex.Trace(ex.mul(ex.transpose(base.arg), base.arg))
-        return _expand_product((squared,) * (k // 2), None, None, names)
     return [Term(Fraction(1), (), (Entry(node, ()),))]
 
 

@@ -108,10 +108,13 @@ def term_to_matrix(term: Term, row: Index | None, col: Index | None) -> ex.Expr:
     scalars = [_scalar(f) for f in term.factors if _edge(f) is None]
     graph = _Graph([e for f in term.factors if (e := _edge(f)) is not None])
     main = _main(graph, row, col)
-    for number, edge in enumerate(graph.edges):
-        if graph.used[number]:
-            continue
-        scalars.append(_component(graph, number, edge))
+    # paths between two vector ends first: a walk that starts inside such a path (at a matrix
+    # entry) would mistake it for a cycle
+    for open_ends in (True, False):
+        for number, edge in enumerate(graph.edges):
+            if graph.used[number] or ((edge.row is None or edge.col is None) != open_ends):
+                continue
+            scalars.append(_component(graph, number, edge))
     return ex.mul(ex.Number(term.coeff), *scalars, main)
 
 
@@ -145,7 +148,9 @@ def _component(graph: _Graph, number: int, edge: _Edge) -> ex.Expr:
         if end is not None:
             raise UnsupportedError("this term has no matrix form (an index is left dangling)")
         return canonical_scalar(ex.mul(ex.transpose(first), *chain))
-    chain, _ = graph.walk(edge.row)
+    chain, end = graph.walk(edge.row)
+    if end != edge.row:
+        raise UnsupportedError("this term has no matrix form (an index is left dangling)")
     return canonical_trace(chain)
 
 

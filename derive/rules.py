@@ -48,6 +48,7 @@ RULES = _rules(
     Rule("symmetric", "the matrix is symmetric"),
     Rule("collect_terms", "combine like terms"),
     Rule("factor_out", "factor out the common factor"),
+    Rule("merge_powers", "write repeated factors as powers"),
     Rule("hessian", "differentiate the gradient's entries once more"),
     Rule("result", "the result"),
 )
