@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from derive.errors import DeclarationError, Span
 from derive.expr import Dim
+from derive.names import canonical_name
 
-_NAME = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?"
+_NAME = r"[A-Za-z]+(?:[0-9]+|_[A-Za-z0-9]+|_\{[A-Za-z0-9]+\})?"
+_DIM_NAME = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?"
 _DECL_RE = re.compile(rf"^\s*(?P<name>{_NAME})\s*:\s*(?P<body>.*?)\s*$", re.DOTALL)
 _DEPENDS_RE = re.compile(rf"^depends\s+on\s+(?P<names>{_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$")
-_DIM = rf"(?:{_NAME}|\d+)"
+_DIM = rf"(?:{_DIM_NAME}|\d+)"
 _SHAPE_RE = re.compile(
     rf"^({_DIM})(?:\s+(?:x|by)\s+({_DIM})|\s*[×*]\s*({_DIM})|(?<=\d)x(\d+))?$"
 )
@@ -59,31 +61,48 @@ def parse_declaration(text: str) -> Declaration:
             Span(0, max(1, len(text))),
             text,
         )
-    name, body = match.group("name"), match.group("body")
+    name, body = canonical_name(match.group("name")), match.group("body")
     start = match.start("body")
+    if not body:
+        raise DeclarationError(
+            f"nothing is declared for {name}: give a shape such as 'm x n', 'n' or 'scalar'",
+            Span(match.end("name"), max(match.end("name") + 1, len(text))),
+            text,
+        )
     shape: tuple[Dim, Dim] | None = None
-    flags: dict[str, bool] = {}
+    flags: dict[str, Span] = {}
     depends: list[str] = []
     for part, offset in _split_parts(body, start):
         span = Span(offset, offset + max(1, len(part)))
         lowered = part.lower()
         if lowered in _FLAGS:
-            flags[lowered] = True
+            flags[lowered] = span
         elif (dep := _DEPENDS_RE.match(part)) is not None:
-            depends.extend(re.split(r"\s*(?:,|and)\s*", dep.group("names")))
+            names = [canonical_name(n) for n in re.split(r"\s*(?:,|and)\s*", dep.group("names"))]
+            if name in names:
+                raise DeclarationError(f"{name} cannot depend on itself", span, text)
+            depends.extend(n for n in names if n not in depends)
+        elif lowered.startswith("depends"):
+            raise DeclarationError(
+                f"name what {name} depends on, e.g. '{name}: n, depends on z'", span, text
+            )
         elif shape is None:
             shape = _parse_shape(part, span, text)
         else:
             raise DeclarationError(f"unknown declaration part {part!r}", span, text)
-    if flags.get("symmetric") and shape is not None and shape[0] != shape[1]:
-        raise DeclarationError(f"{name} is declared symmetric but is not square", None, text)
-    if name in depends:
-        raise DeclarationError(f"{name} cannot depend on itself", None, text)
+    for flag in ("symmetric", "invertible"):
+        if flag in flags and shape is not None and shape[0] != shape[1]:
+            rows, cols = shape
+            raise DeclarationError(
+                f"{name} is declared {flag} but is not square ({rows} x {cols})",
+                flags[flag],
+                text,
+            )
     return Declaration(
         name,
         shape,
-        symmetric=flags.get("symmetric", False),
-        invertible=flags.get("invertible", False),
+        symmetric="symmetric" in flags,
+        invertible="invertible" in flags,
         depends_on=tuple(depends),
     )
 
@@ -134,8 +153,15 @@ def _dim(text: str) -> Dim:
 def parse_declarations(texts: Iterable[str]) -> dict[str, Declaration]:
     """Parse several declarations; a later one for the same name merges into the earlier.
 
+    Args:
+        texts: Declaration strings; one string may hold several, separated by ``;``.
+
+    Returns:
+        The declarations by (canonical) symbol name.
+
     Raises:
-        DeclarationError: A declaration is malformed or two declarations contradict.
+        DeclarationError: A declaration is malformed, two declarations contradict, or symbols
+            depend on each other in a cycle.
     """
     result: dict[str, Declaration] = {}
     for text in texts:
@@ -145,21 +171,66 @@ def parse_declarations(texts: Iterable[str]) -> dict[str, Declaration]:
             if old is not None:
                 decl = _merge(old, decl, piece)
             result[decl.name] = decl
+            _check_cycle(result, decl.name, piece)
     return result
 
 
 def _split_statements(text: str) -> list[str]:
     """``"A: m x n; x: n"`` holds two declarations."""
-    return [p for p in re.split(r";\s*(?=[A-Za-z][A-Za-z0-9_]*\s*:)", text) if p.strip()]
+    return [p for p in re.split(r";\s*(?=[A-Za-z][A-Za-z0-9_{}]*\s*:)", text) if p.strip()]
 
 
 def _merge(old: Declaration, new: Declaration, text: str) -> Declaration:
+    """One declaration from two for the same name; they must not contradict."""
+    everything = Span(0, max(1, len(text)))
     if old.shape is not None and new.shape is not None and old.shape != new.shape:
-        raise DeclarationError(f"{new.name} is declared twice with different shapes", None, text)
-    return Declaration(
+        raise DeclarationError(
+            f"{new.name} is declared twice with different shapes: {_show(old.shape)} and"
+            f" {_show(new.shape)}",
+            everything,
+            text,
+        )
+    merged = Declaration(
         new.name,
         new.shape or old.shape,
         symmetric=old.symmetric or new.symmetric,
         invertible=old.invertible or new.invertible,
         depends_on=old.depends_on + tuple(d for d in new.depends_on if d not in old.depends_on),
     )
+    square = merged.shape is None or merged.shape[0] == merged.shape[1]
+    if (merged.symmetric or merged.invertible) and not square:
+        assert merged.shape is not None
+        flag = "symmetric" if merged.symmetric else "invertible"
+        raise DeclarationError(
+            f"{new.name} is declared {flag} but is not square ({_show(merged.shape)})",
+            everything,
+            text,
+        )
+    return merged
+
+
+def _show(shape: tuple[Dim, Dim]) -> str:
+    return f"{shape[0]} x {shape[1]}"
+
+
+def _check_cycle(declarations: dict[str, Declaration], name: str, text: str) -> None:
+    """A symbol may not depend on itself through others (x on z, z on x)."""
+    path = [name]
+    stack = [(name, iter(declarations[name].depends_on))]
+    while stack:  # depth-first search from ``name`` along the dependencies
+        _, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            path.pop()
+            continue
+        if child == name:
+            cycle = " -> ".join([*path, name])
+            raise DeclarationError(
+                f"symbols cannot depend on each other in a cycle: {cycle}",
+                Span(0, max(1, len(text))),
+                text,
+            )
+        if child in declarations and child not in path:
+            path.append(child)
+            stack.append((child, iter(declarations[child].depends_on)))

@@ -92,8 +92,8 @@ class DeclarationError(LocatedError):
     """A symbol declaration such as ``A: m x n, symmetric`` is malformed or contradictory."""
 
 
-class LimitError(DeriveError):
-    """The expression is too large to derive within the configured limits."""
+class LimitError(LocatedError):
+    """The expression is too large to handle within the limits; points at the excess if it can."""
 
 
 class VerificationError(DeriveError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from derive.declare import parse_declarations
+from derive.names import canonical_name
 from derive.parse import parse_syntax
 from derive.shapes import Problem, infer
 
@@ -16,7 +17,8 @@ def parse(text: str, declare: Iterable[str] = (), *, wrt: str | None = None) -> 
         text: The expression, e.g. ``"x' A x"`` or ``"x^\\top A x"``.
         declare: Declarations such as ``"A: m x n"`` or ``"X: n x n, invertible"``.
         wrt: The variable of differentiation, if any: it joins the symbol table even where the
-            expression does not mention it, and its dimensions are named first (``n``).
+            expression does not mention it, and its dimensions are named first (``n``). Any
+            spelling of a name works (``x1``, ``x_1``, ``x_{1}``).
 
     Returns:
         The shape-checked expression with its symbol table.
@@ -31,5 +33,5 @@ def parse(text: str, declare: Iterable[str] = (), *, wrt: str | None = None) -> 
         raise TypeError(f"expected the expression as a string, got {type(text).__name__}")
     declarations = parse_declarations(declare)
     tree = parse_syntax(text)
-    extra = (wrt,) if wrt else ()
+    extra = (canonical_name(wrt.strip()),) if wrt and wrt.strip() else ()
     return infer(tree, text, declarations, extra=extra, prefer=extra)

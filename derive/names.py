@@ -13,6 +13,18 @@ GREEK_UNICODE: dict[str, str] = {
 GREEK = frozenset(GREEK_UNICODE)
 _SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _NAME_RE = re.compile(r"^([A-Za-z]+?)(?:_?([0-9]+)|_([A-Za-z0-9]+))?$")
+_DIGIT_SUFFIX_RE = re.compile(r"^([A-Za-z]+)([0-9]+)$")
+
+
+def canonical_name(name: str) -> str:
+    """The one spelling of a name: ``x1``, ``x_1`` and ``x_{1}`` are all ``x_1``.
+
+    The three spellings print alike (x with a subscript 1), so they must be one symbol: otherwise
+    ``x1 + x_1`` would show two equal-looking symbols that the proof treats as different.
+    """
+    name = name.replace("{", "").replace("}", "")
+    match = _DIGIT_SUFFIX_RE.match(name)
+    return f"{match.group(1)}_{match.group(2)}" if match else name
 
 
 def split_name(name: str) -> tuple[str, str]:

@@ -10,14 +10,17 @@ appearance, the variable of differentiation first.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from derive import expr as ex
 from derive.declare import Declaration
-from derive.errors import ShapeError
-from derive.names import is_greek
-from derive.syntax import Syntax
+from derive.errors import LimitError, ParseError, ShapeError
+from derive.names import canonical_name, is_greek
+from derive.parse import MAX_EXPONENT
+from derive.syntax import Syntax, left_spine
 
 _DIM_NAMES = ("n", "m", "p", "q", "r", "s", "t", "u", "v", "w")
 _Pair = tuple[int, int]
@@ -43,7 +46,8 @@ class Problem:
     source: str
 
     def symbol(self, name: str) -> ex.Symbol:
-        """The typed symbol node for ``name``."""
+        """The typed symbol node for ``name`` (any spelling: ``x1``, ``x_1``, ``x_{1}``)."""
+        name = canonical_name(name.strip())
         return ex.Symbol(name, self.symbols[name].shape)
 
 
@@ -90,9 +94,12 @@ class _Dims:
 class _Inference:
     """Collects the constraints of one expression; raises at the first conflict."""
 
-    def __init__(self, source: str, declarations: dict[str, Declaration]) -> None:
+    def __init__(
+        self, source: str, declarations: dict[str, Declaration], scalars: frozenset[str]
+    ) -> None:
         self.source = source
         self.declarations = declarations
+        self.scalars = scalars
         self.dims = _Dims()
         self.one = self.dims.new(1)
         self.symbols: dict[str, _Pair] = {}
@@ -105,13 +112,14 @@ class _Inference:
         decl = self.declarations.get(name)
         if decl is not None and decl.shape is not None:
             pair = (self.bound(decl.shape[0]), self.bound(decl.shape[1]))
-        elif is_greek(name):
+        elif is_greek(name) or name in self.scalars:
             pair = (self.one, self.one)
-        elif name[0].islower():
+        elif name[0].islower() and (decl is None or not (decl.symmetric or decl.invertible)):
             pair = (self.dims.new(nonunit=True), self.one)
         else:
             rows = self.dims.new(nonunit=True)
-            cols = rows if decl is not None and decl.symmetric else self.dims.new(nonunit=True)
+            square = decl is not None and (decl.symmetric or decl.invertible)
+            cols = rows if square else self.dims.new(nonunit=True)
             pair = (rows, cols)
         self.symbols[name] = pair
         self.order.append(name)
@@ -137,9 +145,22 @@ class _Inference:
         return ShapeError(message, node.span, self.source)
 
     def infer(self, node: Syntax) -> _Pair:
+        if node.is_chain:
+            return self.infer_chain(node)
         handler = getattr(self, f"_infer_{node.op}")
         result: _Pair = handler(node)
         return result
+
+    def infer_chain(self, node: Syntax) -> _Pair:
+        """A run of sums and products, left to right in a loop: ``a + b + ... + z`` of any length
+        costs no recursion."""
+        links = left_spine(node)
+        pair = self.infer(links[0].args[0])
+        for link in links:
+            right = self.infer(link.args[1])
+            combine = self._sum if link.op in ("add", "sub") else getattr(self, f"_{link.op}")
+            pair = combine(link, pair, right)
+        return pair
 
     def _infer_sym(self, node: Syntax) -> _Pair:
         if node.name == "I" and "I" not in self.declarations:
@@ -154,22 +175,16 @@ class _Inference:
     def _infer_neg(self, node: Syntax) -> _Pair:
         return self.infer(node.args[0])
 
-    def _infer_add(self, node: Syntax) -> _Pair:
-        left, right = (self.infer(a) for a in node.args)
+    def _sum(self, node: Syntax, left: _Pair, right: _Pair) -> _Pair:
         if self.dims.unify(left[0], right[0]) and self.dims.unify(left[1], right[1]):
             return left
-        word = "add" if node.op == "add" else "subtract"
         a, b = (arg.describe(self.source) for arg in node.args)
-        raise self.fail(
-            node,
-            f"cannot {word} {a} ({self.show(left)}) and {b} ({self.show(right)}):"
-            " a sum needs operands of the same shape",
-        )
+        first, second = f"{a} ({self.show(left)})", f"{b} ({self.show(right)})"
+        what = f"add {first} and {second}" if node.op == "add" else \
+            f"subtract {second} from {first}"
+        raise self.fail(node, f"cannot {what}: a sum needs terms of the same shape")
 
-    _infer_sub = _infer_add
-
-    def _infer_mul(self, node: Syntax) -> _Pair:
-        left, right = (self.infer(a) for a in node.args)
+    def _mul(self, node: Syntax, left: _Pair, right: _Pair) -> _Pair:
         if self.is_scalar(left):
             return right
         if self.is_scalar(right):
@@ -183,10 +198,7 @@ class _Inference:
             f" inner dimensions {self.dim_text(left[1])} and {self.dim_text(right[0])} differ",
         )
 
-    def _infer_div(self, node: Syntax) -> _Pair:
-        left, right = (self.infer(a) for a in node.args)
-        if node.args[1].op == "num" and node.args[1].value == 0:
-            raise self.fail(node, "division by zero")
+    def _div(self, node: Syntax, left: _Pair, right: _Pair) -> _Pair:
         if not self.is_scalar(right):
             b = node.args[1].describe(self.source)
             raise self.fail(
@@ -206,6 +218,8 @@ class _Inference:
         raise self.fail(node, f"{what} needs a square matrix, but {arg} is {self.show(pair)}")
 
     def _infer_power(self, node: Syntax) -> _Pair:
+        if node.value == 1:
+            return self.infer(node.args[0])  # x^1 is x, whatever its shape
         return self.square(node, "a matrix power" if node.value != -1 else "the inverse")
 
     def _infer_inverse_transpose(self, node: Syntax) -> _Pair:
@@ -241,8 +255,8 @@ def provisional_names(inference: _Inference, prefer: Sequence[str] = ()) -> dict
     """Names for the unbound dimension classes: n, m, p, ... in order of appearance."""
     taken = {str(v) for v in inference.dims.value if isinstance(v, str)}
     taken |= set(inference.order)
-    pool = [d for d in _DIM_NAMES if d not in taken]
-    pool += [f"n_{i}" for i in range(1, 1000)]
+    pool = itertools.chain(_DIM_NAMES, (f"n_{i}" for i in itertools.count(1)))
+    fresh = (name for name in pool if name not in taken)
     names: dict[int, str] = {}
     ordered = [n for n in prefer if n in inference.symbols]
     ordered += [n for n in inference.order if n not in ordered]
@@ -251,7 +265,7 @@ def provisional_names(inference: _Inference, prefer: Sequence[str] = ()) -> dict
     for var in vars_in_order:
         root = inference.dims.find(var)
         if inference.dims.value[root] is None and root not in names:
-            names[root] = pool[len(names)]
+            names[root] = next(fresh)
     return names
 
 
@@ -277,8 +291,10 @@ def infer(
 
     Raises:
         ShapeError: Two shapes do not fit; the message names the operation and both shapes.
+        ParseError: A division by zero, or the log of a number that is not positive.
+        LimitError: A number grows too large.
     """
-    inference = _Inference(source, declarations)
+    inference = _Inference(source, declarations, forced_scalars(tree))
     inference.infer(tree)
     for name in [*extra, *(d for decl in declarations.values() for d in decl.depends_on)]:
         inference.symbol_pair(name)
@@ -297,17 +313,54 @@ def infer(
             name, ex.Shape(dim(rows), dim(cols)), decl.symmetric, decl.invertible, decl.depends_on
         )
     identities = {start: dim(var) for start, var in inference.identities.items()}
-    return Problem(_Builder(symbols, identities).build(tree), symbols, source)
+    return Problem(_Builder(symbols, identities, source).build(tree), symbols, source)
+
+
+def forced_scalars(tree: Syntax) -> frozenset[str]:
+    """Lowercase names the expression forces to be scalars: ``log(s)``, ``x / s``, ``s^2``.
+
+    Undeclared lowercase names are vectors, but a vector can be neither the argument of a log,
+    nor a divisor, nor raised to a power or inverted, so there the name can only mean a scalar
+    (a declaration still wins). The printers write scalars in these same places, so what they
+    print reads back with the same shapes.
+    """
+    found: set[str] = set()
+    stack = [tree]
+    while stack:  # a loop, not recursion: a sum of a thousand terms is a deep left spine
+        node = stack.pop()
+        stack.extend(node.args)
+        if node.op in ("log", "inv") or (node.op == "power" and node.value != 1):
+            operand: Syntax | None = node.args[0]
+        else:
+            operand = node.args[1] if node.op == "div" else None
+        while operand is not None and operand.op == "power":
+            operand = operand.args[0]  # 1 / s^2
+        if operand is not None and operand.op == "sym" and operand.name[0].islower():
+            found.add(operand.name)
+    return frozenset(found)
+
+
+_UNARY: dict[str, type[ex.Unary]] = {"tr": ex.Trace, "det": ex.Det, "norm": ex.Norm}
+MAX_NUMBER_BITS = 512  # about 150 digits: larger numbers are certainly typing accidents
 
 
 class _Builder:
     """Syntax tree -> typed expression, once every shape is known."""
 
-    def __init__(self, symbols: dict[str, SymbolInfo], identities: dict[int, ex.Dim]) -> None:
+    def __init__(
+        self, symbols: dict[str, SymbolInfo], identities: dict[int, ex.Dim], source: str
+    ) -> None:
         self.symbols = symbols
         self.identities = identities
+        self.source = source
 
     def build(self, node: Syntax) -> ex.Expr:
+        if node.is_chain:
+            links = left_spine(node)
+            result = self.build(links[0].args[0])
+            for link in links:  # a loop: long sums and products cost no recursion
+                result = self.combine(link, result, self.build(link.args[1]))
+            return result
         args = [self.build(a) for a in node.args]
         op = node.op
         if op == "sym":
@@ -316,41 +369,183 @@ class _Builder:
             return ex.Symbol(node.name, self.symbols[node.name].shape)
         if op == "num":
             assert node.value is not None
-            return ex.Number(node.value)
-        if op in ("add", "sub"):
-            return ex.add(args[0], args[1] if op == "add" else ex.neg(args[1]))
+            return self.checked(ex.Number(node.value), node)
         if op == "neg":
             return ex.neg(args[0])
-        if op == "mul":
-            return ex.mul(args[0], args[1])
-        if op == "div":
-            return ex.mul(args[0], _reciprocal(args[1]))
         if op == "transpose":
             return ex.transpose(args[0])
         if op in ("inv", "inverse_transpose"):
-            inverse = _reciprocal(args[0])
+            inverse = self.reciprocal(args[0], node)  # the culprit: inv(0) or 0^-T as a whole
             return ex.transpose(inverse) if op == "inverse_transpose" else inverse
         if op == "power":
             assert node.value is not None
-            return power(args[0], int(node.value))
-        unary: dict[str, type[ex.Unary]] = {
-            "tr": ex.Trace, "det": ex.Det, "log": ex.Log, "norm": ex.Norm,
-        }  # fmt: skip
-        return unary[op](args[0])
+            return self.power(args[0], int(node.value), node)
+        if op == "log":
+            return self.log(args[0], node)
+        return _UNARY[op](args[0])
+
+    def combine(self, node: Syntax, left: ex.Expr, right: ex.Expr) -> ex.Expr:
+        """One link of a chain of sums and products."""
+        if node.op == "add":
+            return ex.add(left, right)
+        if node.op == "sub":
+            return ex.add(left, ex.neg(right))
+        if node.op == "div":
+            right = self.reciprocal(right, node.args[1])
+        return self.checked(product(left, right), node)
+
+    def reciprocal(self, node: ex.Expr, where: Syntax) -> ex.Expr:
+        """``1 / node``; ``where`` is the culprit an error points at (the divisor, the inverse)."""
+        if node.shape.is_scalar:
+            return self.power(node, -1, where)
+        if isinstance(node, ex.Zero):
+            raise ParseError("a zero matrix has no inverse", where.span, self.source)
+        return ex.Inverse(node)
+
+    def power(self, base: ex.Expr, exponent: int, where: Syntax) -> ex.Expr:
+        value = constant_value(base)
+        if value == 0 and exponent < 0:
+            raise ParseError("division by zero", where.span, self.source)
+        if isinstance(base, ex.Zero) and exponent < 0:
+            raise ParseError("a zero matrix has no inverse", where.span, self.source)
+        if isinstance(base, ex.Number):
+            bits = max(base.value.numerator.bit_length(), base.value.denominator.bit_length())
+            if bits * abs(exponent) > MAX_NUMBER_BITS:
+                raise self.too_large(where)
+        result = power(base, exponent)
+        if isinstance(result, ex.Power) and abs(result.exponent) > MAX_EXPONENT:
+            raise LimitError(
+                f"the power is too large: exponent {result.exponent} (at most {MAX_EXPONENT})",
+                where.span,
+                self.source,
+            )
+        return self.checked(result, where)
+
+    def log(self, arg: ex.Expr, where: Syntax) -> ex.Expr:
+        value = constant_value(arg)
+        if value is not None and value <= 0:
+            operand = where.args[0]
+            text = operand.describe(self.source)
+            shown = text if text == str(value) else f"{text}, which is {value}"
+            raise ParseError(
+                f"log needs a positive number, not {shown}", operand.span, self.source
+            )
+        return ex.Log(arg)
+
+    def checked(self, node: ex.Expr, where: Syntax) -> ex.Expr:
+        """``node``, unless its numeric coefficient has grown past :data:`MAX_NUMBER_BITS`."""
+        coefficient, _ = ex.coefficient_of(node)
+        if max(coefficient.numerator.bit_length(), coefficient.denominator.bit_length()) > (
+            MAX_NUMBER_BITS
+        ):
+            raise self.too_large(where)
+        return node
+
+    def too_large(self, where: Syntax) -> LimitError:
+        return LimitError(
+            f"a number in the expression is too large (more than {MAX_NUMBER_BITS} bits)",
+            where.span,
+            self.source,
+        )
 
 
-def _reciprocal(node: ex.Expr) -> ex.Expr:
+def constant_value(node: ex.Expr) -> Fraction | None:
+    """The exact value of an expression made of numbers only, or None.
+
+    None also when the value would be huge: it only serves to catch ``1/(1 - 1)`` and
+    ``log(2 - 3)``, and a huge value is neither zero nor negative by accident.
+    """
     if isinstance(node, ex.Number):
-        return ex.Number(1 / node.value)
-    if node.shape.is_scalar:
-        return ex.Power(node, -1)
-    return ex.Inverse(node)
+        return node.value
+    if isinstance(node, ex.Zero):
+        return Fraction(0) if node.shape.is_scalar else None
+    if isinstance(node, ex.Trace | ex.Det | ex.Norm):
+        if isinstance(node.arg, ex.Zero):
+            return Fraction(0)
+        inner = constant_value(node.arg)
+        return None if inner is None else abs(inner) if isinstance(node, ex.Norm) else inner
+    if not node.shape.is_scalar or not isinstance(node, ex.Add | ex.MatMul | ex.Power):
+        return None
+    values = [constant_value(child) for child in node.children]
+    if any(v is None for v in values) or not values:
+        return None
+    known = [v for v in values if v is not None]
+    if isinstance(node, ex.Add):
+        return sum(known, Fraction(0))
+    if isinstance(node, ex.MatMul):
+        result = Fraction(1)
+        for v in known:
+            result *= v
+        return result
+    assert isinstance(node, ex.Power)
+    base = known[0]
+    if base == 0:
+        return None if node.exponent < 0 else Fraction(0)
+    size = max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(node.exponent)
+    return base**node.exponent if size <= MAX_NUMBER_BITS else None
+
+
+def product(left: ex.Expr, right: ex.Expr) -> ex.Expr:
+    """``left right`` as one flat product that keeps its meaning.
+
+    In a flat product a 1 x 1 run of factors such as ``x' x`` acts as a scalar only where it
+    starts afresh (``x' x A``); after a matrix (``A x' x``) it would continue the matrix chain.
+    So when ``left`` is not 1 x 1 and ``right`` starts with such a run, the run moves to the front,
+    after ``left``'s own leading runs: ``A (x' x) B`` is ``x' x A B``.
+    """
+    left_lead, left_rest = split_scalar_lead(_factors(left))
+    right_lead, right_rest = split_scalar_lead(_factors(right))
+    if left.shape.is_scalar or all(f.shape.is_scalar for f in right_lead):
+        return ex.mul(left, right)
+    return ex.mul(*left_lead, *right_lead, *left_rest, *right_rest)
+
+
+def _factors(node: ex.Expr) -> tuple[ex.Expr, ...]:
+    return node.factors if isinstance(node, ex.MatMul) else (node,)
+
+
+def split_scalar_lead(
+    factors: Sequence[ex.Expr],
+) -> tuple[tuple[ex.Expr, ...], tuple[ex.Expr, ...]]:
+    """Split a product's factors into its leading 1 x 1 runs (``x' A x``, ``alpha``) and the rest.
+
+    Args:
+        factors: The factors of a flat product.
+
+    Returns:
+        The longest prefix whose product, read left to right, is 1 x 1, and the remaining factors.
+    """
+    acc = ex.SCALAR
+    boundary = 0
+    for position, factor in enumerate(factors):
+        if factor.shape.is_scalar:
+            boundary = position + 1 if acc.is_scalar else boundary
+            continue
+        acc = factor.shape if acc.is_scalar else ex.Shape(acc.rows, factor.shape.cols)
+        if acc.is_scalar:
+            boundary = position + 1
+        elif acc.rows != 1:
+            break  # a chain that starts with a matrix or a column never comes back to 1 x 1
+    return tuple(factors[:boundary]), tuple(factors[boundary:])
 
 
 def power(base: ex.Expr, exponent: int) -> ex.Expr:
-    """``base^exponent``: numbers fold, ``M^-1`` is an inverse, ``M^-k`` a power of it."""
+    """``base^exponent``: numbers fold, ``M^-1`` is an inverse, ``M^-k`` a power of it.
+
+    Powers of powers merge where that is an identity: for scalars, and for matrices when both
+    exponents are positive (``(X^2)^3 = X^6``; ``(X^2)^-1`` stays an inverse), unless the merged
+    exponent is 1.
+
+    Raises:
+        ZeroDivisionError: ``0`` to a negative power (the parser reports it with a position).
+    """
     if isinstance(base, ex.Number):
         return ex.Number(base.value**exponent)
+    merged = base.exponent * exponent if isinstance(base, ex.Power) else 0
+    if isinstance(base, ex.Power) and (base.shape.is_scalar or exponent > 0) and merged != 1:
+        # (s^-1)^-1 stays as written: s alone would lose what made s a scalar (see
+        # forced_scalars), and the printed text would no longer read back
+        return power(base.base, merged)
     if exponent == 1:
         return base
     if base.shape.is_scalar:
@@ -360,3 +555,8 @@ def power(base: ex.Expr, exponent: int) -> ex.Expr:
     if exponent < 0:
         return ex.Power(ex.Inverse(base), -exponent)
     return ex.Power(base, exponent)
+
+
+def reciprocal(node: ex.Expr) -> ex.Expr:
+    """``1 / node`` for a scalar (a power -1, merged), the inverse of a matrix."""
+    return power(node, -1) if node.shape.is_scalar else ex.Inverse(node)

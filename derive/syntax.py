@@ -11,6 +11,8 @@ from fractions import Fraction
 
 from derive.errors import Span
 
+CHAIN_OPS = frozenset({"add", "sub", "mul", "div"})
+
 
 @dataclass(frozen=True, slots=True)
 class Syntax:
@@ -23,6 +25,8 @@ class Syntax:
         span: Where the node stands in the source.
         name: The symbol's name, for ``sym``.
         value: The number, for ``num``; the integer exponent, for ``power``.
+        depth: How deeply the node nests, not counting the left operands of sums and products
+            (shape inference walks those chains in a loop, so they cost no recursion).
     """
 
     op: str
@@ -30,7 +34,27 @@ class Syntax:
     span: Span
     name: str = ""
     value: Fraction | None = None
+    depth: int = 1
+
+    @property
+    def is_chain(self) -> bool:
+        """Whether the node is a binary sum or product (``add``, ``sub``, ``mul``, ``div``)."""
+        return self.op in CHAIN_OPS
 
     def describe(self, source: str) -> str:
         """Return the node's own text in the source, whitespace folded."""
         return " ".join(source[self.span.start : self.span.end].split())
+
+
+def left_spine(node: Syntax) -> list[Syntax]:
+    """The sums and products down the left operands of ``node``, innermost first.
+
+    ``a + b - c`` is ``sub(add(a, b), c)``; its spine is ``[add, sub]``, so a loop can combine
+    ``a`` with ``b`` and then with ``c`` without recursing once per term.
+    """
+    links: list[Syntax] = []
+    while node.is_chain:
+        links.append(node)
+        node = node.args[0]
+    links.reverse()
+    return links

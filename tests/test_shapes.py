@@ -1,0 +1,196 @@
+"""Shape inference by unification (PRODUCT.md section 3) and the errors it reports."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from derive import expr as ex
+from derive.errors import ShapeError
+from derive.frontend import parse
+from derive.shapes import power, product, split_scalar_lead
+
+Shapes = dict[str, tuple[ex.Dim, ex.Dim]]
+
+
+def shapes_of(text: str, declare: tuple[str, ...] = (), wrt: str | None = None) -> Shapes:
+    problem = parse(text, declare, wrt=wrt)
+    return {name: (i.shape.rows, i.shape.cols) for name, i in problem.symbols.items()}
+
+
+INFERRED: list[tuple[str, tuple[str, ...], Shapes]] = [
+    ("x' A x", (), {"x": ("n", 1), "A": ("n", "n")}),
+    ("x' y", (), {"x": ("n", 1), "y": ("n", 1)}),
+    ("x y'", (), {"x": ("n", 1), "y": ("m", 1)}),
+    ("A x", (), {"A": ("n", "m"), "x": ("m", 1)}),
+    ("A B C", (), {"A": ("n", "m"), "B": ("m", "p"), "C": ("p", "q")}),
+    ("tr(A B)", (), {"A": ("n", "m"), "B": ("m", "n")}),
+    ("tr(A X B)", (), {"A": ("n", "m"), "X": ("m", "p"), "B": ("p", "n")}),
+    ("det(X)", (), {"X": ("n", "n")}),
+    ("log(det(X))", (), {"X": ("n", "n")}),
+    ("inv(X) A", (), {"X": ("n", "n"), "A": ("n", "m")}),
+    ("X^2", (), {"X": ("n", "n")}),
+    ("X^-T", (), {"X": ("n", "n")}),
+    ("A + B'", (), {"A": ("n", "m"), "B": ("m", "n")}),
+    ("(y - A x)' (y - A x)", (), {"y": ("n", 1), "A": ("n", "m"), "x": ("m", 1)}),
+    ("alpha x + beta y", (), {"alpha": (1, 1), "x": ("n", 1), "beta": (1, 1), "y": ("n", 1)}),
+    ("(x' x) A", (), {"x": ("n", 1), "A": ("m", "p")}),
+    ("norm(A)^2", (), {"A": ("n", "m")}),
+    ("A + I", (), {"A": ("n", "n")}),
+    ("x' (A + A') x", (), {"x": ("n", 1), "A": ("n", "n")}),
+    # undeclared lowercase names that the expression forces to be scalars
+    ("log(s)", (), {"s": (1, 1)}),
+    ("x / s", (), {"x": ("n", 1), "s": (1, 1)}),
+    ("x / s^2", (), {"x": ("n", 1), "s": (1, 1)}),
+    ("log(s) + s x' x", (), {"s": (1, 1), "x": ("n", 1)}),
+    # declarations override inference
+    ("A x", ("A: m x n",), {"A": ("m", "n"), "x": ("n", 1)}),
+    ("A x", ("A: 3 x 4",), {"A": (3, 4), "x": (4, 1)}),
+    ("x' A x", ("x: 5",), {"x": (5, 1), "A": (5, 5)}),
+    ("s x", ("s: scalar",), {"s": (1, 1), "x": ("n", 1)}),
+    ("alpha", ("alpha: n",), {"alpha": ("n", 1)}),
+    ("A x", ("A: k x k",), {"A": ("k", "k"), "x": ("k", 1)}),
+    ("X' A", ("A: symmetric",), {"X": ("n", "m"), "A": ("n", "n")}),
+    ("C x", ("C: invertible",), {"C": ("n", "n"), "x": ("n", 1)}),
+    ("x' z", ("x: n, depends on z",), {"x": ("n", 1), "z": ("n", 1)}),
+    ("x", ("x: n, depends on z",), {"x": ("n", 1), "z": ("m", 1)}),
+    ("x1' x_1", ("x_1: 3",), {"x_1": (3, 1)}),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "declare", "shapes"), INFERRED, ids=[f"{t} {' '.join(d)}" for t, d, _ in INFERRED]
+)
+def test_shapes_inferred(text: str, declare: tuple[str, ...], shapes: Shapes) -> None:
+    assert shapes_of(text, declare) == shapes
+
+
+def test_shapes_variable_of_differentiation_is_named_first() -> None:
+    assert shapes_of("A x", wrt="x") == {"A": ("m", "n"), "x": ("n", 1)}
+    assert shapes_of("a' x", wrt="z") == {"a": ("m", 1), "x": ("m", 1), "z": ("n", 1)}
+
+
+def test_shapes_provisional_names_avoid_declared_ones() -> None:
+    shapes = shapes_of("A B x", ("A: n x n",))
+    assert shapes == {"A": ("n", "n"), "B": ("n", "m"), "x": ("m", 1)}
+
+
+def test_shapes_flags_are_kept() -> None:
+    problem = parse("x' A x + log(det(X))", ("A: n x n, symmetric", "X: invertible"))
+    assert problem.symbols["A"].symmetric and not problem.symbols["A"].invertible
+    assert problem.symbols["X"].invertible and problem.symbols["X"].shape.is_square
+
+
+def test_shapes_symbol_accepts_every_spelling() -> None:
+    problem = parse("x1' x1")
+    assert problem.symbol("x_{1}") == problem.symbol(" x1 ") == ex.Symbol("x_1", ex.Shape("n", 1))
+
+
+# (text, declarations, message fragment, column): the message names the operation and both shapes
+SHAPE_ERRORS = [
+    ("A x + y", ("A: m x n", "y: n"), "cannot add A x (m x 1) and y (n x 1)", 1),
+    ("A y", ("A: m x n", "y: m"),
+     "cannot multiply A (m x n) by y (m x 1): inner dimensions n and m differ", 1),
+    ("x y", (), "cannot multiply x (n x 1) by y (m x 1): inner dimensions 1 and m differ", 1),
+    ("x + x'", (), "cannot add x (n x 1) and x' (1 x n)", 1),
+    ("A - B", ("A: 2 x 3", "B: 3 x 2"), "cannot subtract B (3 x 2) from A (2 x 3)", 1),
+    ("x' A x", ("A: 2 x 3", "x: 2"),
+     "cannot multiply x' A (1 x 3) by x (2 x 1): inner dimensions 3 and 2 differ", 1),
+    ("(A + B) x", ("A: 2 x 3", "B: 2 x 3", "x: 2"),
+     "cannot multiply (A + B) (2 x 3) by x (2 x 1): inner dimensions 3 and 2 differ", 1),
+    ("y + A x", ("A: m x n", "y: n"), "cannot add y (n x 1) and A x (m x 1)", 1),
+    ("x' x + y", (), "cannot add x' x (1 x 1) and y (m x 1)", 1),
+    ("tr(A) + A", (), "cannot add tr(A) (1 x 1) and A (n x n)", 1),
+    ("tr(A)", ("A: 2 x 3",), "the trace needs a square matrix, but A is 2 x 3", 1),
+    ("det(x)", (), "the determinant needs a square matrix, but x is n x 1", 1),
+    ("inv(A)", ("A: m x n",), "the inverse needs a square matrix, but A is m x n", 1),
+    ("A^-T", ("A: 2 x 3",), "the inverse needs a square matrix, but A is 2 x 3", 1),
+    ("2 + A^2", ("A: m x n",), "a matrix power needs a square matrix, but A is m x n", 5),
+    ("x^2", ("x: n",), "a matrix power needs a square matrix, but x is n x 1", 1),
+    ("A / x", ("x: k",), "cannot divide by x (k x 1): the divisor must be a scalar", 1),
+    ("x / A", (), "cannot divide by A (m x p): the divisor must be a scalar", 1),
+    ("log(A)", (), "log needs a scalar, but A is n x m", 1),
+    ("1 + log(s)", ("s: n",), "log needs a scalar, but s is n x 1", 5),
+    ("x' x A x", ("A: 2 x 3", "x: 2"), "inner dimensions 3 and 2 differ", 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "declare", "message", "column"),
+    SHAPE_ERRORS,
+    ids=[f"{t} {' '.join(d)}" for t, d, _, _ in SHAPE_ERRORS],
+)
+def test_shapes_error_names_operation_and_shapes(
+    text: str, declare: tuple[str, ...], message: str, column: int
+) -> None:
+    with pytest.raises(ShapeError) as info:
+        parse(text, declare)
+    assert message in info.value.message
+    assert info.value.column == column
+
+
+def test_shapes_error_shows_caret_under_the_operation() -> None:
+    with pytest.raises(ShapeError) as info:
+        parse("b + A x + y", ("A: m x n", "y: n"))
+    text = str(info.value)
+    assert text.splitlines() == [
+        "cannot add b + A x (m x 1) and y (n x 1): a sum needs terms of the same shape (at 1:1)",
+        "  b + A x + y",
+        "  ^^^^^^^^^^^",
+    ]
+
+
+# -- the product smart constructor: a 1 x 1 run after a matrix moves to the front ------------
+
+x = ex.Symbol("x", ex.Shape("n", 1))
+A = ex.Symbol("A", ex.Shape("m", "p"))
+B = ex.Symbol("B", ex.Shape("p", "q"))
+alpha = ex.Symbol("alpha", ex.SCALAR)
+xtx = ex.MatMul((ex.Transpose(x), x))
+
+
+def test_shapes_product_moves_a_scalar_chain_in_front() -> None:
+    assert product(A, xtx) == ex.MatMul((ex.Transpose(x), x, A))
+    assert product(product(A, xtx), B) == ex.MatMul((ex.Transpose(x), x, A, B))
+    declare = ("A: m x p", "B: p x q", "x: n")
+    assert parse("A (x' x) B", declare).expr == parse("(x' x) A B", declare).expr
+
+
+def test_shapes_product_keeps_single_scalars_in_place() -> None:
+    assert product(A, alpha) == ex.MatMul((A, alpha))
+    assert product(xtx, A) == ex.MatMul((ex.Transpose(x), x, A))
+
+
+def test_shapes_split_scalar_lead() -> None:
+    y = ex.Symbol("y", ex.Shape("n", 1))
+    factors = (alpha, ex.Transpose(x), x, ex.Transpose(y), A)
+    assert split_scalar_lead(factors) == ((alpha, ex.Transpose(x), x), (ex.Transpose(y), A))
+    assert split_scalar_lead((A, alpha)) == ((), (A, alpha))
+
+
+def test_shapes_product_keeps_its_meaning_in_the_engine_reading() -> None:
+    # read left to right, every 1 x 1 run must start afresh: the product's shape is A B's
+    node = parse("A (x' x) B").expr
+    assert node.shape == ex.Shape("n", "q")
+
+
+POWERS = [
+    (ex.Power(alpha, 2), 3, ex.Power(alpha, 6)),
+    (ex.Power(alpha, 2), -1, ex.Power(alpha, -2)),
+    (ex.Power(alpha, -1), -1, ex.Power(ex.Power(alpha, -1), -1)),
+    (ex.Number(Fraction(2)), -2, ex.Number(Fraction(1, 4))),
+]
+
+
+@pytest.mark.parametrize(("base", "k", "expected"), POWERS, ids=["2*3", "2*-1", "-1*-1", "num"])
+def test_shapes_power_merges_scalar_powers(base: ex.Expr, k: int, expected: ex.Expr) -> None:
+    assert power(base, k) == expected
+
+
+def test_shapes_power_of_matrices() -> None:
+    X = ex.Symbol("X", ex.Shape("n", "n"))
+    assert power(X, -1) == ex.Inverse(X)
+    assert power(X, -3) == ex.Power(ex.Inverse(X), 3)
+    assert power(ex.Power(X, 2), 3) == ex.Power(X, 6)
+    assert power(ex.Power(X, 2), -1) == ex.Inverse(ex.Power(X, 2))  # (X^2)^-1 stays as written
