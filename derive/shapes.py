@@ -392,7 +392,7 @@ class _Builder:
             return ex.add(left, ex.neg(right))
         if node.op == "div":
             right = self.reciprocal(right, node.args[1])
-        return self.checked(product(left, right), node)
+        return self.checked(ex.mul(left, right), node)
 
     def reciprocal(self, node: ex.Expr, where: Syntax) -> ex.Expr:
         """``1 / node``; ``where`` is the culprit an error points at (the divisor, the inverse)."""
@@ -483,50 +483,6 @@ def constant_value(node: ex.Expr) -> Fraction | None:
         return None if node.exponent < 0 else Fraction(0)
     size = max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(node.exponent)
     return base**node.exponent if size <= MAX_NUMBER_BITS else None
-
-
-def product(left: ex.Expr, right: ex.Expr) -> ex.Expr:
-    """``left right`` as one flat product that keeps its meaning.
-
-    In a flat product a 1 x 1 run of factors such as ``x' x`` acts as a scalar only where it
-    starts afresh (``x' x A``); after a matrix (``A x' x``) it would continue the matrix chain.
-    So when ``left`` is not 1 x 1 and ``right`` starts with such a run, the run moves to the front,
-    after ``left``'s own leading runs: ``A (x' x) B`` is ``x' x A B``.
-    """
-    left_lead, left_rest = split_scalar_lead(_factors(left))
-    right_lead, right_rest = split_scalar_lead(_factors(right))
-    if left.shape.is_scalar or all(f.shape.is_scalar for f in right_lead):
-        return ex.mul(left, right)
-    return ex.mul(*left_lead, *right_lead, *left_rest, *right_rest)
-
-
-def _factors(node: ex.Expr) -> tuple[ex.Expr, ...]:
-    return node.factors if isinstance(node, ex.MatMul) else (node,)
-
-
-def split_scalar_lead(
-    factors: Sequence[ex.Expr],
-) -> tuple[tuple[ex.Expr, ...], tuple[ex.Expr, ...]]:
-    """Split a product's factors into its leading 1 x 1 runs (``x' A x``, ``alpha``) and the rest.
-
-    Args:
-        factors: The factors of a flat product.
-
-    Returns:
-        The longest prefix whose product, read left to right, is 1 x 1, and the remaining factors.
-    """
-    acc = ex.SCALAR
-    boundary = 0
-    for position, factor in enumerate(factors):
-        if factor.shape.is_scalar:
-            boundary = position + 1 if acc.is_scalar else boundary
-            continue
-        acc = factor.shape if acc.is_scalar else ex.Shape(acc.rows, factor.shape.cols)
-        if acc.is_scalar:
-            boundary = position + 1
-        elif acc.rows != 1:
-            break  # a chain that starts with a matrix or a column never comes back to 1 x 1
-    return tuple(factors[:boundary]), tuple(factors[boundary:])
 
 
 def power(base: ex.Expr, exponent: int) -> ex.Expr:

@@ -9,7 +9,7 @@ import pytest
 from derive import expr as ex
 from derive.errors import ShapeError
 from derive.frontend import parse
-from derive.shapes import power, product, split_scalar_lead
+from derive.shapes import power
 
 Shapes = dict[str, tuple[ex.Dim, ex.Dim]]
 
@@ -141,38 +141,20 @@ def test_shapes_error_shows_caret_under_the_operation() -> None:
     ]
 
 
-# -- the product smart constructor: a 1 x 1 run after a matrix moves to the front ------------
+# -- products: a 1 x 1 group inside a matrix product stays a group ------------------------------
 
 x = ex.Symbol("x", ex.Shape("n", 1))
-A = ex.Symbol("A", ex.Shape("m", "p"))
-B = ex.Symbol("B", ex.Shape("p", "q"))
 alpha = ex.Symbol("alpha", ex.SCALAR)
-xtx = ex.MatMul((ex.Transpose(x), x))
+DECLARE = ("A: m x p", "B: p x q", "x: n")
 
 
-def test_shapes_product_moves_a_scalar_chain_in_front() -> None:
-    assert product(A, xtx) == ex.MatMul((ex.Transpose(x), x, A))
-    assert product(product(A, xtx), B) == ex.MatMul((ex.Transpose(x), x, A, B))
-    declare = ("A: m x p", "B: p x q", "x: n")
-    assert parse("A (x' x) B", declare).expr == parse("(x' x) A B", declare).expr
-
-
-def test_shapes_product_keeps_single_scalars_in_place() -> None:
-    assert product(A, alpha) == ex.MatMul((A, alpha))
-    assert product(xtx, A) == ex.MatMul((ex.Transpose(x), x, A))
-
-
-def test_shapes_split_scalar_lead() -> None:
-    y = ex.Symbol("y", ex.Shape("n", 1))
-    factors = (alpha, ex.Transpose(x), x, ex.Transpose(y), A)
-    assert split_scalar_lead(factors) == ((alpha, ex.Transpose(x), x), (ex.Transpose(y), A))
-    assert split_scalar_lead((A, alpha)) == ((), (A, alpha))
-
-
-def test_shapes_product_keeps_its_meaning_in_the_engine_reading() -> None:
-    # read left to right, every 1 x 1 run must start afresh: the product's shape is A B's
-    node = parse("A (x' x) B").expr
-    assert node.shape == ex.Shape("n", "q")
+def test_shapes_scalar_group_inside_a_product_stays_whole() -> None:
+    # flattened, A x' x B would read as a (meaningless) matrix chain
+    A, B = ex.Symbol("A", ex.Shape("m", "p")), ex.Symbol("B", ex.Shape("p", "q"))
+    xtx = ex.MatMul((ex.Transpose(x), x))
+    assert parse("A (x' x) B", DECLARE).expr == ex.MatMul((A, xtx, B))
+    assert parse("(x' x) A B", DECLARE).expr == ex.MatMul((ex.Transpose(x), x, A, B))
+    assert parse("A (x' x) B", DECLARE).expr.shape == ex.Shape("m", "q")
 
 
 POWERS = [
