@@ -7,7 +7,7 @@ Printing is by class dispatch (``_print_<Class>``) with one precedence table and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -43,6 +43,42 @@ def precedence(node: object) -> int:
     return _PREC_ATOM
 
 
+def product_groups(factors: Sequence[ex.Expr]) -> list[tuple[ex.Expr, ...]]:
+    """Split a flat product into the runs a reader sees: ``x' A x y' B`` is ``x' A x | y' B``.
+
+    A run is a single 1 x 1 factor (``alpha``), a chain whose product is 1 x 1 (``x' A x``), or
+    the final chain (``y' B``); 1 x 1 factors inside a chain stay in it. This is how
+    :func:`derive.expr.product_shape` reads a flat product, so parenthesising every 1 x 1 chain
+    that has factors after it prints ``(x' x) A`` rather than the ambiguous-looking ``x' x A``.
+    """
+    groups: list[tuple[ex.Expr, ...]] = []
+    current: list[ex.Expr] = []
+    acc = ex.SCALAR
+    for factor in factors:
+        if factor.shape.is_scalar and not current:
+            groups.append((factor,))
+            continue
+        current.append(factor)
+        if not factor.shape.is_scalar:
+            acc = factor.shape if acc.is_scalar else ex.Shape(acc.rows, factor.shape.cols)
+        if acc.is_scalar:
+            groups.append(tuple(current))
+            current = []
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def _has_norm(node: ex.Expr) -> bool:
+    """Whether a norm occurs anywhere in ``node``."""
+    return isinstance(node, ex.Norm) or any(_has_norm(child) for child in node.children)
+
+
+def _is_reciprocal(node: ex.Expr) -> bool:
+    """A scalar to a negative power: printed as the denominator of a fraction in LaTeX."""
+    return isinstance(node, ex.Power) and node.exponent < 0 and node.base.shape.is_scalar
+
+
 def _count_terms(node: ex.Add | ix.IndexSum) -> int:
     return len(node.terms)
 
@@ -64,7 +100,11 @@ class Printer:
     def parenthesize(self, node: object, level: int) -> str:
         """Print ``node``, in parentheses when it binds more loosely than ``level``."""
         text = self.doprint(node)
-        return self.paren(text) if precedence(node) < level else text
+        return self.paren(text) if self.precedence(node) < level else text
+
+    def precedence(self, node: object) -> int:
+        """Binding strength of ``node`` as this printer writes it."""
+        return precedence(node)
 
     def paren(self, text: str) -> str:
         """Wrap in parentheses."""
@@ -75,8 +115,8 @@ class Printer:
         parts: list[str] = []
         for position, term in enumerate(node.terms):
             coeff, rest = ex.coefficient_of(term)
-            if position and coeff < 0:
-                parts.append(" - " + self.doprint(ex.mul(ex.Number(-coeff), rest)))
+            if position and coeff < 0:  # x - (y + z): the negated term keeps its brackets
+                parts.append(" - " + self.parenthesize(ex.mul(ex.Number(-coeff), rest), _PREC_NEG))
             else:
                 parts.append((" + " if position else "") + self.doprint(term))
         return "".join(parts)
@@ -84,13 +124,34 @@ class Printer:
     def _print_MatMul(self, node: ex.MatMul) -> str:
         coeff, rest = ex.coefficient_of(node)
         factors = rest.factors if isinstance(rest, ex.MatMul) else (rest,)
-        body = self.join_factors([self.parenthesize(f, _PREC_POSTFIX if self.tight(f) else
-                                                    _PREC_MUL + 1) for f in factors])
+        last = factors[-1]
+        if len(factors) > 1 and isinstance(last, ex.Power) and last.exponent == -1 and \
+                _is_reciprocal(last):  # (x' x) / alpha reads back as the same product
+            divisor = self.parenthesize(last.base, _PREC_ATOM)
+            return self.signed(coeff, f"{self.product_body(factors[:-1])} / {divisor}")
+        return self.signed(coeff, self.product_body(factors))
+
+    def signed(self, coeff: Fraction, body: str) -> str:
+        """``body`` with a numeric coefficient in front (``-`` alone for -1)."""
         if coeff == 1:
             return body
         if coeff == -1:
             return "-" + body
         return self.coefficient(coeff) + " " + body
+
+    def product_body(self, factors: Sequence[ex.Expr]) -> str:
+        """Juxtaposed factors; every 1 x 1 chain with more factors after it in parentheses."""
+        groups = product_groups(factors)
+        parts: list[str] = []
+        for position, group in enumerate(groups):
+            text = self.join_factors([self.factor(f) for f in group])
+            closed = position < len(groups) - 1 and len(group) > 1
+            parts.append(self.paren(text) if closed else text)
+        return self.join_factors(parts)
+
+    def factor(self, node: ex.Expr) -> str:
+        """One factor of a product, in parentheses where it binds more loosely than a product."""
+        return self.parenthesize(node, _PREC_POSTFIX if self.tight(node) else _PREC_MUL + 1)
 
     def tight(self, node: ex.Expr) -> bool:
         """Whether a factor needs parentheses even when it is a product (never, by default)."""
@@ -123,6 +184,8 @@ class Printer:
             if len(stem) == 1 and stem.isupper() and not sub and name.lower() not in \
                     self.symbol_names and not base.shape.is_column:
                 return self.symbol_name(name.lower())
+            if sub:  # W_2 has entries (W_2)_ij: a second subscript would not be readable
+                return self.paren(self.symbol_name(name))
             return self.symbol_name(name)
         return self.paren(self.doprint(base))
 
@@ -192,10 +255,49 @@ class Printer:
 
 
 class LatexPrinter(Printer):
-    """LaTeX math (amsmath), as KaTeX and MathJax also render it."""
+    """LaTeX math (amsmath), as KaTeX and MathJax also render it.
+
+    The output is also valid input (``derive.frontend.parse(latex(e)).expr == e``): a scalar to a
+    negative power becomes the denominator of a ``\\frac`` whose numerator is what stands before
+    it (``\\frac{2}{x^\\top x} x``), which reads back as the same product.
+    """
 
     def paren(self, text: str) -> str:
         return f"\\left({text}\\right)"
+
+    def precedence(self, node: object) -> int:
+        if isinstance(node, ex.Log) and isinstance(node.arg, ex.Det):
+            return _PREC_POSTFIX  # \log \det(X) has no brackets of its own: bracket its powers
+        return precedence(node)
+
+    def _print_MatMul(self, node: ex.MatMul) -> str:
+        coeff, rest = ex.coefficient_of(node)
+        factors = rest.factors if isinstance(rest, ex.MatMul) else (rest,)
+        groups = product_groups(factors)
+        if len(groups[-1]) > 1 and _is_reciprocal(groups[-1][-1]):  # A x / alpha
+            groups[-1:] = [groups[-1][:-1], groups[-1][-1:]]
+        if not any(len(g) == 1 and _is_reciprocal(g[0]) for g in groups):
+            return super()._print_MatMul(node)
+        parts: list[str] = []
+        numerator: list[ex.Expr] = []
+        magnitude = abs(coeff)
+        if magnitude.denominator == 1 and magnitude != 1:
+            numerator.append(ex.Number(magnitude))  # 2 goes into the first numerator
+        elif magnitude != 1:
+            parts.append(self.doprint(ex.Number(magnitude)))  # 1/2 stays in front
+        for group in groups:
+            if len(group) == 1 and isinstance(group[0], ex.Power) and _is_reciprocal(group[0]):
+                power = group[0]
+                denominator = ex.Power(power.base, -power.exponent) if power.exponent != -1 \
+                    else power.base
+                above = self.product_body(numerator) if numerator else "1"
+                parts.append(f"\\frac{{{above}}}{{{self.doprint(denominator)}}}")
+                numerator = []
+            else:
+                numerator.extend(group)
+        if numerator:
+            parts.append(self.product_body(numerator))
+        return ("-" if coeff < 0 else "") + " ".join(parts)
 
     def tight(self, node: ex.Expr) -> bool:
         return isinstance(node, ex.Jacobian)
@@ -232,6 +334,11 @@ class LatexPrinter(Printer):
         return f"{self.parenthesize(node.arg, _PREC_ATOM)}^{{-1}}"
 
     def _print_Power(self, node: ex.Power) -> str:
+        if _is_reciprocal(node):  # \frac{1}{\alpha} reads back as alpha^-1
+            below = node.base if node.exponent == -1 else ex.Power(node.base, -node.exponent)
+            return f"\\frac{{1}}{{{self.doprint(below)}}}"
+        if isinstance(node.base, ex.Inverse):  # X^{-2}, not (X^{-1})^{2}
+            return f"{self.parenthesize(node.base.arg, _PREC_ATOM)}^{{-{node.exponent}}}"
         return f"{self.parenthesize(node.base, _PREC_ATOM)}^{{{node.exponent}}}"
 
     def _print_Trace(self, node: ex.Trace) -> str:
@@ -314,6 +421,8 @@ class UnicodePrinter(Printer):
         return self.postfix(node.arg, "⁻¹")
 
     def _print_Power(self, node: ex.Power) -> str:
+        if isinstance(node.base, ex.Inverse):  # X⁻², not (X⁻¹)²
+            return self.postfix(node.base.arg, "".join(_SUP[c] for c in f"-{node.exponent}"))
         return self.postfix(node.base, "".join(_SUP[c] for c in str(node.exponent)))
 
     def _print_Trace(self, node: ex.Trace) -> str:
@@ -326,6 +435,8 @@ class UnicodePrinter(Printer):
         return f"log({self.doprint(node.arg)})"
 
     def _print_Norm(self, node: ex.Norm) -> str:
+        if _has_norm(node.arg):  # ‖x ‖y‖‖ cannot tell its bars apart: norm(x ‖y‖) can
+            return f"norm({self.doprint(node.arg)})"
         return f"‖{self.doprint(node.arg)}‖"
 
     def _print_Jacobian(self, node: ex.Jacobian) -> str:
