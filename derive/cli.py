@@ -62,25 +62,45 @@ def main() -> None:
 @click.option("--wrt", default=None, metavar="VAR", help="Name this variable's sizes first.")
 @guarded
 def parse_command(expr: str, declare: tuple[str, ...], wrt: str | None) -> None:
-    """Show EXPR as derive understands it, with every symbol's shape."""
+    """Show EXPR as derive understands it, with every symbol's shape.
+
+    \b
+    Examples:
+      derive parse "x' A x"
+      derive parse "A x + y" --declare "A: m x n" --declare "y: m"
+      derive parse "\\operatorname{tr}(A X B)"
+    """
+    from derive.declare import parse_declarations
+    from derive.expr import Shape
     from derive.frontend import parse
     from derive.printer import ascii_str, latex, unicode
 
     problem = parse(expr, declare, wrt=wrt)
+    declared = parse_declarations(declare)
+
+    def kind(shape: Shape) -> str:
+        if shape.is_scalar:
+            return "scalar"
+        if shape.is_column or shape.is_row:
+            return "vector" if shape.is_column else "row vector"
+        return "square matrix" if shape.is_square else "matrix"
+
     names = list(problem.symbols)
     click.echo(f"expression: {unicode(problem.expr, names)}")
     click.echo(f"latex:      {latex(problem.expr, names)}")
     click.echo(f"ascii:      {ascii_str(problem.expr)}")
-    shape = problem.expr.shape
-    kind = "scalar" if shape.is_scalar else "vector" if shape.is_column else "matrix"
-    click.echo(f"result:     {kind} ({shape})")
-    click.echo("symbols:")
+    click.echo(f"result:     {kind(problem.expr.shape)} ({problem.expr.shape})")
+    heads = {name: f"{name}: {info.shape}" for name, info in problem.symbols.items()}
+    if heads:
+        click.echo("symbols:")
     for name, info in problem.symbols.items():
-        flags = [f for f in ("symmetric", "invertible") if getattr(info, f)]
+        notes = [kind(info.shape)]
+        notes += [flag for flag in ("symmetric", "invertible") if getattr(info, flag)]
         if info.depends_on:
-            flags.append("depends on " + ", ".join(info.depends_on))
-        extra = f"  ({', '.join(flags)})" if flags else ""
-        click.echo(f"  {name}: {info.shape}{extra}")
+            notes.append("depends on " + ", ".join(info.depends_on))
+        shaped = name in declared and declared[name].shape is not None
+        notes.append("declared" if shaped else "inferred")
+        click.echo(f"  {heads[name]:<{max(map(len, heads.values()))}}  {', '.join(notes)}")
 
 
 def _register() -> None:
