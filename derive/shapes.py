@@ -356,11 +356,7 @@ class _Builder:
 
     def build(self, node: Syntax) -> ex.Expr:
         if node.is_chain:
-            links = left_spine(node)
-            result = self.build(links[0].args[0])
-            for link in links:  # a loop: long sums and products cost no recursion
-                result = self.combine(link, result, self.build(link.args[1]))
-            return result
+            return self.build_chain(left_spine(node))
         args = [self.build(a) for a in node.args]
         op = node.op
         if op == "sym":
@@ -384,15 +380,35 @@ class _Builder:
             return self.log(args[0], node)
         return _UNARY[op](args[0])
 
-    def combine(self, node: Syntax, left: ex.Expr, right: ex.Expr) -> ex.Expr:
-        """One link of a chain of sums and products."""
-        if node.op == "add":
-            return ex.add(left, right)
-        if node.op == "sub":
-            return ex.add(left, ex.neg(right))
-        if node.op == "div":
-            right = self.reciprocal(right, node.args[1])
-        return self.checked(ex.mul(left, right), node)
+    def build_chain(self, links: list[Syntax]) -> ex.Expr:
+        """A chain of sums and products, each run of ``+``/``-`` or ``*``/``/`` in one call.
+
+        A loop, and one smart-constructor call per run, so that a sum of a thousand terms costs
+        neither recursion nor quadratic time.
+        """
+        result = self.build(links[0].args[0])
+        position = 0
+        while position < len(links):
+            is_sum = links[position].op in ("add", "sub")
+            run: list[Syntax] = []
+            while position < len(links) and (links[position].op in ("add", "sub")) == is_sum:
+                run.append(links[position])
+                position += 1
+            operands = [self.operand(link) for link in run]
+            if is_sum:
+                result = ex.add(result, *operands)
+            else:
+                result = self.checked(ex.mul(result, *operands), run[-1])
+        return result
+
+    def operand(self, link: Syntax) -> ex.Expr:
+        """The right operand of one link, negated after ``-`` and inverted after ``/``."""
+        right = self.build(link.args[1])
+        if link.op == "sub":
+            return ex.neg(right)
+        if link.op == "div":
+            return self.reciprocal(right, link.args[1])
+        return right
 
     def reciprocal(self, node: ex.Expr, where: Syntax) -> ex.Expr:
         """``1 / node``; ``where`` is the culprit an error points at (the divisor, the inverse)."""

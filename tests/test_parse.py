@@ -303,3 +303,11 @@ def test_parse_whitespace_is_insignificant() -> None:
 def test_parse_rejects_non_strings() -> None:
     with pytest.raises(TypeError, match="string"):
         parse(b"x' x")  # type: ignore[arg-type]
+
+
+def test_parse_long_sums_and_products_near_the_limit() -> None:
+    # 1,999 tokens: inference and building walk these chains in a loop, not by recursion
+    total = parse("x + " * 999 + "x").expr
+    assert isinstance(total, ex.Add) and len(total.terms) == 1000
+    chain = parse(" ".join(["A"] * 1000), ("A: n x n",)).expr
+    assert isinstance(chain, ex.MatMul) and len(chain.factors) == 1000
