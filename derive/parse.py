@@ -7,10 +7,14 @@ Grammar (EBNF); juxtaposition is multiplication::
     unary     = "-" unary | "+" unary | postfix ;
     postfix   = atom { "'" | "^" exponent } ;
     exponent  = "T" | ["-"] NUMBER | "-" "T" | "{" exponent "}" | "(" exponent ")" ;
-    atom      = NUMBER | NAME | function | "(" expr ")" | "{" expr "}"
+    atom      = NUMBER | NAME | function | "(" expr ")" | "[" expr "]" | "{" expr "}"
               | "|" expr "|" | "||" expr "||" | "\\frac" "{" expr "}" "{" expr "}" ;
     function  = FUNC ( "(" expr ")" | postfix ) ;
-    FUNC      = "tr" | "trace" | "det" | "log" | "logdet" | "inv" | "norm" ;
+    FUNC      = "tr" | "trace" | "Tr" | "det" | "log" | "ln" | "logdet" | "inv" | "norm" ;
+
+The lexers have already mapped every spelling to these tokens (``x.T``, ``x^\\top`` and ``xᵀ`` are
+all a transpose; ``\\left(`` is ``(``). A bar closes the innermost open norm unless LaTeX says
+it opens one (``\\left\\|``, ``\\lVert``).
 
 Elementwise functions (``exp(x)``) and Hadamard products (``A .* B``) are recognised and rejected
 with an :class:`UnsupportedError` that names them. Input beyond the limits below (length, nesting,
