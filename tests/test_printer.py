@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive import expr as ex
@@ -296,3 +296,18 @@ def test_printer_latex_round_trip(node: ex.Expr) -> None:
 @given(expressions())
 def test_printer_unicode_round_trip(node: ex.Expr) -> None:
     assert parse(unicode(node), DECLARE).expr == node
+
+
+@pytest.mark.katex
+@settings(
+    max_examples=2,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # the fixture is stateless
+)
+@given(st.lists(expressions(), min_size=100, max_size=100))
+def test_printer_random_latex_renders_in_katex(
+    katex_errors: Callable[[list[str]], list[str]], nodes: list[ex.Expr]
+) -> None:
+    # one node process for a hundred formulas
+    assert katex_errors([latex(node) for node in nodes]) == []
