@@ -364,7 +364,8 @@ class _Parser:
         inner = self.expr()
         self.open_bars.pop()
         close = self.expect(open_token.kind, f"{open_token.text!r} to close the norm")
-        return self.node("norm", (inner,), open_token.span.cover(close.span))
+        op = "abs" if open_token.kind is Kind.BAR else "norm"  # |X| of a matrix is ambiguous
+        return self.node(op, (inner,), open_token.span.cover(close.span))
 
     def frac(self) -> Syntax:
         token = self.advance()

@@ -250,6 +250,18 @@ class _Inference:
         self.infer(node.args[0])
         return (self.one, self.one)
 
+    def _infer_abs(self, node: Syntax) -> _Pair:
+        """``|x|``: the absolute value of a scalar, the Euclidean norm of a vector."""
+        pair = self.infer(node.args[0])
+        if self.dims.get(pair[0]) != 1 and self.dims.get(pair[1]) != 1:
+            arg = node.args[0].describe(self.source)
+            raise self.fail(
+                node,
+                f"|{arg}| is ambiguous for a matrix ({self.show(pair)}): write det({arg}) for the"
+                f" determinant or norm({arg}) for the Frobenius norm",
+            )
+        return (self.one, self.one)
+
 
 def provisional_names(inference: _Inference, prefer: Sequence[str] = ()) -> dict[int, str]:
     """Names for the unbound dimension classes: n, m, p, ... in order of appearance."""
@@ -340,7 +352,9 @@ def forced_scalars(tree: Syntax) -> frozenset[str]:
     return frozenset(found)
 
 
-_UNARY: dict[str, type[ex.Unary]] = {"tr": ex.Trace, "det": ex.Det, "norm": ex.Norm}
+_UNARY: dict[str, type[ex.Unary]] = {
+    "tr": ex.Trace, "det": ex.Det, "norm": ex.Norm, "abs": ex.Norm,
+}  # fmt: skip
 MAX_NUMBER_BITS = 512  # about 150 digits: larger numbers are certainly typing accidents
 
 

@@ -20,7 +20,8 @@ class Syntax:
 
     Attributes:
         op: ``sym``, ``num``, ``add``, ``sub``, ``neg``, ``mul``, ``div``, ``transpose``,
-            ``power``, ``inverse_transpose``, ``tr``, ``det``, ``log``, ``inv``, ``norm``.
+            ``power``, ``inverse_transpose``, ``tr``, ``det``, ``log``, ``inv``, ``norm``, ``abs``
+            (``|x|``: a norm, but not of a matrix, where it could mean the determinant).
         args: The operands.
         span: Where the node stands in the source.
         name: The symbol's name, for ``sym``.

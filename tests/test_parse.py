@@ -238,7 +238,7 @@ PRECEDENCE = [
     ("tr A B", "(tr(A)) B"),
     ("det X^2", "det(X^2)"),
     ("log det X", "log(det(X))"),
-    ("|a| |b|", "norm(a) norm(b)"),
+    ("|a| |b|", "(|a|) (|b|)"),
     ("||a|| b", "norm(a) b"),
     ("2 3 x", "(2 3) x"),
     ("x'' ", "(x')'"),

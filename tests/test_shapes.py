@@ -37,6 +37,7 @@ INFERRED: list[tuple[str, tuple[str, ...], Shapes]] = [
     ("alpha x + beta y", (), {"alpha": (1, 1), "x": ("n", 1), "beta": (1, 1), "y": ("n", 1)}),
     ("(x' x) A", (), {"x": ("n", 1), "A": ("m", "p")}),
     ("norm(A)^2", (), {"A": ("n", "m")}),
+    ("|A x| + |alpha|", (), {"A": ("n", "m"), "x": ("m", 1), "alpha": (1, 1)}),
     ("A + I", (), {"A": ("n", "n")}),
     ("x' (A + A') x", (), {"x": ("n", 1), "A": ("n", "n")}),
     # undeclared lowercase names that the expression forces to be scalars
@@ -113,6 +114,10 @@ SHAPE_ERRORS = [
     ("log(A)", (), "log needs a scalar, but A is n x m", 1),
     ("1 + log(s)", ("s: n",), "log needs a scalar, but s is n x 1", 5),
     ("x' x A x", ("A: 2 x 3", "x: 2"), "inner dimensions 3 and 2 differ", 1),
+    # |X| of a matrix may mean its determinant (the Matrix Cookbook writes |X|) or a norm
+    ("log(|X|)", (), "|X| is ambiguous for a matrix (n x m): write det(X) for the determinant"
+     " or norm(X) for the Frobenius norm", 5),
+    (r"\log \left| X \right|", ("X: n x n",), "|X| is ambiguous for a matrix (n x n)", 6),
 ]
 
 
