@@ -45,8 +45,9 @@ def prove(
 
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
-    problem = parse(expr, declare, wrt=_variable(wrt))
-    derivation = derive(problem, wrt.strip(), Options(layout=layout, hessian=hessian))
+    variable = _variable(wrt)
+    problem = parse(expr, declare, wrt=variable)
+    derivation = derive(problem, variable, Options(layout=layout, hessian=hessian))
     return check(derivation, seed=seed) if verify else derivation
 
 
