@@ -91,6 +91,14 @@ class _Dims:
         return True
 
 
+class _ForcedScalar(Exception):
+    """A sum forces an undeclared lowercase name to be a scalar (``x' A x + c``): infer again."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 class _Inference:
     """Collects the constraints of one expression; raises at the first conflict."""
 
@@ -162,6 +170,16 @@ class _Inference:
             pair = combine(link, pair, right)
         return pair
 
+    def defaulted_vector(self, node: Syntax) -> bool:
+        """An undeclared lowercase Latin name, a column vector only by default."""
+        return (
+            node.op == "sym"
+            and node.name[:1].islower()
+            and node.name not in self.declarations
+            and node.name not in self.scalars
+            and not is_greek(node.name)
+        )
+
     def _infer_sym(self, node: Syntax) -> _Pair:
         if node.name == "I" and "I" not in self.declarations:
             size = self.dims.new(nonunit=True)
@@ -178,6 +196,9 @@ class _Inference:
     def _sum(self, node: Syntax, left: _Pair, right: _Pair) -> _Pair:
         if self.dims.unify(left[0], right[0]) and self.dims.unify(left[1], right[1]):
             return left
+        for operand, other in ((node.args[0], right), (node.args[1], left)):
+            if self.is_scalar(other) and self.defaulted_vector(operand):
+                raise _ForcedScalar(operand.name)
         a, b = (arg.describe(self.source) for arg in node.args)
         first, second = f"{a} ({self.show(left)})", f"{b} ({self.show(right)})"
         what = f"add {first} and {second}" if node.op == "add" else \
@@ -306,8 +327,14 @@ def infer(
         ParseError: A division by zero, or the log of a number that is not positive.
         LimitError: A number grows too large.
     """
-    inference = _Inference(source, declarations, forced_scalars(tree))
-    inference.infer(tree)
+    scalars = forced_scalars(tree)
+    while True:  # terminates: each pass adds a new name from the finite set of symbols
+        inference = _Inference(source, declarations, scalars)
+        try:
+            inference.infer(tree)
+            break
+        except _ForcedScalar as forced:
+            scalars = scalars | {forced.name}
     for name in [*extra, *(d for decl in declarations.values() for d in decl.depends_on)]:
         inference.symbol_pair(name)
     names = provisional_names(inference, prefer)

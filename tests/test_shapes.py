@@ -45,6 +45,9 @@ INFERRED: list[tuple[str, tuple[str, ...], Shapes]] = [
     ("x / s", (), {"x": ("n", 1), "s": (1, 1)}),
     ("x / s^2", (), {"x": ("n", 1), "s": (1, 1)}),
     ("log(s) + s x' x", (), {"s": (1, 1), "x": ("n", 1)}),
+    ("x' A x + b' x + c", (), {"x": ("n", 1), "A": ("n", "n"), "b": ("n", 1), "c": (1, 1)}),
+    ("c + x' x", (), {"c": (1, 1), "x": ("n", 1)}),
+    ("x + c", (), {"x": ("n", 1), "c": ("n", 1)}),
     # declarations override inference
     ("A x", ("A: m x n",), {"A": ("m", "n"), "x": ("n", 1)}),
     ("A x", ("A: 3 x 4",), {"A": (3, 4), "x": (4, 1)}),
@@ -101,7 +104,7 @@ SHAPE_ERRORS = [
     ("(A + B) x", ("A: 2 x 3", "B: 2 x 3", "x: 2"),
      "cannot multiply (A + B) (2 x 3) by x (2 x 1): inner dimensions 3 and 2 differ", 1),
     ("y + A x", ("A: m x n", "y: n"), "cannot add y (n x 1) and A x (m x 1)", 1),
-    ("x' x + y", (), "cannot add x' x (1 x 1) and y (m x 1)", 1),
+    ("x' x + y", ("y: m",), "cannot add x' x (1 x 1) and y (m x 1)", 1),
     ("tr(A) + A", (), "cannot add tr(A) (1 x 1) and A (n x n)", 1),
     ("tr(A)", ("A: 2 x 3",), "the trace needs a square matrix, but A is 2 x 3", 1),
     ("det(x)", (), "the determinant needs a square matrix, but x is n x 1", 1),
