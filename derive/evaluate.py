@@ -2,7 +2,8 @@
 by ``einsum`` over their factors, marked derivatives by central differences.
 
 Two backends share the code: floating point (NumPy) for the numeric checks and exact rationals
-(SymPy matrices inside NumPy object arrays) for the exact check.
+(``fractions.Fraction`` in NumPy object arrays, see ``derive.exact``) for the exact check; when
+the exact values hold SymPy symbols (the SymPy oracle), SymPy does the inverses and logs.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from derive import exact as exact_arith
 from derive import expr as ex
 from derive import index as ix
 
@@ -67,8 +70,14 @@ def evaluate_expr(node: ex.Expr, point: Point) -> Array:
 
 def _eye(n: int, exact: bool) -> Array:
     if exact:
-        return np.array([[1 if i == j else 0 for j in range(n)] for i in range(n)], dtype=object)
+        return exact_arith.identity(n)
     return np.eye(n)
+
+
+def _symbolic(value: Any) -> bool:
+    """Whether an exact value holds SymPy expressions (the SymPy oracle's symbolic variable)."""
+    cells = value.flat if isinstance(value, np.ndarray) else (value,)
+    return any(type(c).__module__.startswith("sympy") for c in cells)
 
 
 def _mul(node: ex.MatMul, point: Point) -> Array:
@@ -87,36 +96,43 @@ def _mul(node: ex.MatMul, point: Point) -> Array:
 
 
 def _inverse(value: Array, exact: bool) -> Array:
-    if exact:
+    if not exact:
+        return np.linalg.inv(value)
+    if _symbolic(value):
         import sympy
 
-        matrix = sympy.Matrix(value.tolist())
-        return np.array(matrix.inv().tolist(), dtype=object)
-    return np.linalg.inv(value)
+        return np.array(sympy.Matrix(value.tolist()).inv().tolist(), dtype=object)
+    return exact_arith.inverse(value)
 
 
 def _det(value: Array, exact: bool) -> Any:
-    if exact:
+    if not exact:
+        return np.linalg.det(value)
+    if _symbolic(value):
         import sympy
 
         return sympy.Matrix(value.tolist()).det()
-    return np.linalg.det(value)
+    return exact_arith.det(value)
 
 
 def _log(value: Any, exact: bool) -> Any:
-    if exact:
+    if not exact:
+        return np.log(np.abs(value))
+    if _symbolic(value):
         import sympy
 
         return sympy.log(value)
-    return np.log(np.abs(value))
+    return exact_arith.log(value)
 
 
 def _sqrt(value: Any, exact: bool) -> Any:
-    if exact:
+    if not exact:
+        return np.sqrt(value)
+    if _symbolic(value):
         import sympy
 
         return sympy.sqrt(value)
-    return np.sqrt(value)
+    return exact_arith.sqrt(value)
 
 
 def _scalar(value: Any, exact: bool) -> Array:
@@ -158,11 +174,7 @@ _EXPR: dict[type, Callable[[Any, Point], Array]] = {
 
 
 def _number(value: Any, exact: bool) -> Any:
-    if exact:
-        import sympy
-
-        return sympy.Rational(value.numerator, value.denominator)
-    return float(value)
+    return Fraction(value) if exact else float(value)
 
 
 def _add(node: ex.Add, point: Point) -> Array:

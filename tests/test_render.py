@@ -158,7 +158,9 @@ def test_render_derivation_fragment_has_no_preamble() -> None:
 
 def test_render_derivation_check_line_without_dimension_symbols() -> None:
     text = render_derivation(prove("x' x", "x", declare=["x: 2"]), "text")
-    assert "computed entry by entry (exact rational arithmetic" in " ".join(text.split())
+    assert "computed entry by entry (with dual numbers, in exact rational arithmetic" in " ".join(
+        text.split()
+    )
     assert "x ∈ ℝ²." in text
 
 

@@ -1,0 +1,118 @@
+"""The exact oracle: dual numbers over Fractions against SymPy, and the exact check's verdicts."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+
+from derive import exact, prove
+from derive import expr as ex
+from derive.frontend import parse
+from derive.verify import assign_sizes, exact_check, rational_point, sympy_exact_check
+
+
+def _random_matrix(rng: np.random.Generator, n: int) -> np.ndarray:
+    cells = [[Fraction(int(rng.integers(-5, 6)), int(rng.integers(1, 4))) for _ in range(n)]
+             for _ in range(n)]  # fmt: skip
+    return exact.matrix(cells) + exact.identity(n) * 4
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5], ids=lambda n: f"n={n}")
+def test_exact_inverse_and_det_match_sympy(n: int) -> None:
+    rng = np.random.default_rng(n)
+    m = _random_matrix(rng, n)
+    reference = sympy.Matrix(m.tolist())
+    assert exact.det(m) == reference.det()
+    assert (sympy.Matrix(exact.inverse(m).tolist()) - reference.inv()).is_zero_matrix
+
+
+def test_exact_inverse_of_singular_matrix_raises() -> None:
+    m = exact.matrix([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
+    assert exact.det(m) == 0
+    with pytest.raises(ZeroDivisionError):
+        exact.inverse(m)
+
+
+def test_exact_log_and_sqrt_are_irrational_but_their_derivatives_exact() -> None:
+    value = exact.log(exact.Dual(Fraction(3), Fraction(1)))
+    assert isinstance(value.a, exact.Irrational)
+    assert value.b == Fraction(1, 3)
+    assert exact.sqrt(Fraction(9, 4)) == Fraction(3, 2)
+    assert isinstance(exact.sqrt(Fraction(2)), exact.Irrational)
+
+
+ORACLE_CASES = [
+    ("x' A x", "x", (), 1),
+    ("(y - A x)' (y - A x)", "x", (), 2),
+    ("tr(A X B)", "X", (), 1),
+    ("log(det(X))", "X", (), 1),
+    ("a' inv(X) b", "X", (), 1),
+    ("det(X) tr(X X)", "X", (), 1),
+    ("inv(X)", "X", (), 1),
+    ("(x' x)^-1 x' A x", "x", (), 2),
+    ("y' x", "z", ("x: n, depends on z", "y: n, depends on z"), 1),
+]
+
+
+@pytest.mark.parametrize(("text", "wrt", "declare", "order"), ORACLE_CASES,
+                         ids=[c[0] for c in ORACLE_CASES])  # fmt: skip
+def test_exact_derivative_tensor_matches_sympy_diff(
+    text: str, wrt: str, declare: tuple[str, ...], order: int
+) -> None:
+    """The dual-number derivative equals SymPy's diff of the explicit expression, entry by entry."""
+    problem = parse(text, declare, wrt=wrt)
+    var = problem.symbol(wrt)
+    sizes = assign_sizes(problem)
+    point = rational_point(problem, sizes, np.random.default_rng(1))
+    ours = exact.derivative_tensor(problem.expr, var, point, order)
+    symbols = np.vectorize(lambda i: sympy.Symbol(f"v{i}"), otypes=[object])(
+        np.arange(point.values[wrt].size).reshape(point.values[wrt].shape))
+    symbolic = exact.ExactPoint({**point.values, wrt: symbols}, point.jacobians, sizes)
+    from derive.evaluate import Point, axes_of, evaluate_expr
+
+    value = axes_of(problem.expr, evaluate_expr(
+        problem.expr, Point(symbolic.values, symbolic.jacobians, sizes, exact=True)))
+    flat_symbols = axes_of(var, symbols)
+    at = {s: v for s, v in zip(np.asarray(symbols).flat, np.asarray(point.values[wrt]).flat,
+                               strict=True)}  # fmt: skip
+    f = np.asarray(value, dtype=object)
+    v = np.asarray(flat_symbols, dtype=object)
+    for fi in np.ndindex(*f.shape):
+        for vi in np.ndindex(*v.shape):
+            first = sympy.diff(f[fi], v[vi])
+            if order == 1:
+                assert sympy.simplify(first.xreplace(at) - ours[fi + vi]) == 0
+                continue
+            for wi in np.ndindex(*v.shape):
+                second = sympy.diff(first, v[wi]).xreplace(at)
+                assert sympy.simplify(second - ours[fi + vi + wi]) == 0
+
+
+def test_exact_check_catches_a_wrong_result() -> None:
+    derivation = prove("x' A x", "x", verify=False)
+    problem = derivation.problem
+    a, x = problem.symbol("A"), problem.symbol("x")
+    wrong = dataclasses.replace(derivation.result, rhs=ex.mul(ex.number(2), a, x))
+    sizes = assign_sizes(problem)
+    for method in ("dual", "sympy"):
+        ok, _ = exact_check(problem, x, wrong, sizes, np.random.default_rng(0), "mixed", method)
+        assert not ok, method
+    ok, how = exact_check(problem, x, derivation.result, sizes, np.random.default_rng(0), "mixed")
+    assert ok
+    assert "dual numbers" in how
+
+
+def test_exact_check_falls_back_to_sympy_where_values_are_irrational() -> None:
+    derivation = prove("norm(x)", "x", verify=False)
+    x = derivation.problem.symbol("x")
+    sizes = assign_sizes(derivation.problem)
+    ok, how = exact_check(derivation.problem, x, derivation.result, sizes,
+                          np.random.default_rng(0), "mixed")  # fmt: skip
+    assert ok
+    assert "SymPy" in how
+    assert sympy_exact_check(derivation.problem, x, derivation.result, sizes,
+                             np.random.default_rng(0), "mixed")  # fmt: skip
