@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import traceback
 import unicodedata
@@ -294,9 +295,48 @@ def environment(kind: str, templates_dir: str | None = None) -> jinja2.Environme
         keep_trailing_newline=True,
         autoescape=False,
         finalize=_refuse_math(escape),
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept on disk, so a process does not compile them again.
+
+    Compiling the templates costs more than rendering them; Jinja keys each entry on the
+    template's name and the checksum of its source, so an edited template is compiled afresh.
+    The folder is ``$DERIVE_CACHE_DIR``, else ``$XDG_CACHE_HOME/derive`` or ``~/.cache/derive``;
+    where it cannot be written, nothing is cached.
+    """
+    import jinja2
+
+    root = os.environ.get("DERIVE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "derive",
+    )
+    folder = os.path.join(root, "jinja")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+
+    class _TolerantCache(jinja2.FileSystemBytecodeCache):
+        """A cache that treats an unreadable or unwritable entry as a miss."""
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except (OSError, EOFError, ValueError):
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return _TolerantCache(folder)
 
 
 def _render(kind: str, name: str, templates_dir: str | Path | None, **data: object) -> str:
