@@ -15,6 +15,7 @@ from derive import expr as ex
 from derive import index as ix
 from derive.names import name_latex, name_unicode, split_name
 
+_TALL = ("\\frac", "\\sum", "\\left", "\\begin")
 _PREC_ADD = 10
 _PREC_NEG = 15
 _PREC_MUL = 20
@@ -187,6 +188,8 @@ class Printer:
             if sub:  # W_2 has entries (W_2)_ij: a second subscript would not be readable
                 return self.paren(self.symbol_name(name))
             return self.symbol_name(name)
+        if isinstance(base, ex.Identity):
+            return self.doprint(base)  # I_kl, not (I)_kl
         return self.paren(self.doprint(base))
 
     def _print_Entry(self, node: ix.Entry) -> str:
@@ -263,7 +266,11 @@ class LatexPrinter(Printer):
     """
 
     def paren(self, text: str) -> str:
-        return f"\\left({text}\\right)"
+        # \left( \right) only around tall content: plain brackets keep the size of the text
+        # around them, and pdftotext keeps them in the text layer
+        if any(tall in text for tall in _TALL):
+            return f"\\left({text}\\right)"
+        return f"({text})"
 
     def precedence(self, node: object) -> int:
         if isinstance(node, ex.Log) and isinstance(node.arg, ex.Det):

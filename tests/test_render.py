@@ -553,7 +553,7 @@ def test_jupyter_reprs() -> None:
     d = note_derivation(0)
     latex = d._repr_latex_()
     assert latex.startswith("$$\n\\begin{aligned}")
-    boxed = "\\boxed{\\frac{\\partial \\alpha}{\\partial x} = \\left(A + A^{\\top}\\right) x}"
+    boxed = "\\boxed{\\frac{\\partial \\alpha}{\\partial x} = (A + A^{\\top}) x}"
     assert boxed in latex
     assert d._repr_markdown_() == render_derivation(d, "md")
 

@@ -68,5 +68,5 @@ def test_wheel_installs_and_proves_with_its_own_templates(tmp_path: Path) -> Non
                  "tex"], cwd=tmp_path)
     assert proof.returncode == 0, proof.stderr
     assert proof.stdout.startswith("\\documentclass[11pt]{article}")
-    assert "\\boxed{\\frac{\\partial \\alpha}{\\partial x} = \\left(A + A^{\\top}\\right) x}" \
+    assert "\\boxed{\\frac{\\partial \\alpha}{\\partial x} = (A + A^{\\top}) x}" \
         in proof.stdout
