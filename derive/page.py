@@ -146,6 +146,7 @@ class ForAll:
 
     indices: tuple[Math, ...]
     upper: Math
+    values: tuple[int, ...] = ()  # every value, for a small concrete range: k = 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,8 +391,14 @@ def _for_all(indices: tuple[ix.Index, ...]) -> tuple[ForAll, ...]:
     ranges: dict[ex.Dim, list[ix.Index]] = {}
     for index in indices:
         ranges.setdefault(index.dim, []).append(index)
-    return tuple(ForAll(tuple(Math(ex.Size(i.name)) for i in group), Math(ex.Size(dim)))
-                 for dim, group in ranges.items())
+    return tuple(
+        ForAll(
+            tuple(Math(ex.Size(i.name)) for i in group),
+            Math(ex.Size(dim)),
+            tuple(range(1, dim + 1)) if isinstance(dim, int) and dim <= 4 else (),
+        )
+        for dim, group in ranges.items()
+    )
 
 
 def _partial(node: ix.IndexSum) -> ix.Partial | None:

@@ -97,9 +97,19 @@ def _unknown_character(character: str) -> str:
 
 @functools.cache
 def _encoder() -> Any:
-    from pylatexenc.latexencode import UnicodeToLatexEncoder
+    from pylatexenc.latexencode import (
+        RULE_DICT,
+        UnicodeToLatexConversionRule,
+        UnicodeToLatexEncoder,
+    )
 
+    # straight quotes stay straight: TeX would print ' and ` as curly quotes
+    quotes = UnicodeToLatexConversionRule(
+        rule_type=RULE_DICT,
+        rule={ord("'"): r"\textquotesingle{}", ord("`"): r"\textasciigrave{}"},
+    )
     return UnicodeToLatexEncoder(
+        conversion_rules=[quotes, "defaults"],
         non_ascii_only=False,
         unknown_char_policy=_unknown_character,
         unknown_char_warning=False,
