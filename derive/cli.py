@@ -20,11 +20,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DeriveClickError(click.ClickException):
-    """A DeriveError shown the click way: ``Error: ...`` on stderr, the error's exit code."""
+    """A user's error shown the click way: ``Error: ...`` on stderr, exit code 2."""
 
-    def __init__(self, error: DeriveError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
+    exit_code = 2
+
+
+class DeriveFailure(DeriveClickError):
+    """A build or verification failure: exit code 1."""
+
+    exit_code = 1
+
+
+def as_click_error(error: DeriveError) -> DeriveClickError:
+    """The click exception that shows ``error`` with its exit code."""
+    kind = DeriveFailure if error.exit_code == 1 else DeriveClickError
+    return kind(str(error))
 
 
 def guarded(function: F) -> F:
@@ -35,7 +45,7 @@ def guarded(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except DeriveError as error:
-            raise DeriveClickError(error) from None
+            raise as_click_error(error) from None
 
     return wrapper  # type: ignore[return-value]
 
