@@ -99,13 +99,16 @@ def split_product(node: ex.Expr) -> tuple[list[ex.Expr], list[ex.Expr]]:
     factors = node.factors if isinstance(node, ex.MatMul) else (node,)
     scalars: list[ex.Expr] = []
     chain: list[ex.Expr] = []
+    acc = ex.SCALAR  # the chain's shape so far
     for item in factors:
-        if item.shape.is_scalar:
+        shape = item.shape
+        if shape.is_scalar:
             scalars.append(item)
             continue
-        if chain and ex.product_shape(f.shape for f in chain).is_scalar:
+        if chain and acc.is_scalar:
             scalars.append(ex.MatMul(tuple(chain)))
             chain = []
+        acc = shape if not chain else ex.Shape(acc.rows, shape.cols)
         chain.append(item)
     return scalars, chain
 

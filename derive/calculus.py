@@ -15,6 +15,7 @@ from fractions import Fraction
 from derive import expr as ex
 from derive.errors import LimitError, UnsupportedError
 from derive.index import (
+    MAX_TERMS,
     Count,
     Delta,
     Entry,
@@ -44,16 +45,20 @@ class Context:
     wrt: ex.Symbol
     symbols: Mapping[str, SymbolInfo]
     names: IndexNames
-    max_terms: int = 20000
+    max_terms: int = MAX_TERMS
 
     def check_size(self, terms: list[Term]) -> list[Term]:
         """Raise a clear error instead of growing without bound."""
-        if len(terms) > self.max_terms:
+        self.check_count(len(terms))
+        return terms
+
+    def check_count(self, count: int) -> None:
+        """Raise a clear error when a stage would hold more than ``max_terms`` terms."""
+        if count > self.max_terms:
             raise LimitError(
                 f"the derivation grows past {self.max_terms} terms; derive stops here rather than"
                 " run for a long time (simplify the expression or split it)"
             )
-        return terms
 
 
 def depends(node: ex.Expr, ctx: Context) -> bool:

@@ -49,7 +49,7 @@ class Options:
 
     layout: str = "mixed"
     hessian: bool = False
-    max_terms: int = 20000
+    max_terms: int = ix.MAX_TERMS
 
 
 def derive(problem: Problem, wrt: str, options: Options) -> Derivation:
@@ -88,7 +88,8 @@ class _Prover:
         record = self.recorder.record
         record("define", (self.function, self.problem.expr), ("define",))
         f_free = tuple(i for i in self.f_indices if i is not None)
-        body = ix.to_index(self.problem.expr, *self.f_indices, self.ctx.names)
+        body = self.ctx.check_size(ix.to_index(self.problem.expr, *self.f_indices,
+                                               self.ctx.names))  # fmt: skip
         index_form = ix.tidy(ix.IndexSum(tuple(body), f_free), self.avoid)
         entry = ix.Entry(self.function, f_free)
         record("index_form", (_single(entry, f_free), index_form), ("expand_index",))
@@ -123,6 +124,9 @@ class _Prover:
         record = self.recorder.record
         lhs = _single(ix.Partial(entry, self.var, wrt_indices), free)
         first = "hessian" if self.recorder.stage == "hessian" else "product_rule"
+        # the product rule makes one term per varying factor: count before building them
+        self.ctx.check_count(sum(factor_depends(f, self.ctx) for t in index_form.terms
+                                 for f in t.factors))  # fmt: skip
         marked = [t for term in index_form.terms for t in product_rule(term, wrt_indices, self.ctx)]
         constant = any(
             not factor_depends(f, self.ctx) for t in index_form.terms for f in t.factors

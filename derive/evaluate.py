@@ -211,16 +211,8 @@ def evaluate_index(node: ix.IndexSum, point: Point) -> Array:
 
 
 def _term_value(term: ix.Term, free: tuple[ix.Index, ...], point: Point) -> Array:
-    letters = iter(string.ascii_letters)
-    names: dict[ix.Index, str] = {}
-
-    def letter(index: ix.Index) -> str:
-        if index not in names:
-            names[index] = next(letters)
-        return names[index]
-
     operands: list[Array] = []
-    specs: list[str] = []
+    specs: list[tuple[ix.Index, ...]] = []
     scale: Any = _number(term.coeff, point.exact)
     for factor in term.factors:
         value = factor_value(factor, point)
@@ -228,20 +220,47 @@ def _term_value(term: ix.Term, free: tuple[ix.Index, ...], point: Point) -> Arra
             scale = scale * value
             continue
         operands.append(value)
-        specs.append("".join(letter(i) for i in factor.indices))
-    used = set(names)
+        specs.append(factor.indices)
+    used = {i for spec in specs for i in spec}
     for index in free:
         if index not in used:
             operands.append(np.ones(point.size(index.dim), dtype=object if point.exact else float))
-            specs.append(letter(index))
+            specs.append((index,))
     for index in term.sums:
         if index not in used:
             scale = scale * point.size(index.dim)
     if not operands:
         return scale
-    output = "".join(letter(i) for i in free)
-    result = np.einsum(",".join(specs) + "->" + output, *operands)
-    return result * scale
+    return _contract(operands, specs, free) * scale
+
+
+Axes = tuple[ix.Index, ...]
+
+
+def _contract(operands: list[Array], specs: list[Axes], output: Axes) -> Array:
+    """``einsum`` of the operands, one pair at a time.
+
+    One ``einsum`` over a long product (``tr(X^40)``: 40 factors) would build an iteration space
+    of size n^40 and run out of subscript letters; contracting left to right keeps every
+    intermediate at a few axes, each step lettered afresh.
+    """
+    current, axes = operands[0], specs[0]
+    for position in range(1, len(operands)):
+        later = set(output).union(*specs[position + 1 :])
+        kept = tuple(dict.fromkeys(i for i in axes + specs[position] if i in later))
+        current = _einsum(((current, axes), (operands[position], specs[position])), kept)
+        axes = kept
+    return _einsum(((current, axes),), output)
+
+
+def _einsum(pairs: tuple[tuple[Array, Axes], ...], output: Axes) -> Array:
+    letters: dict[ix.Index, str] = {}
+    for _, axes in pairs:
+        for index in axes:
+            letters.setdefault(index, string.ascii_letters[len(letters)])
+    inputs = ",".join("".join(letters[i] for i in axes) for _, axes in pairs)
+    result = "".join(letters[i] for i in output)
+    return np.einsum(f"{inputs}->{result}", *(value for value, _ in pairs))
 
 
 def factor_value(factor: ix.Factor, point: Point) -> Array:

@@ -136,7 +136,11 @@ class Add(Expr):
 
     @property
     def shape(self) -> Shape:
-        return next((t.shape for t in self.terms if not t.shape.is_scalar), SCALAR)
+        for term in self.terms:  # each term's shape once: nested sums would cost 2^depth
+            shape = term.shape
+            if not shape.is_scalar:
+                return shape
+        return SCALAR
 
     @property
     def children(self) -> tuple[Expr, ...]:

@@ -214,7 +214,9 @@ def _expand_chain(
     return parts
 
 
-MAX_TERMS = 20000
+# Terms any stage may hold. Every term costs about a millisecond in each later stage and more
+# in verification, so past this a derivation would run for minutes: stop with a clear error.
+MAX_TERMS = 2000
 
 
 def multiply(parts: Iterable[list[Term]]) -> list[Term]:

@@ -23,12 +23,16 @@ def dim_to_sympy(dim: ex.Dim) -> Any:
 
 
 def to_sympy(node: ex.Expr) -> Any:
-    """The SymPy form of an expression; 1 x 1 matrix products become scalars (their [0, 0])."""
+    """The SymPy form of an expression; 1 x 1 matrix products become scalars.
+
+    A 1 x 1 product ``x' A x`` becomes ``Trace(x.T*A*x)``, a scalar that reads as the product and
+    stays a matrix expression (its ``[0, 0]`` would be an explicit ``Sum`` over the entries).
+    """
     import sympy
 
     value = _convert(node)
     if node.shape.is_scalar and isinstance(value, sympy.MatrixExpr):
-        return value[0, 0]
+        return sympy.Trace(value)
     return value
 
 
@@ -65,8 +69,11 @@ def _convert(node: ex.Expr) -> Any:
 def _product(node: ex.MatMul) -> Any:
     import sympy
 
-    scalars = [to_sympy(f) for f in node.factors if f.shape.is_scalar]
-    matrices = [to_sympy(f) for f in node.factors if not f.shape.is_scalar]
+    from derive.algebra import split_product
+
+    parts, chain = split_product(node)  # x' x y' is (x' x) times y', never x' (x y')
+    scalars = [to_sympy(f) for f in parts]
+    matrices = [to_sympy(f) for f in chain]
     scale = sympy.Mul(*scalars)
     if not matrices:
         return scale
