@@ -87,7 +87,7 @@ def _mul(node: ex.MatMul, point: Point) -> Array:
         if result is None:
             result = value
         elif result.shape == (1, 1) and factor.shape.is_scalar is False:
-            result = result[0, 0] * value
+            result = value * result[0, 0]  # the array first: numpy then broadcasts the scalar
         elif factor.shape.is_scalar:
             result = result * value[0, 0]
         else:

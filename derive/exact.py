@@ -28,11 +28,15 @@ class Irrational:
     """A value known only to be irrational (a logarithm, a square root): absorbs arithmetic."""
 
     def _absorb(self, other: object) -> Any:
+        if isinstance(other, Dual | np.ndarray):
+            return NotImplemented  # a dual keeps its exact derivative part; arrays broadcast
         if isinstance(other, Fraction | int) and other == 0:
             return Fraction(0)
         return self
 
-    def __add__(self, other: object) -> Irrational:
+    def __add__(self, other: object) -> Any:
+        if isinstance(other, Dual | np.ndarray):
+            return NotImplemented
         return self
 
     __radd__ = __add__
@@ -41,7 +45,9 @@ class Irrational:
     __mul__ = _absorb
     __rmul__ = _absorb
 
-    def __truediv__(self, other: object) -> Irrational:
+    def __truediv__(self, other: object) -> Any:
+        if isinstance(other, Dual | np.ndarray):
+            return NotImplemented
         return self
 
     __rtruediv__ = __truediv__
