@@ -22,7 +22,7 @@ import numpy as np
 
 from derive import exact
 from derive import expr as ex
-from derive.errors import VerificationError
+from derive.errors import LimitError, VerificationError
 from derive.evaluate import Point, arrange, axes_of, evaluate, evaluate_expr
 from derive.proof import Derivation, Result, StepCheck, Verification
 from derive.shapes import Problem
@@ -105,25 +105,25 @@ def verify(
     """
     problem = derivation.problem
     sizes = assign_sizes(problem)
+    _check_sizes(problem, derivation.wrt, sizes)
     rng = np.random.default_rng(seed)
     point = numeric_point(problem, sizes, rng)
     checks = tuple(_check_step(n, step.kind, step.lines, point)
                    for n, step in enumerate(derivation.steps))  # fmt: skip
-    numeric_error = max((_error_of(r, point) for r in derivation.results), default=0.0)
-    exact_ok: bool | None = None
+    errors = [_error_of(r, point) for r in derivation.results]
+    verdicts: list[bool] = []
     methods: list[str] = []
     if exact:
-        exact_ok = True
         for result in derivation.results:
             agrees, how = exact_check(problem, derivation.wrt, result, sizes, rng,
                                       derivation.layout, method)  # fmt: skip
-            exact_ok = exact_ok and agrees
+            verdicts.append(agrees)
             methods.append(how)
     record = Verification(
-        exact=exact_ok,
+        exact=all(verdicts) if exact else None,
         exact_method="; ".join(dict.fromkeys(methods)),
         sizes=sizes,
-        numeric_error=numeric_error,
+        numeric_error=max(errors, default=0.0),
         tolerance=TOLERANCE,
         steps=checks,
         seed=seed,
@@ -131,14 +131,50 @@ def verify(
     if not record.passed:
         failures = [f"step {c.step + 1} ({c.kind}): relative error {c.max_error:.2e}"
                     for c in checks if not c.passed]  # fmt: skip
-        if exact_ok is False:
-            failures.append("the exact comparison of the result failed")
-        if numeric_error > TOLERANCE:
-            failures.append(f"the result differs from finite differences by {numeric_error:.2e}")
+        for number, result in enumerate(derivation.results):
+            name = _result_name(derivation, result)
+            if exact and not verdicts[number]:
+                failures.append(f"{name}: the exact comparison with the original failed")
+            if errors[number] > TOLERANCE:
+                failures.append(f"{name}: differs from finite differences of the original by"
+                                f" {errors[number]:.2e}")  # fmt: skip
         raise VerificationError(
             f"the derivation of {derivation.source!r} failed its checks", tuple(failures)
         )
     return dataclasses.replace(derivation, verification=record)
+
+
+MAX_SIZE = 32
+MAX_ENTRIES = 144
+
+
+def _check_sizes(problem: Problem, wrt: ex.Symbol, sizes: dict[str, int]) -> None:
+    """Refuse sizes whose checks would run for minutes (each entry of the variable is one
+    exact derivative and two finite differences of the whole expression).
+
+    Raises:
+        LimitError: A declared size is larger than :data:`MAX_SIZE`, or the variable has more
+            than :data:`MAX_ENTRIES` entries.
+    """
+    dims = [d for info in problem.symbols.values() for d in (info.shape.rows, info.shape.cols)]
+    largest = max((_size(d, sizes) for d in dims), default=1)
+    entries = _size(wrt.shape.rows, sizes) * _size(wrt.shape.cols, sizes)
+    if largest > MAX_SIZE or entries > MAX_ENTRIES:
+        raise LimitError(
+            f"derive checks a proof at the declared sizes, and a size of {largest} (the variable"
+            f" {wrt.name} has {entries} entries) would take minutes; the limits are {MAX_SIZE}"
+            f" and {MAX_ENTRIES} entries. Declare a symbolic size instead (x: n): the proof is the"
+            " same for every size"
+        )
+
+
+def _result_name(derivation: Derivation, result: Result) -> str:
+    """``the result (step 10)``, or ``the Hessian (step 17)``: where the reader finds it."""
+    what = "the Hessian" if result.kind == "hessian" else "the result"
+    for number, step in enumerate(derivation.steps):
+        if step.kind == "result" and step.lines[0] == result.lhs:
+            return f"{what} (step {number + 1}, result)"
+    return what
 
 
 def relative_error(a: Any, b: Any) -> float:

@@ -1,0 +1,244 @@
+"""The verifier: it records how a derivation was checked and catches every wrong line.
+
+A wrong answer is built by tampering with a correct derivation (``dataclasses.replace`` of its
+result or of one step's line); the verifier must raise ``VerificationError`` naming the step, so
+the derivation is never shown as proven.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import derive
+from derive import expr as ex
+from derive import index as ix
+from derive.errors import DeriveError, VerificationError
+from derive.frontend import parse
+from derive.proof import Derivation, Result, Step
+from derive.verify import TOLERANCE, assign_sizes, verify
+
+
+def _unverified(expr: str, wrt: str, *declare: str, hessian: bool = False) -> Derivation:
+    return derive.prove(expr, wrt, declare=declare, hessian=hessian, verify=False)
+
+
+def _step_number(derivation: Derivation, kind: str) -> int:
+    return next(n for n, step in enumerate(derivation.steps) if step.kind == kind)
+
+
+def _replace_line(derivation: Derivation, kind: str, line: ex.Expr | ix.IndexSum) -> Derivation:
+    number = _step_number(derivation, kind)
+    step = derivation.steps[number]
+    wrong = dataclasses.replace(step, lines=(*step.lines[:-1], line))
+    steps = (*derivation.steps[:number], wrong, *derivation.steps[number + 1 :])
+    return dataclasses.replace(derivation, steps=steps)
+
+
+def _symbol(derivation: Derivation, name: str) -> ex.Symbol:
+    return derivation.problem.symbol(name)
+
+
+# -- the record ------------------------------------------------------------------------------
+
+
+def test_verify_records_how_it_checked() -> None:
+    derivation = derive.prove("x' A x", "x", seed=7)
+    record = derivation.verification
+    assert record is not None and record.passed and derivation.proven
+    assert record.exact is True
+    assert "exact rational arithmetic" in record.exact_method
+    assert record.sizes == {"n": 3}
+    assert record.tolerance == TOLERANCE == 1e-6
+    assert record.seed == 7
+    assert len(record.steps) == len(derivation.steps)
+    assert [c.kind for c in record.steps] == [s.kind for s in derivation.steps]
+    assert record.numeric_error < 1e-9
+
+
+def test_verify_off_means_not_proven() -> None:
+    derivation = _unverified("x' A x", "x")
+    assert derivation.verification is None
+    assert not derivation.proven
+    assert verify(derivation).proven
+
+
+def test_verify_numeric_only() -> None:
+    derivation = verify(_unverified("log(det(X))", "X"), exact=False)
+    assert derivation.verification is not None
+    assert derivation.verification.exact is None
+    assert derivation.proven
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_verify_passes_for_any_seed(seed: int) -> None:
+    assert derive.prove("(y - A x)' (y - A x)", "x", hessian=True, seed=seed).proven
+
+
+def test_verify_sizes_are_distinct_per_dimension() -> None:
+    problem = parse("a' X b", declare=("X: m x n",))
+    sizes = assign_sizes(problem)
+    assert set(sizes) == {"m", "n"}
+    assert len(set(sizes.values())) == 2
+
+
+def test_verify_sizes_keep_inverted_products_invertible() -> None:
+    """det(A X B) with A: p x n, X: n x m, B: m x p is singular unless p <= n and p <= m."""
+    problem = parse("det(A X B)", wrt="X")
+    a = problem.symbols["A"].shape
+    sizes = assign_sizes(problem)
+    outer, inner = a.rows, a.cols
+    assert isinstance(outer, str) and isinstance(inner, str)
+    assert sizes[outer] < sizes[inner]
+    assert sizes[outer] < sizes[str(problem.symbols["X"].shape.cols)]
+    assert derive.prove("det(A X B)", "X").proven
+
+
+def test_verify_exact_check_skips_poles() -> None:
+    """alpha^-1 has a pole at alpha = 0, a possible random rational: another point is drawn."""
+    for seed in range(6):
+        assert derive.prove("alpha^-1", "alpha", seed=seed).proven
+
+
+# -- tampering: wrong answers never pass --------------------------------------------------------
+
+
+def test_verify_catches_a_wrong_result() -> None:
+    derivation = _unverified("x' A x", "x")
+    a, x = _symbol(derivation, "A"), _symbol(derivation, "x")
+    wrong = dataclasses.replace(derivation.result, rhs=ex.mul(ex.number(2), a, x))
+    tampered = dataclasses.replace(derivation, results=(wrong,))
+    with pytest.raises(VerificationError) as caught:
+        verify(tampered)
+    message = str(caught.value)
+    assert "the result (step 10, result)" in message
+    assert "exact comparison" in message
+    assert "finite differences" in message
+
+
+def test_verify_catches_a_wrong_result_line() -> None:
+    """The result step's own line is checked too (against the whole derivative)."""
+    derivation = _unverified("x' A x", "x")
+    a, x = _symbol(derivation, "A"), _symbol(derivation, "x")
+    tampered = _replace_line(derivation, "result", ex.mul(a, x))
+    with pytest.raises(VerificationError) as caught:
+        verify(tampered)
+    assert "step 10 (result)" in str(caught.value)
+    assert caught.value.failures[0].startswith("step 10 (result): relative error")
+
+
+def test_verify_catches_a_transposition_slip() -> None:
+    """A' x for A x in the recognise step: right shape, wrong value."""
+    derivation = _unverified("x' A x", "x")
+    a, x = _symbol(derivation, "A"), _symbol(derivation, "x")
+    k = ix.Index("k", "n")
+    wrong = ix.IndexSum(
+        (ix.Term(Fraction(1), (), (ix.Entry(ex.mul(ex.transpose(a), x), (k,)),)),
+         ix.Term(Fraction(1), (), (ix.Entry(ex.mul(ex.transpose(a), x), (k,)),))), (k,)
+    )  # fmt: skip
+    tampered = _replace_line(derivation, "recognise", wrong)
+    with pytest.raises(VerificationError) as caught:
+        verify(tampered)
+    number = _step_number(derivation, "recognise") + 1
+    assert f"step {number} (recognise)" in str(caught.value)
+
+
+def test_verify_catches_a_wrong_index_step_numerically() -> None:
+    """Contracting delta_jk wrongly (a_kj x_j where a_jk x_j belongs) is caught by einsum."""
+    derivation = _unverified("x' A x", "x")
+    number = _step_number(derivation, "contract")
+    step = derivation.steps[number]
+    line = step.lines[-1]
+    assert isinstance(line, ix.IndexSum)
+    first, *rest = line.terms
+    swapped = ix.Term(first.coeff, first.sums, tuple(
+        ix.Entry(f.base, f.indices[::-1]) if isinstance(f, ix.Entry) and len(f.indices) == 2
+        else f for f in first.factors
+    ))  # fmt: skip
+    tampered = _replace_line(derivation, "contract", ix.IndexSum((swapped, *rest), line.free))
+    with pytest.raises(VerificationError) as caught:
+        verify(tampered)
+    assert caught.value.failures == (
+        f"step {number + 1} (contract): relative error {caught.value.failures[0].split()[-1]}",
+    )
+
+
+def test_verify_catches_a_wrong_coefficient_in_a_sum() -> None:
+    derivation = _unverified("(y - A x)' (y - A x)", "x")
+    number = _step_number(derivation, "collect")
+    line = derivation.steps[number].lines[-1]
+    assert isinstance(line, ix.IndexSum)
+    first, *rest = line.terms
+    wrong = ix.IndexSum((dataclasses.replace(first, coeff=first.coeff * 3), *rest), line.free)
+    with pytest.raises(VerificationError, match=rf"step {number + 1} \(collect\)"):
+        verify(_replace_line(derivation, "collect", wrong))
+
+
+def test_verify_catches_a_wrong_hessian() -> None:
+    derivation = _unverified("x' A x", "x", "A: n x n, symmetric", hessian=True)
+    a = _symbol(derivation, "A")
+    wrong = dataclasses.replace(derivation.result, rhs=a)
+    tampered = dataclasses.replace(derivation, results=(derivation.results[0], wrong))
+    with pytest.raises(VerificationError, match=r"the Hessian \(step \d+, result\)"):
+        verify(tampered)
+
+
+def test_verify_catches_a_wrong_chain_rule() -> None:
+    """Swapping the Jacobians of x and y in d(y' x)/dz."""
+    derivation = _unverified("y' x", "z", "x: n, depends on z", "y: n, depends on z")
+    x, y, z = (_symbol(derivation, name) for name in "xyz")
+    swapped = ex.add(ex.mul(ex.transpose(x), ex.Jacobian(x, z)),
+                     ex.mul(ex.transpose(y), ex.Jacobian(y, z)))  # fmt: skip
+    tampered = dataclasses.replace(
+        derivation, results=(dataclasses.replace(derivation.result, rhs=swapped),)
+    )
+    with pytest.raises(VerificationError):
+        verify(tampered)
+
+
+def test_verify_catches_a_wrong_tensor() -> None:
+    derivation = _unverified("inv(X)", "X")
+    rhs = derivation.result.rhs
+    assert isinstance(rhs, ix.IndexSum)
+    positive = ix.IndexSum(tuple(dataclasses.replace(t, coeff=-t.coeff) for t in rhs.terms),
+                           rhs.free)  # fmt: skip
+    tampered = dataclasses.replace(
+        derivation, results=(Result(derivation.result.lhs, positive, "tensor"),)
+    )
+    with pytest.raises(VerificationError, match="the result"):
+        verify(tampered)
+
+
+def test_verify_error_is_a_derive_error_with_exit_code_1() -> None:
+    derivation = _unverified("a' x", "x")
+    tampered = dataclasses.replace(
+        derivation, results=(dataclasses.replace(derivation.result, rhs=_symbol(derivation, "x")),)
+    )
+    with pytest.raises(DeriveError) as caught:
+        verify(tampered)
+    assert isinstance(caught.value, VerificationError)
+    assert caught.value.exit_code == 1
+
+
+def test_verify_a_step_that_cannot_be_evaluated_is_an_error() -> None:
+    """A line of the wrong shape cannot be compared: that is a failure, never a pass."""
+    derivation = _unverified("x' A x", "x")
+    a = _symbol(derivation, "A")
+    number = _step_number(derivation, "simplify")
+    step: Step = derivation.steps[number]
+    wrong = dataclasses.replace(step, lines=(step.lines[0], a))
+    steps = (*derivation.steps[:number], wrong, *derivation.steps[number + 1 :])
+    with pytest.raises(VerificationError, match=rf"step {number + 1} \(simplify\)"):
+        verify(dataclasses.replace(derivation, steps=steps))
+
+
+def test_verify_every_step_of_a_long_proof_is_checked() -> None:
+    derivation = derive.prove("norm(A x - b)^4", "x")
+    assert derivation.verification is not None
+    errors = [c.max_error for c in derivation.verification.steps]
+    assert len(errors) == len(derivation.steps)
+    assert max(errors) < 1e-8
+    assert np.isfinite(errors).all()
