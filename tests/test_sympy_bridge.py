@@ -1,0 +1,101 @@
+"""``Derivation.to_sympy()``: the result as a SymPy matrix expression over ``MatrixSymbol``s named
+and shaped as in the input. Outside checkers rely on it, so its value is checked by substituting
+explicit matrices and comparing with NumPy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+from engine_support import SIZES, evaluate_result, random_values, sympy_value
+from numpy.testing import assert_allclose
+
+import derive
+
+
+def test_sympy_bridge_log_det_is_inverse_transpose() -> None:
+    """The issue's definition of done: prove("log(det(X))", "X").to_sympy() is X^-T."""
+    result = derive.prove("log(det(X))", "X").to_sympy()
+    x = np.array([[2.0, 1.0, 0.0], [0.5, 3.0, 1.0], [0.0, -1.0, 1.5]])
+    assert_allclose(sympy_value(result, {"X": x}), np.linalg.inv(x).T, rtol=1e-12)
+    n = sympy.Symbol("n", integer=True, positive=True)
+    assert result.shape == (n, n)
+    assert {s.name for s in result.free_symbols} == {"X"}
+
+
+def test_sympy_bridge_sympy_alone_answers_zero() -> None:
+    """Why derive exists: SymPy 1.14 differentiates log(det(X)) by X to 0 (a wrong answer)."""
+    n = sympy.Symbol("n", integer=True, positive=True)
+    for size in (n, 3):
+        x = sympy.MatrixSymbol("X", size, size)
+        answer = sympy.log(sympy.Determinant(x)).diff(x)
+        assert answer.is_ZeroMatrix or answer == 0  # the right answer, X^-T, is never zero
+
+
+def test_sympy_bridge_symbols_are_named_and_shaped_as_the_input() -> None:
+    result = derive.prove("y' A x", "x", declare=("A: 3 x 4",)).to_sympy()
+    symbols = {s.name: s for s in result.free_symbols}
+    assert set(symbols) == {"A", "y"}
+    assert isinstance(symbols["A"], sympy.MatrixSymbol)
+    assert symbols["A"].shape == (3, 4)
+    assert symbols["y"].shape == (3, 1)
+    assert result.shape == (4, 1)
+
+
+def test_sympy_bridge_symbolic_sizes() -> None:
+    result = derive.prove("a' X b", "X", declare=("X: m x n",)).to_sympy()
+    m, n = (sympy.Symbol(d, integer=True, positive=True) for d in "mn")
+    assert result.shape == (m, n)
+
+
+def test_sympy_bridge_jacobians_are_matrix_symbols() -> None:
+    result = derive.prove("A x", "z", declare=("x: n, depends on z",)).to_sympy()
+    names = {s.name for s in result.free_symbols}
+    assert names == {"A", "dx/dz"}
+
+
+# (expression, variable, declarations, layout, hessian)
+CASES = [
+    ("x' A x", "x", (), "mixed", False),
+    ("x' A x", "x", (), "numerator", False),
+    ("(y - A x)' (y - A x)", "x", (), "mixed", True),
+    ("tr(A X B)", "X", (), "mixed", False),
+    ("det(X)", "X", (), "mixed", False),
+    ("a' inv(X) b", "X", (), "mixed", False),
+    ("norm(x)", "x", (), "mixed", False),
+    ("log(x' x)", "x", (), "mixed", False),
+    ("(x' x) x", "x", (), "mixed", False),
+    ("(x' x)^2", "x", (), "mixed", False),
+    ("x' A x y' B y", "y", (), "mixed", False),
+    ("alpha^3 x", "alpha", (), "mixed", False),
+    ("alpha^2 + alpha", "alpha", (), "mixed", False),
+    ("tr(X^3)", "X", (), "mixed", False),
+    ("det(A X B)", "X", ("A: n x n", "B: n x n", "X: n x n"), "mixed", False),
+    ("y' x", "z", ("x: n, depends on z", "y: n, depends on z"), "numerator", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("expr", "wrt", "declare", "layout", "hessian"), CASES,
+    ids=[f"{c[0]}-by-{c[1]}-{c[3]}{'-hessian' if c[4] else ''}" for c in CASES],
+)
+def test_sympy_bridge_value_matches_the_result(
+    expr: str, wrt: str, declare: tuple[str, ...], layout: str, hessian: bool
+) -> None:
+    derivation = derive.prove(expr, wrt, declare=declare, layout=layout, hessian=hessian)
+    values, jacobians = random_values(derivation)
+    named = dict(values)
+    named.update({f"d{of}/d{by}": jac for (of, by), jac in jacobians.items()})
+    for (of, by), jac in jacobians.items():
+        named[of] = values[of] + jac @ values[by]
+    got = sympy_value(derivation.to_sympy(), named, SIZES)
+    expected = evaluate_result(derivation, values, jacobians)
+    assert_allclose(got, expected.reshape(got.shape), rtol=1e-10, atol=1e-12)
+
+
+def test_sympy_bridge_scalar_product_reads_as_a_trace() -> None:
+    """A 1 x 1 product becomes Trace(x.T*x), not an explicit Sum over its entries."""
+    result = derive.prove("(x' x) x", "x").to_sympy()
+    assert not result.has(sympy.Sum)
+    assert result.has(sympy.Trace)
