@@ -32,7 +32,10 @@ def map_children(node: ex.Expr, function: Callable[[ex.Expr], ex.Expr]) -> ex.Ex
     """Apply ``function`` to each child and rebuild."""
     if not node.children or isinstance(node, ex.Jacobian | ex.Defined):
         return node
-    return rebuild(node, [function(c) for c in node.children])
+    children = [function(c) for c in node.children]
+    if all(new is old for new, old in zip(children, node.children, strict=True)):
+        return node  # nothing changed below: keep the node rather than rebuild it
+    return rebuild(node, children)
 
 
 def push_transpose(node: ex.Expr) -> ex.Expr:
@@ -66,6 +69,8 @@ def push_transpose(node: ex.Expr) -> ex.Expr:
 
 def apply_symmetry(node: ex.Expr, symmetric: Collection[str]) -> ex.Expr:
     """Replace ``S^T`` by ``S`` and ``S^-T`` by ``S^-1`` for declared symmetric ``S``."""
+    if not symmetric:
+        return node
     if isinstance(node, ex.Transpose):
         arg = node.arg
         if isinstance(arg, ex.Symbol) and arg.name in symmetric:
@@ -210,20 +215,27 @@ def merge_powers(node: ex.Expr) -> ex.Expr:
     coeff, rest = ex.coefficient_of(node)
     scalars, chain = split_product(rest)
     merged = _runs(scalars, ordered=False) + _runs(chain, ordered=True)
+    if len(merged) == len(scalars) + len(chain):
+        return node  # no run of equal factors: nothing to merge
     return ex.mul(ex.Number(coeff), *merged)
 
 
 def _runs(factors: list[ex.Expr], *, ordered: bool) -> list[ex.Expr]:
     """Equal neighbours (any equal factors when not ``ordered``) merged into one power."""
     groups: list[tuple[ex.Expr, int]] = []
+    where: dict[ex.Expr, int] = {}  # unordered: the group of each base
     for item in factors:
         base, exponent = (item.base, item.exponent) if isinstance(item, ex.Power) and (
             item.shape.is_scalar or item.exponent > 0) else (item, 1)
-        match = [n for n, (b, _) in enumerate(groups) if b == base]
-        if match and (not ordered or match[-1] == len(groups) - 1):
-            b, e = groups[match[-1]]
-            groups[match[-1]] = (b, e + exponent)
+        if ordered:
+            found = len(groups) - 1 if groups and groups[-1][0] == base else None
         else:
+            found = where.get(base)
+        if found is not None:
+            b, e = groups[found]
+            groups[found] = (b, e + exponent)
+        else:
+            where[base] = len(groups)
             groups.append((base, exponent))
     return [_power(base, exponent) for base, exponent in groups if exponent != 0]
 

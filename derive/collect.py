@@ -7,6 +7,7 @@ terms that agree after a canonical renaming are equal and their coefficients add
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from fractions import Fraction
 
@@ -55,11 +56,16 @@ def _split_power(base: ex.Expr) -> tuple[ex.Expr, int]:
     return base, 1
 
 
+@functools.lru_cache(maxsize=4096)
+def _base_key(base: ex.Expr) -> str:
+    return ascii_str(base)
+
+
 def _shape_key(factor: ix.Factor, free: set[ix.Index]) -> str:
     """A sort key that ignores the names of dummy indices."""
     pattern = ",".join(i.name if i in free else "*" for i in factor.indices)
     if isinstance(factor, ix.Entry):
-        return f"0{ascii_str(factor.base)}[{pattern}]"
+        return f"0{_base_key(factor.base)}[{pattern}]"
     if isinstance(factor, ix.Delta):
         return f"1delta[{pattern}]"
     return f"2{type(factor).__name__}[{pattern}]"
