@@ -169,7 +169,7 @@ class _Prover:
         whole = ex.Derivative(self.function, self.var, self.options.layout, order)
         assembled = ex.add(*(ex.mul(ex.Number(c), m) for c, m in pieces)) if pieces else \
             ex.Zero(whole.shape)
-        if self.transposed(order):
+        if pieces and self.transposed(order):  # a zero already has the layout's shape
             assembled = algebra.push_transpose(ex.transpose(assembled))
         record("assemble", (whole, assembled), ("assemble",), for_all=derivative.free)
         final = self.simplify(assembled)

