@@ -239,17 +239,22 @@ Axes = tuple[ix.Index, ...]
 
 
 def _contract(operands: list[Array], specs: list[Axes], output: Axes) -> Array:
-    """``einsum`` of the operands, one pair at a time.
+    """``einsum`` of the operands, one at a time, each time one that shares an index.
 
     One ``einsum`` over a long product (``tr(X^40)``: 40 factors) would build an iteration space
-    of size n^40 and run out of subscript letters; contracting left to right keeps every
-    intermediate at a few axes, each step lettered afresh.
+    of size n^40 and run out of subscript letters, and contracting in the order of the factors
+    builds outer products of unrelated ones; following shared indices keeps every intermediate
+    at a few axes. Each contraction is lettered afresh.
     """
     current, axes = operands[0], specs[0]
-    for position in range(1, len(operands)):
-        later = set(output).union(*specs[position + 1 :])
-        kept = tuple(dict.fromkeys(i for i in axes + specs[position] if i in later))
-        current = _einsum(((current, axes), (operands[position], specs[position])), kept)
+    remaining = list(range(1, len(operands)))
+    while remaining:
+        here = set(axes)
+        chosen = next((n for n in remaining if here.intersection(specs[n])), remaining[0])
+        remaining.remove(chosen)
+        later = set(output).union(*(specs[n] for n in remaining))
+        kept = tuple(dict.fromkeys(i for i in axes + specs[chosen] if i in later))
+        current = _einsum(((current, axes), (operands[chosen], specs[chosen])), kept)
         axes = kept
     return _einsum(((current, axes),), output)
 
