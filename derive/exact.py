@@ -140,12 +140,21 @@ def is_zero(value: Scalar) -> bool:
     return isinstance(value, Fraction | int) and value == 0
 
 
+def _sympy_number(value: Scalar) -> bool:
+    """A SymPy number: its logarithm and square root stay exact (``log(3)``, ``sqrt(2)``)."""
+    return type(value).__module__.startswith("sympy")
+
+
 def log(value: Scalar) -> Scalar:
     """The natural logarithm: irrational value, exact derivative ``d log s = ds / s``."""
     if isinstance(value, Dual):
         return Dual(log(value.a), value.b / value.a)
     if value == 1:
         return Fraction(0)
+    if _sympy_number(value):
+        import sympy
+
+        return sympy.log(value)
     return Irrational()
 
 
@@ -158,6 +167,10 @@ def sqrt(value: Scalar) -> Scalar:
         num, den = _isqrt(value.numerator), _isqrt(value.denominator)
         if num is not None and den is not None:
             return Fraction(num, den)
+    if _sympy_number(value):
+        import sympy
+
+        return sympy.sqrt(value)
     return Irrational()
 
 

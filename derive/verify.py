@@ -15,14 +15,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from fractions import Fraction
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
-from derive import exact
+from derive import algebra, exact
 from derive import expr as ex
+from derive import index as ix
 from derive.errors import LimitError, VerificationError
-from derive.evaluate import Point, arrange, axes_of, evaluate, evaluate_expr
+from derive.evaluate import Point, arrange, evaluate
 from derive.proof import Derivation, Result, StepCheck, Verification
 from derive.shapes import Problem
 
@@ -243,42 +244,6 @@ def _size(dim: ex.Dim, sizes: dict[str, int]) -> int:
     return dim if isinstance(dim, int) else sizes[dim]
 
 
-def exact_point(
-    problem: Problem, wrt: ex.Symbol, sizes: dict[str, int], rng: np.random.Generator
-) -> tuple[Point, Any]:
-    """Random small rationals for the constants and SymPy symbols for the variable's entries."""
-    import sympy
-
-    def rational() -> Any:
-        return sympy.Rational(int(rng.integers(-4, 5)), int(rng.integers(1, 4)))
-
-    values: dict[str, Any] = {}
-    variable: Any = None
-    for name, shape in _independent(problem):
-        rows, cols = _size(shape.rows, sizes), _size(shape.cols, sizes)
-        if name == wrt.name:
-            cells = [[sympy.Symbol(f"{name}_{r}_{c}") for c in range(cols)] for r in range(rows)]
-            variable = np.array(cells, dtype=object)
-            values[name] = variable
-            continue
-        value = np.array([[rational() for _ in range(cols)] for _ in range(rows)], dtype=object)
-        if shape.is_scalar:
-            value = np.array([[sympy.Rational(int(rng.integers(1, 5)), int(rng.integers(1, 4)))]],
-                             dtype=object)  # fmt: skip
-        elif shape.is_square:
-            value = value + np.array(np.eye(rows, dtype=int) * 5, dtype=object)
-            if problem.symbols[name].symmetric:
-                value = (value + value.T) / 2
-        values[name] = value
-    jacobians = {
-        (name, dep): np.array([[rational() for _ in range(_size(problem.symbols[dep].shape.rows,
-                                                               sizes))]
-                               for _ in range(_size(info.shape.rows, sizes))], dtype=object)
-        for name, info in problem.symbols.items() for dep in info.depends_on
-    }  # fmt: skip
-    return Point(values, jacobians, sizes, exact=True), variable
-
-
 DUAL_METHOD = "with dual numbers, in exact rational arithmetic at two random rational points"
 SYMPY_METHOD = "by SymPy, in exact rational arithmetic at two random rational points"
 
@@ -346,6 +311,33 @@ def rational_point(
     return exact.ExactPoint(values, jacobians, sizes)
 
 
+@overload
+def rational_form(node: ex.Expr) -> ex.Expr: ...
+@overload
+def rational_form(node: ix.IndexSum) -> ix.IndexSum: ...
+
+
+def rational_form(node: ex.Expr | ix.IndexSum) -> ex.Expr | ix.IndexSum:
+    """The same value with even powers of norms as powers of sums of squares.
+
+    ``||v||^2`` is rational at a rational point, but computed as the square of a square root it
+    is irrational, and an irrational value sends the exact check to the slow SymPy path.
+    """
+    if isinstance(node, ix.IndexSum):
+        terms = tuple(dataclasses.replace(t, factors=tuple(
+            ix.Entry(rational_form(f.base), f.indices) if isinstance(f, ix.Entry) else f
+            for f in t.factors)) for t in node.terms)  # fmt: skip
+        return dataclasses.replace(node, terms=terms)
+    if isinstance(node, ex.Power) and isinstance(node.base, ex.Norm) and node.exponent % 2 == 0:
+        arg = rational_form(node.base.arg)
+        squares = ex.Trace(ex.MatMul((ex.transpose(arg), arg)) if not arg.shape.is_scalar
+                           else ex.Power(arg, 2))  # fmt: skip
+        return squares if node.exponent == 2 else ex.Power(squares, node.exponent // 2)
+    if isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative) or not node.children:
+        return node
+    return algebra.rebuild(node, [rational_form(c) for c in node.children])
+
+
 def dual_exact_check(
     problem: Problem,
     wrt: ex.Symbol,
@@ -356,13 +348,14 @@ def dual_exact_check(
 ) -> bool | None:
     """Exact check with dual numbers; None when a value is irrational (SymPy must decide)."""
     order = 2 if result.kind == "hessian" else 1
+    function, rhs = rational_form(problem.expr), rational_form(result.rhs)
     compared = 0
     for _ in range(_EXACT_TRIES):
         point = rational_point(problem, sizes, rng)
         try:
-            oracle = exact.derivative_tensor(problem.expr, wrt, point, order)
+            oracle = exact.derivative_tensor(function, wrt, point, order)
             values = Point(point.values, point.jacobians, sizes, exact=True)
-            engine = np.asarray(evaluate(result.rhs, values), dtype=object)
+            engine = np.asarray(evaluate(rhs, values), dtype=object)
         except ZeroDivisionError:
             continue  # a pole of the function (a singular matrix): this point decides nothing
         if result.kind != "tensor":
@@ -391,29 +384,25 @@ def sympy_exact_check(
     rng: np.random.Generator,
     layout: str,
 ) -> bool:
-    """Compare the engine's result with SymPy's derivative of the original, exactly.
+    """Compare the engine's result with the exact derivative of the original, in SymPy numbers.
 
-    At a random rational point the variable moves along one entry at a time, ``X0 + t E_pq``
-    (two entries, ``s`` and ``t``, for a Hessian), so SymPy differentiates expressions in one or
-    two symbols only: square roots and logarithms of rationals stay exact, and inverses of
-    matrices with a single symbolic entry stay small (all n^2 entries symbolic at once made an
-    inverse of a product of inverses take minutes).
+    The same dual numbers as :func:`dual_exact_check`, over SymPy's exact numbers instead of
+    Fractions, so that square roots and logarithms of rationals stay exact (``sqrt(17)``,
+    ``log(3)``); equal values then differ by an expression that simplifies to zero.
     """
     import sympy
 
-    point, variable = exact_point(problem, wrt, sizes, rng)
     order = 2 if result.kind == "hessian" else 1
+    function, rhs = rational_form(problem.expr), rational_form(result.rhs)
     compared = 0
     # a random point may be a pole of the function (a zero denominator, a singular matrix):
     # such a point decides nothing, so draw another, up to a fixed number of tries
     for _ in range(_EXACT_TRIES):
-        base = np.vectorize(lambda _: sympy.Rational(int(rng.integers(-5, 6)),
-                                                     int(rng.integers(1, 4))),
-                            otypes=[object])(variable)  # fmt: skip
-        at_point = point.with_value(wrt.name, base)
+        point = _in_sympy(rational_point(problem, sizes, rng))
         try:
-            engine = np.asarray(evaluate(result.rhs, at_point), dtype=object)
-            oracle = _directional_derivatives(problem.expr, wrt, at_point, order)
+            oracle = exact.derivative_tensor(function, wrt, point, order)
+            values = Point(point.values, point.jacobians, sizes, exact=True)
+            engine = np.asarray(evaluate(rhs, values), dtype=object)
         except (ZeroDivisionError, ValueError, ArithmeticError):
             continue
         if any(sympy.sympify(e).has(sympy.zoo, sympy.nan, sympy.oo) for e in oracle.flat):
@@ -433,37 +422,17 @@ def sympy_exact_check(
     return compared > 0
 
 
-def _directional_derivatives(function: ex.Expr, wrt: ex.Symbol, point: Point, order: int) -> Any:
-    """``d function / d wrt`` at the point (axes: function's, then the variable's, per order)."""
+def _in_sympy(point: exact.ExactPoint) -> exact.ExactPoint:
+    """The same point with every Fraction a SymPy Rational."""
     import sympy
 
-    s, t = sympy.symbols("s t")
-    base = np.asarray(point.values[wrt.name], dtype=object)
-    var_shape = np.shape(axes_of(wrt, base))
-    positions = list(np.ndindex(*var_shape))
-    pairs = [(p, q) for p in positions for q in positions] if order == 2 else [(p, p)
-                                                                              for p in positions]
-    f_shape = np.shape(axes_of(function, evaluate_expr(function, point)))
-    parts = np.empty((len(pairs),) + f_shape, dtype=object)
-    for number, (p, q) in enumerate(pairs):
-        moved = base.copy()
-        flat = moved.reshape(-1)
-        flat[_flat(var_shape, p)] += t
-        if order == 2:
-            flat[_flat(var_shape, q)] += s
-        value = np.asarray(axes_of(function, evaluate_expr(function,
-                                                            point.with_value(wrt.name, moved))),
-                           dtype=object)  # fmt: skip
-        for at in np.ndindex(*f_shape) if f_shape else [()]:
-            entry = sympy.diff(sympy.sympify(value[at]), t)
-            if order == 2:
-                entry = sympy.diff(entry, s)
-            parts[(number,) + at] = entry.subs({t: 0, s: 0})
-    return np.moveaxis(parts, 0, -1).reshape(f_shape + var_shape * order)
+    def convert(value: Any) -> Any:
+        return np.vectorize(lambda c: sympy.Rational(c.numerator, c.denominator),
+                            otypes=[object])(value)  # fmt: skip
 
-
-def _flat(shape: tuple[int, ...], position: tuple[int, ...]) -> int:
-    return int(np.ravel_multi_index(position, shape)) if shape else 0
+    values = {name: convert(value) for name, value in point.values.items()}
+    jacobians = {key: convert(value) for key, value in point.jacobians.items()}
+    return exact.ExactPoint(values, jacobians, point.sizes)
 
 
 _EXACT_TRIES = 8

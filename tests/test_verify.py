@@ -253,3 +253,21 @@ def test_verify_catches_a_transposed_result() -> None:
     )
     with pytest.raises(VerificationError, match="finite differences"):
         verify(tampered)
+
+
+@pytest.mark.parametrize("method", ["auto", "sympy"])
+def test_verify_irrational_values_are_compared_exactly(method: str) -> None:
+    """norm(x) and log(x' x) have irrational values at rational points: SymPy numbers keep
+    them exact; a right result passes and a result off by a factor fails."""
+    for expr in ("norm(x)", "log(x' x)"):
+        derivation = _unverified(expr, "x")
+        checked = verify(derivation, method=method)
+        assert checked.verification is not None and checked.verification.exact is True
+        if method == "sympy" or expr == "norm(x)":  # d log(x' x) = 2 x / x' x is rational
+            assert "SymPy" in checked.verification.exact_method
+        doubled = ex.mul(ex.number(2), derivation.result.rhs)
+        tampered = dataclasses.replace(
+            derivation, results=(dataclasses.replace(derivation.result, rhs=doubled),)
+        )
+        with pytest.raises(VerificationError, match="exact comparison"):
+            verify(tampered, method=method)
