@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from derive.api import build, prove
+    from derive.calculus.proof import Derivation
     from derive.errors import DeriveError
-    from derive.frontend import parse
-    from derive.proof import Derivation
+    from derive.language.frontend import parse
 
 __all__ = ["Derivation", "DeriveError", "build", "parse", "prove"]
 __version__ = "0.1.0"
@@ -20,8 +20,8 @@ _HOMES = {
     "build": "derive.api",
     "prove": "derive.api",
     "DeriveError": "derive.errors",
-    "parse": "derive.frontend",
-    "Derivation": "derive.proof",
+    "parse": "derive.language.frontend",
+    "Derivation": "derive.calculus.proof",
 }
 
 

@@ -36,7 +36,7 @@ def require_tool(missing_reason: str | None) -> None:
 
 def tex_missing_reason() -> str | None:
     """Return why PDFs cannot be built here, or None when latexmk and pdflatex are present."""
-    from derive.pdf import INSTALL_HINT, latexmk_available
+    from derive.documents.pdf import INSTALL_HINT, latexmk_available
 
     return None if latexmk_available() else f"latexmk or pdflatex not found; {INSTALL_HINT}"
 

@@ -16,9 +16,9 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from derive import expr as ex
-from derive.evaluate import Point, evaluate_expr
-from derive.proof import Derivation
+from derive.calculus.proof import Derivation
+from derive.check.evaluate import Point, evaluate_expr
+from derive.ir import expr as ex
 
 Values = dict[str, np.ndarray]
 
@@ -65,7 +65,7 @@ def evaluate_result(
     jacobians: Mapping[tuple[str, str], np.ndarray] | None = None,
     sizes: Mapping[str, int] = SIZES,
 ) -> np.ndarray:
-    """The derivation's final matrix result at the given values (``derive.evaluate``)."""
+    """The derivation's final matrix result at the given values (``derive.check.evaluate``)."""
     rhs = derivation.result.rhs
     assert isinstance(rhs, ex.Expr), "a tensor result has no matrix value"
     point = Point(values, dict(jacobians or {}), dict(sizes))
@@ -304,5 +304,5 @@ def tree_values(seed: int) -> Values:
 
 
 def tree_value(tree: ex.Expr, values: Values) -> np.ndarray:
-    """A tree's value at the given values (ordinary arithmetic through ``derive.evaluate``)."""
+    """A tree's value at the given values (ordinary arithmetic through ``check.evaluate``)."""
     return np.asarray(evaluate_expr(tree, Point(values, {}, {"n": TREE_SIZE})), dtype=float)

@@ -16,7 +16,8 @@ import sympy
 from numpy.linalg import det, inv
 from numpy.testing import assert_allclose
 
-from derive import catalog
+from derive.api import check_identity, prove_identity
+from derive.catalog import identities as catalog
 from derive.errors import DeriveError
 
 Values = dict[str, np.ndarray]
@@ -134,7 +135,7 @@ CLOSED_FORMS: list[tuple[str, str, Callable[[Values], np.ndarray]]] = [
 
 def _evaluate(name: str, layout: str) -> tuple[np.ndarray, Values]:
     """The engine's result for ``name`` at random values, and the values (by symbol name)."""
-    derivation = catalog.get(name).prove(layout=layout, verify=False)
+    derivation = prove_identity(name, layout=layout, verify=False)
     rng = np.random.default_rng(0)
     result = derivation.to_sympy()
     dims = {s: _SIZES[s.name] for s in result.atoms(sympy.Symbol) if s.name in _SIZES}
@@ -245,7 +246,7 @@ def test_catalog_search_blank_lists_everything() -> None:
 
 
 def test_check_identity_reports_a_verified_result() -> None:
-    result = catalog.check_identity("quadratic_form")
+    result = check_identity("quadratic_form")
     assert result.passed
     assert result.exact is True
     assert result.numeric_error is not None and result.numeric_error < 1e-6
@@ -254,6 +255,6 @@ def test_check_identity_reports_a_verified_result() -> None:
 
 def test_check_identity_reports_a_failure_without_raising() -> None:
     broken = catalog.Identity("broken", "Broken", "x' A x)", "x", (), "Hessians", "note 000")
-    result = catalog.check_identity(broken)
+    result = check_identity(broken)
     assert not result.passed
     assert "expected an operator" in result.error

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import derive.pdf
-from derive import catalog
+import derive.documents.pdf
+from derive.catalog import identities as catalog
 from derive.cli import main
 
 SMALL = """\
@@ -156,7 +156,7 @@ def test_cli_build_usage_errors_exit_2(runner: CliRunner, tmp_path: Path, args: 
 def test_cli_build_without_latexmk_writes_tex_and_md_and_says_how(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(derive.pdf, "latexmk_available", lambda: False)
+    monkeypatch.setattr(derive.documents.pdf, "latexmk_available", lambda: False)
     out = tmp_path / "out"
     result = runner.invoke(main, ["build", str(small_handout(tmp_path)), "-o", str(out)])
     assert result.exit_code == 0, result.output

@@ -156,7 +156,7 @@ def test_cookbook_shapes_are_not_all_equal() -> None:
 def test_cookbook_det_axb_reads_as_the_chain_rule() -> None:
     """(51) for square A, B; the engine's form det(A X B) A' (A X B)^-T B' also holds for
     rectangular A and B, where the Cookbook's det(A X B) X^-T does not exist."""
-    from derive.printer import unicode
+    from derive.documents.printer import unicode
 
     derivation = derive.prove("det(A X B)", "X")
     assert unicode(derivation.result.rhs, derivation.symbols) == "det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from derive.declare import Declaration, parse_declaration, parse_declarations
 from derive.errors import DeclarationError
-from derive.frontend import parse
+from derive.language.declare import Declaration, parse_declaration, parse_declarations
+from derive.language.frontend import parse
 
 GOOD = [
     ("A: m x n", Declaration("A", ("m", "n"))),

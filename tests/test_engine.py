@@ -20,12 +20,12 @@ from numpy.linalg import inv
 from numpy.testing import assert_allclose
 
 import derive
-from derive import expr as ex
-from derive import index as ix
-from derive.evaluate import Point, evaluate, evaluate_expr
-from derive.printer import unicode
-from derive.proof import STEP_KINDS, Derivation
-from derive.rules import RULES
+from derive.calculus.proof import STEP_KINDS, Derivation
+from derive.calculus.rules import RULES
+from derive.check.evaluate import Point, evaluate, evaluate_expr
+from derive.documents.printer import unicode
+from derive.ir import expr as ex
+from derive.ir import index as ix
 
 
 def _text(derivation: Derivation) -> str:

@@ -18,7 +18,7 @@ from derive.errors import (
     caret_excerpt,
     line_col,
 )
-from derive.frontend import parse
+from derive.language.frontend import parse
 
 P, U, L = ParseError, UnsupportedError, LimitError
 

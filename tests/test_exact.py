@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import sympy
 
-from derive import exact, prove
-from derive import expr as ex
-from derive.frontend import parse
-from derive.verify import assign_sizes, exact_check, rational_point, sympy_exact_check
+from derive import prove
+from derive.check import exact
+from derive.check.verify import assign_sizes, exact_check, rational_point, sympy_exact_check
+from derive.ir import expr as ex
+from derive.language.frontend import parse
 
 
 def _random_matrix(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -72,7 +73,7 @@ def test_exact_derivative_tensor_matches_sympy_diff(
     symbols = np.vectorize(lambda i: sympy.Symbol(f"v{i}"), otypes=[object])(
         np.arange(point.values[wrt].size).reshape(point.values[wrt].shape))
     symbolic = exact.ExactPoint({**point.values, wrt: symbols}, point.jacobians, sizes)
-    from derive.evaluate import Point, axes_of, evaluate_expr
+    from derive.check.evaluate import Point, axes_of, evaluate_expr
 
     value = axes_of(problem.expr, evaluate_expr(
         problem.expr, Point(symbolic.values, symbolic.jacobians, sizes, exact=True)))

@@ -14,9 +14,9 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from derive.documents.printer import ascii_str, latex, unicode
 from derive.errors import DeriveError, LocatedError
-from derive.frontend import parse
-from derive.printer import ascii_str, latex, unicode
+from derive.language.frontend import parse
 
 ASCII_SEEDS = [
     "x' A x", "(y - A x)' (y - A x)", "tr(A X B)", "log(det(X))", "logdet(X) + tr(X^-1 A)",

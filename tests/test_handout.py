@@ -1,4 +1,4 @@
-"""derive.handout: handout files, their errors (file, line, key), and builds to tex, md and pdf."""
+"""documents.handout: handout files, their errors (file, line, key), builds to tex, md, pdf."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from conftest import require_tool, tex_missing_reason
 
-import derive.pdf
-from derive import handout as ho
-from derive.document import DEFINITIONS
+import derive.documents.pdf
+from derive.api import prove
+from derive.calculus.proof import Derivation
+from derive.documents import handout as ho
+from derive.documents.document import DEFINITIONS
+from derive.documents.handout_file import Locator
+from derive.documents.printer import latex, unicode
 from derive.errors import BuildError, HandoutError
-from derive.handout_file import Locator
-from derive.printer import latex, unicode
 
 # A one-item handout that derives in milliseconds: the build tests use it where the content
 # does not matter.
@@ -47,7 +49,7 @@ def write(tmp_path: Path, text: str, name: str = "course.toml") -> Path:
 def problems_of(path: Path) -> ho.HandoutFileError:
     """Load and derive ``path``; return the error it must raise."""
     with pytest.raises(ho.HandoutFileError) as caught:
-        ho.derive_handout(ho.load_handout(path))
+        ho.derive_handout(ho.load_handout(path), prove=prove)
     return caught.value
 
 
@@ -157,16 +159,14 @@ def test_handout_reports_every_failing_item_at_once(tmp_path: Path) -> None:
     assert str(error).startswith(f"2 problems in {path}; nothing was built:")
 
 
-def test_handout_engine_crash_names_the_item(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import derive.api
-
-    def crash(*args: object, **kwargs: object) -> object:
+def test_handout_engine_crash_names_the_item(tmp_path: Path) -> None:
+    def crash(*args: object, **kwargs: object) -> Derivation:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(derive.api, "prove", crash)
-    error = problems_of(write(tmp_path, ITEM + 'expr = "x\' x"\nwrt = "x"\n'))
+    path = write(tmp_path, ITEM + 'expr = "x\' x"\nwrt = "x"\n')
+    with pytest.raises(ho.HandoutFileError) as caught:
+        ho.derive_handout(ho.load_handout(path), prove=crash)
+    error = caught.value
     assert (error.line, error.key) == (5, "section[1].item[1].expr")
     assert "internal error in derive (ZeroDivisionError: boom)" in str(error)
 
@@ -181,7 +181,7 @@ def test_handout_unreadable_file_is_a_handout_error(tmp_path: Path) -> None:
 def test_handout_failed_item_builds_nothing(tmp_path: Path) -> None:
     path = write(tmp_path, SMALL + '\n[[section.item]]\nexpr = "x\' A x)"\nwrt = "x"\n')
     with pytest.raises(ho.HandoutFileError):
-        ho.build_handout(path, ("tex", "md"), tmp_path / "out")
+        ho.build_handout(path, ("tex", "md"), tmp_path / "out", prove=prove)
     assert files_in(tmp_path / "out") == {}
 
 
@@ -206,7 +206,7 @@ def test_handout_reads_every_key(tmp_path: Path) -> None:
         "numerator", False, False, True,
     )  # fmt: skip
     assert spec.declare == ("A: m x n", "x: n, depends on z")
-    handout = ho.derive_handout(spec)
+    handout = ho.derive_handout(spec, prove=prove)
     chain, hessian = handout.sections[0].items
     assert (chain.title, chain.note, chain.source) == ("Chain", "Note.", "note 000")
     assert chain.derivation is not None and chain.derivation.layout == "numerator"
@@ -224,7 +224,7 @@ def test_handout_defaults_come_from_the_file_and_catalog(tmp_path: Path) -> None
         True,
         True,
     )
-    item = ho.derive_handout(spec).sections[0].items[0]
+    item = ho.derive_handout(spec, prove=prove).sections[0].items[0]
     assert (item.title, item.source) == (
         "Gradient of a linear form",
         "note 002; Matrix Cookbook (69)",
@@ -240,7 +240,8 @@ def test_handout_declarations_apply_to_expressions_not_to_catalog_identities(
         '[symbols]\nA = "m x n"\n\n' + ITEM + 'identity = "quadratic_form"\n\n'
         '[[section.item]]\nexpr = "y\' A x"\nwrt = "x"\n',
     )
-    catalog_item, expr_item = ho.derive_handout(ho.load_handout(path)).sections[0].items
+    handout = ho.derive_handout(ho.load_handout(path), prove=prove)
+    catalog_item, expr_item = handout.sections[0].items
     assert catalog_item.derivation is not None and expr_item.derivation is not None
     assert str(catalog_item.derivation.symbols["A"].shape) == "n x n"
     assert str(expr_item.derivation.symbols["A"].shape) == "m x n"
@@ -258,8 +259,7 @@ def test_default_handout_covers_both_notes_in_order() -> None:
         "Derivatives by a matrix and the trace",
     ]  # fmt: skip
     assert titles[: len(expected)] == expected
-    from derive import catalog
-
+    from derive.catalog import identities as catalog
     # A Hessian item proves and shows the gradient of the same function on the way.
     def problem(identity: catalog.Identity) -> tuple[str, str, tuple[str, ...]]:
         return identity.expr, identity.wrt, identity.declare
@@ -295,7 +295,7 @@ def test_locator_finds_the_line_of_a_key(text: str, path: tuple[str | int, ...],
 
 def test_build_writes_tex_and_md_atomically(tmp_path: Path) -> None:
     path = write(tmp_path, SMALL)
-    written = ho.build_handout(path, ("tex", "md"), tmp_path / "out")
+    written = ho.build_handout(path, ("tex", "md"), tmp_path / "out", prove=prove)
     folder = tmp_path / "out" / "course"
     assert written == [folder / "course.tex", folder / "course.md"]
     assert "\\section{Forms}" in (folder / "course.tex").read_text(encoding="utf-8")
@@ -306,7 +306,7 @@ def test_build_unwritable_output_is_a_build_error(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "course").write_text("a file where the folder belongs", encoding="utf-8")
     with pytest.raises(BuildError, match="cannot write the outputs in"):
-        ho.build_handout(write(tmp_path, SMALL), ("md",), tmp_path / "out")
+        ho.build_handout(write(tmp_path, SMALL), ("md",), tmp_path / "out", prove=prove)
 
 
 @pytest.mark.parametrize(
@@ -314,22 +314,22 @@ def test_build_unwritable_output_is_a_build_error(tmp_path: Path) -> None:
 )
 def test_build_rejects_unknown_formats(tmp_path: Path, formats: tuple[str, ...]) -> None:
     with pytest.raises(ValueError, match="formats must be some of pdf, tex, md"):
-        ho.build_handout(write(tmp_path, SMALL), formats, tmp_path / "out")
+        ho.build_handout(write(tmp_path, SMALL), formats, tmp_path / "out", prove=prove)
 
 
 def test_build_without_latexmk_fails_before_deriving(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(derive.pdf, "latexmk_available", lambda: False)
+    monkeypatch.setattr(derive.documents.pdf, "latexmk_available", lambda: False)
     monkeypatch.setattr(ho, "derive_handout", _must_not_run("derive_handout"))
     with pytest.raises(BuildError, match="apt-get install latexmk"):
-        ho.build_handout(write(tmp_path, SMALL), ("pdf",), tmp_path / "out")
+        ho.build_handout(write(tmp_path, SMALL), ("pdf",), tmp_path / "out", prove=prove)
     assert files_in(tmp_path / "out") == {}
 
 
 def test_build_exercise_sheet_with_answer_key(tmp_path: Path) -> None:
     path = write(tmp_path, "solutions = false\nanswer_key = true\n" + SMALL, "sheet.toml")
-    written = ho.build_handout(path, ("md",), tmp_path / "out")
+    written = ho.build_handout(path, ("md",), tmp_path / "out", prove=prove)
     folder = tmp_path / "out" / "sheet"
     assert written == [folder / "sheet.md", folder / "sheet-solutions.md"]
     sheet = (folder / "sheet.md").read_text(encoding="utf-8")
@@ -341,8 +341,8 @@ def test_build_exercise_sheet_with_answer_key(tmp_path: Path) -> None:
 
 def test_build_answer_key_option_overrides_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "solutions = false\n" + SMALL, "sheet.toml")
-    assert len(ho.build_handout(path, ("md",), tmp_path / "a")) == 1
-    written = ho.build_handout(path, ("md",), tmp_path / "b", answer_key=True)
+    assert len(ho.build_handout(path, ("md",), tmp_path / "a", prove=prove)) == 1
+    written = ho.build_handout(path, ("md",), tmp_path / "b", answer_key=True, prove=prove)
     assert [p.name for p in written] == ["sheet.md", "sheet-solutions.md"]
 
 
@@ -358,11 +358,11 @@ def _interrupt(*args: object, **kwargs: object) -> Path:
 
 
 def test_build_interrupted_leaves_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(derive.pdf, "latexmk_available", lambda: True)
-    monkeypatch.setattr(derive.pdf, "compile_pdf", _interrupt)
+    monkeypatch.setattr(derive.documents.pdf, "latexmk_available", lambda: True)
+    monkeypatch.setattr(derive.documents.pdf, "compile_pdf", _interrupt)
     path = write(tmp_path, SMALL)
     with pytest.raises(KeyboardInterrupt):
-        ho.build_handout(path, ("pdf", "tex", "md"), tmp_path / "out")
+        ho.build_handout(path, ("pdf", "tex", "md"), tmp_path / "out", prove=prove)
     assert files_in(tmp_path / "out") == {}
     assert not (tmp_path / "out" / "course").exists()
 
@@ -371,13 +371,13 @@ def test_build_interrupted_keeps_the_previous_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(tmp_path, SMALL)
-    ho.build_handout(path, ("tex", "md"), tmp_path / "out")
+    ho.build_handout(path, ("tex", "md"), tmp_path / "out", prove=prove)
     before = files_in(tmp_path / "out")
     path.write_text(SMALL.replace('"Forms"', '"Changed"'), encoding="utf-8")
-    monkeypatch.setattr(derive.pdf, "latexmk_available", lambda: True)
-    monkeypatch.setattr(derive.pdf, "compile_pdf", _interrupt)
+    monkeypatch.setattr(derive.documents.pdf, "latexmk_available", lambda: True)
+    monkeypatch.setattr(derive.documents.pdf, "compile_pdf", _interrupt)
     with pytest.raises(KeyboardInterrupt):
-        ho.build_handout(path, ("pdf", "tex", "md"), tmp_path / "out")
+        ho.build_handout(path, ("pdf", "tex", "md"), tmp_path / "out", prove=prove)
     assert files_in(tmp_path / "out") == before
 
 
@@ -386,11 +386,11 @@ def test_build_noop_rebuild_derives_nothing(
 ) -> None:
     monkeypatch.setattr(ho, "_tree_digest", frozen_digest)
     path = write(tmp_path, SMALL)
-    first = ho.build_handout(path, ("tex", "md"), tmp_path / "out")
+    first = ho.build_handout(path, ("tex", "md"), tmp_path / "out", prove=prove)
     before = files_in(tmp_path / "out")
     monkeypatch.setattr(ho, "derive_handout", _must_not_run("derive_handout"))
     seen: list[str] = []
-    second = ho.build_handout(path, ("tex", "md"), tmp_path / "out",
+    second = ho.build_handout(path, ("tex", "md"), tmp_path / "out", prove=prove,
                               progress=lambda stage, *_: seen.append(stage))  # fmt: skip
     assert second == first
     assert seen == ["unchanged"]
@@ -410,10 +410,10 @@ def test_build_rebuilds_when_an_output_changed(
     tmp_path: Path, change: Callable[[Path], object]
 ) -> None:
     path = write(tmp_path, SMALL)
-    ho.build_handout(path, ("tex", "md"), tmp_path / "out")
+    ho.build_handout(path, ("tex", "md"), tmp_path / "out", prove=prove)
     before = files_in(tmp_path / "out")
     change(tmp_path / "out" / "course")
-    ho.build_handout(path, ("tex", "md"), tmp_path / "out")
+    ho.build_handout(path, ("tex", "md"), tmp_path / "out", prove=prove)
     assert files_in(tmp_path / "out") == before
 
 
@@ -427,7 +427,7 @@ def default_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("default-build")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ho, "_tree_digest", frozen_digest)
-        ho.build_handout(None, ("pdf", "tex", "md"), out)
+        ho.build_handout(None, ("pdf", "tex", "md"), out, prove=prove)
     return out / "default"
 
 
@@ -460,7 +460,7 @@ def test_default_handout_pdf_shows_every_section_and_result(
     flat = re.sub(r"\s+", " ", text)
     tex = (default_build / "default.tex").read_text(encoding="utf-8")
     spec = ho.load_handout(None)
-    handout = ho.derive_handout(replace(spec, verify=False))  # the same results, faster
+    handout = ho.derive_handout(replace(spec, verify=False), prove=prove)  # same results
     checked = 0
     for section in handout.sections:
         assert section.title in flat
@@ -503,8 +503,8 @@ def test_build_second_time_does_not_run_latexmk(
     shutil.copytree(default_build, tmp_path / "default")
     before = files_in(tmp_path)
     monkeypatch.setattr(ho, "_tree_digest", frozen_digest)
-    monkeypatch.setattr(derive.pdf, "compile_pdf", _must_not_run("latexmk"))
-    ho.build_handout(None, ("pdf", "tex", "md"), tmp_path)
+    monkeypatch.setattr(derive.documents.pdf, "compile_pdf", _must_not_run("latexmk"))
+    ho.build_handout(None, ("pdf", "tex", "md"), tmp_path, prove=prove)
     assert files_in(tmp_path) == before
 
 
@@ -512,12 +512,13 @@ def test_build_edit_that_keeps_the_tex_does_not_run_latexmk(
     requires_tex: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(tmp_path, SMALL)
-    ho.build_handout(path, ("pdf",), tmp_path / "out")
+    ho.build_handout(path, ("pdf",), tmp_path / "out", prove=prove)
     pdf = (tmp_path / "out" / "course" / "course.pdf").read_bytes()
     path.write_text("# a comment changes the file, not the document\n" + SMALL, encoding="utf-8")
-    monkeypatch.setattr(derive.pdf, "compile_pdf", _must_not_run("latexmk"))
+    monkeypatch.setattr(derive.documents.pdf, "compile_pdf", _must_not_run("latexmk"))
     stages: list[str] = []
-    ho.build_handout(path, ("pdf",), tmp_path / "out", progress=lambda s, *_: stages.append(s))
+    ho.build_handout(path, ("pdf",), tmp_path / "out", prove=prove,
+                     progress=lambda s, *_: stages.append(s))
     assert stages == ["derive", "reuse"]
     assert (tmp_path / "out" / "course" / "course.pdf").read_bytes() == pdf
 
@@ -549,7 +550,7 @@ def test_build_prose_with_tex_payloads_prints_them_literally(
              f"source = {toml_string(PAYLOADS[7])}", "", "[[section.item]]",
              'definition = "gradient"', f"note = {toml_string(PAYLOADS[8])}"]  # fmt: skip
     path = write(tmp_path, "\n".join(lines) + "\n", "payload.toml")
-    ho.build_handout(path, ("pdf",), tmp_path / "out")
+    ho.build_handout(path, ("pdf",), tmp_path / "out", prove=prove)
     text = re.sub(r"\s+", " ", pdf_text(tmp_path / "out" / "payload" / "payload.pdf"))
     for payload in PAYLOADS:
         assert payload in text, payload

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from derive.documents.printer import latex
 from derive.errors import DeriveError, LocatedError, ParseError, UnsupportedError
-from derive.frontend import parse
-from derive.lex_latex import lex_latex
-from derive.parse import parse_syntax
-from derive.printer import latex
-from derive.syntax import Syntax
-from derive.tokens import Kind
+from derive.language.frontend import parse
+from derive.language.lex_latex import lex_latex
+from derive.language.parse import parse_syntax
+from derive.language.syntax import Syntax
+from derive.language.tokens import Kind
 
 Shape = tuple[str, str, Fraction | None, tuple["Shape", ...]]
 

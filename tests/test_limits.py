@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 import derive
+from derive.calculus.index_method import Options
+from derive.calculus.index_method import derive as run_engine
 from derive.cli import main
-from derive.engine import Options
-from derive.engine import derive as run_engine
 from derive.errors import DeriveError, LimitError, UnsupportedError
-from derive.frontend import parse
-from derive.index import MAX_TERMS
+from derive.ir.index import MAX_TERMS
+from derive.language.frontend import parse
 
 HANG_GUARD = 2.0  # seconds (QUALITY.md: "a clear error within 2 s, not a hang")
 

@@ -21,7 +21,7 @@ from engine_support import Values, evaluate_result, random_values, relative_erro
 from numpy.testing import assert_allclose
 
 import derive
-from derive.printer import unicode
+from derive.documents.printer import unicode
 
 MN = ("A: m x n",)  # note 000: y in R^m, x in R^n, A in R^(m x n)
 SYM = ("A: n x n, symmetric",)
@@ -118,7 +118,7 @@ def _published(derivation: Any, formula: Formula, seed: int = 0) -> tuple[np.nda
     values, jacobians = random_values(derivation, seed)
     named = dict(values)
     named.update({f"d{of}/d{wrt}": jac for (of, wrt), jac in jacobians.items()})
-    # a dependent symbol's value at the point is its own value plus J z (derive.evaluate.Point)
+    # a dependent symbol's value at the point is its own value plus J z (check.evaluate.Point)
     for (of, wrt), jac in jacobians.items():
         named[of] = named[of] + jac @ values[wrt]
     return evaluate_result(derivation, values, jacobians), formula(named)

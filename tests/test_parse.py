@@ -1,7 +1,7 @@
 """The input language of PRODUCT.md section 2, row by row, in ASCII and in LaTeX.
 
-Every case compares the typed expression ``derive.frontend.parse(text).expr`` with one built from
-the ``derive.expr`` constructors, and the inferred shape of every symbol.
+Every case compares the typed expression ``language.frontend.parse(text).expr`` with one built from
+the ``derive.ir.expr`` constructors, and the inferred shape of every symbol.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from fractions import Fraction
 
 import pytest
 
-from derive import expr as ex
-from derive.frontend import parse
-from derive.parse import parse_syntax
-from derive.syntax import Syntax
+from derive.ir import expr as ex
+from derive.language.frontend import parse
+from derive.language.parse import parse_syntax
+from derive.language.syntax import Syntax
 
 N, M, P = "n", "m", "p"
 

@@ -1,4 +1,4 @@
-"""derive.pdf: latexmk builds, their sandbox, their failures, and the TeX log parser."""
+"""derive.documents.pdf: latexmk builds, their sandbox, their failures, and the TeX log parser."""
 
 # The captured TeX logs below keep TeX's trailing spaces verbatim.
 # ruff: noqa: W291, W293
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import derive.pdf
+import derive.documents.pdf
+from derive.documents.pdf import TexError, compile_pdf, latexmk_available, parse_tex_log
 from derive.errors import BuildError
-from derive.pdf import TexError, compile_pdf, latexmk_available, parse_tex_log
 
 GOOD = r"""\documentclass{article}
 \usepackage{amsmath}
@@ -244,12 +244,12 @@ def secret(tmp_path: Path) -> Path:
 
 def _unlock_openin(monkeypatch: pytest.MonkeyPatch) -> None:
     """Build with TeX Live's default openin_any=a: the control that shows the lock matters."""
-    build_env = derive.pdf._build_env
+    build_env = derive.documents.pdf._build_env
 
     def unlocked(source_date_epoch: int | None) -> dict[str, str]:
         return {**build_env(source_date_epoch), "openin_any": "a"}
 
-    monkeypatch.setattr(derive.pdf, "_build_env", unlocked)
+    monkeypatch.setattr(derive.documents.pdf, "_build_env", unlocked)
 
 
 @pytest.mark.parametrize("unlocked", [False, True], ids=["locked", "control-openin_any=a"])

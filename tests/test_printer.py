@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive import expr as ex
-from derive import index as ix
-from derive.frontend import parse
-from derive.printer import ascii_str, latex, product_groups, unicode
-from derive.shapes import constant_value, power, reciprocal
+from derive.documents.printer import ascii_str, latex, product_groups, unicode
+from derive.ir import expr as ex
+from derive.ir import index as ix
+from derive.language.frontend import parse
+from derive.language.shapes import constant_value, power, reciprocal
 
 DECLARE = (
     "x: n", "y: n", "x_1: n", "A: n x n", "B: n x n", "X: n x n", "W_2: n x n",

@@ -1,10 +1,10 @@
 """2,000 random well-shaped expressions: the derivative agrees with central differences, or the
 engine says clearly why it cannot derive it (UnsupportedError, LimitError), never anything else.
 
-The expressions are typed ``derive.expr`` trees of depth up to 5 over x, y (n-vectors), A, B, X
+The expressions are typed ``derive.ir.expr`` trees of depth up to 5 over x, y (n-vectors), A, B, X
 (n x n) and the scalar alpha, with sums, differences, scalar multiples, products, transposes,
 traces, inverses, integer powers, determinants, logarithms of positive scalars and norms
-(``engine_support``). Each is printed with ``derive.printer.ascii_str``, proved (which verifies
+(``engine_support``). Each is printed with ``documents.printer.ascii_str``, proved (which verifies
 it: exactly, and every step numerically), and its result checked again here, independently of
 the verifier: evaluated at other random values and compared with this file's own central
 differences of the original tree, laid out as PRODUCT.md section 4 says.
@@ -32,10 +32,10 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 import derive
-from derive import expr as ex
+from derive.check.evaluate import Point, evaluate
+from derive.documents.printer import ascii_str
 from derive.errors import LimitError, UnsupportedError
-from derive.evaluate import Point, evaluate
-from derive.printer import ascii_str
+from derive.ir import expr as ex
 
 CHUNKS = 4
 EXAMPLES = 500

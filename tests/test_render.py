@@ -1,4 +1,4 @@
-"""derive.render: proofs and handouts on the page (LaTeX, Markdown, text, JSON).
+"""derive.documents.render: proofs and handouts on the page (LaTeX, Markdown, text, JSON).
 
 Whole documents are compared with golden files in ``tests/golden/`` (rewrite them with
 ``DERIVE_UPDATE_GOLDEN=1`` and review the diff like code); every Markdown formula of every note
@@ -18,15 +18,12 @@ from pathlib import Path
 
 import pytest
 
-import derive.render
-from derive import expr as ex
-from derive import index as ix
+import derive.documents.render
 from derive import prove
-from derive.document import DEFINITIONS, Handout, Item, Section
-from derive.errors import BuildError
-from derive.page import Sci, build_proof, split_terms
-from derive.proof import Derivation
-from derive.render import (
+from derive.calculus.proof import Derivation
+from derive.documents.document import DEFINITIONS, Handout, Item, Section
+from derive.documents.page import Sci, build_proof, split_terms
+from derive.documents.render import (
     TeX,
     escape_latex,
     escape_markdown,
@@ -35,7 +32,10 @@ from derive.render import (
     render_handout,
     repr_latex,
 )
-from derive.serialize import to_json_dict
+from derive.documents.serialize import to_json_dict
+from derive.errors import BuildError
+from derive.ir import expr as ex
+from derive.ir import index as ix
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA_DOC = Path(__file__).resolve().parent.parent / "docs" / "json-schema.md"
@@ -244,7 +244,7 @@ def note_handout(*, solutions: bool, titles: Iterable[str] = ()) -> Handout:
 
 
 def test_compile_every_note_identity(requires_tex: None, tmp_path: Path) -> None:
-    from derive.pdf import compile_pdf
+    from derive.documents.pdf import compile_pdf
 
     source = render_handout(note_handout(solutions=True, titles=PAYLOADS), "tex")
     pdf = compile_pdf(source, tmp_path / "notes.pdf")
@@ -252,14 +252,14 @@ def test_compile_every_note_identity(requires_tex: None, tmp_path: Path) -> None
 
 
 def test_compile_single_derivation_document(requires_tex: None, tmp_path: Path) -> None:
-    from derive.pdf import compile_pdf
+    from derive.documents.pdf import compile_pdf
 
     pdf = compile_pdf(render_derivation(note_derivation(10), "tex"), tmp_path / "ls.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_compile_fragment_inside_a_host_document(requires_tex: None, tmp_path: Path) -> None:
-    from derive.pdf import compile_pdf
+    from derive.documents.pdf import compile_pdf
 
     fragment = render_derivation(note_derivation(7), "tex-fragment")
     host = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
@@ -376,7 +376,7 @@ def test_render_handout_markdown_prints_payloads_literally(payload: str) -> None
 
 
 def test_compile_payload_handout(requires_tex: None, tmp_path: Path) -> None:
-    from derive.pdf import compile_pdf
+    from derive.documents.pdf import compile_pdf
 
     pdf = compile_pdf(render_handout(payload_handout(), "tex"), tmp_path / "p.pdf",
                       source_date_epoch=0)
@@ -559,5 +559,6 @@ def test_jupyter_reprs() -> None:
 
 
 def test_environment_is_cached_per_folder(tmp_path: Path) -> None:
-    assert derive.render.environment("tex") is derive.render.environment("tex")
-    assert derive.render.environment("tex", str(tmp_path)) is not derive.render.environment("tex")
+    assert derive.documents.render.environment("tex") is derive.documents.render.environment("tex")
+    render = derive.documents.render
+    assert render.environment("tex", str(tmp_path)) is not render.environment("tex")

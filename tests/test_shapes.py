@@ -6,10 +6,10 @@ from fractions import Fraction
 
 import pytest
 
-from derive import expr as ex
 from derive.errors import ShapeError
-from derive.frontend import parse
-from derive.shapes import power
+from derive.ir import expr as ex
+from derive.language.frontend import parse
+from derive.language.shapes import power
 
 Shapes = dict[str, tuple[ex.Dim, ex.Dim]]
 

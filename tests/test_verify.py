@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 import derive
-from derive import expr as ex
-from derive import index as ix
+from derive.calculus.proof import Derivation, Result, Step
+from derive.check.verify import TOLERANCE, assign_sizes, verify
 from derive.errors import DeriveError, VerificationError
-from derive.frontend import parse
-from derive.proof import Derivation, Result, Step
-from derive.verify import TOLERANCE, assign_sizes, verify
+from derive.ir import expr as ex
+from derive.ir import index as ix
+from derive.language.frontend import parse
 
 
 def _unverified(expr: str, wrt: str, *declare: str, hessian: bool = False) -> Derivation:

@@ -58,8 +58,8 @@ def test_wheel_installs_and_proves_with_its_own_templates(tmp_path: Path) -> Non
                    str(wheel)], cwd=tmp_path)
     require(install, "install the wheel and its dependencies")
 
-    where = run([str(python), "-c", "import derive.render as r; print(r.find_templates())"],
-                cwd=tmp_path)
+    script = "import derive.documents.render as r; print(r.find_templates())"
+    where = run([str(python), "-c", script], cwd=tmp_path)
     assert where.returncode == 0, where.stderr
     found = Path(where.stdout.strip())
     assert found.parent.name == "derive" and "site-packages" in found.parts

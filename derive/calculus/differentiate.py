@@ -1,0 +1,221 @@
+"""Differentiation in index form: the product rule, the basic derivatives, delta contraction.
+
+``d x_i / d x_k = delta_ik``; ``d X_ij / d X_kl = delta_ik delta_jl``; constants give 0;
+``d x_i / d z_k = (dx/dz)_ik`` for a declared dependency; ``d (M^-1)_ij = - sum (M^-1)_ia dM_ab
+(M^-1)_bj``; ``d det M = det M sum (M^-1)_ba dM_ab`` (Jacobi); ``d log s = ds / s``;
+``d ||M|| = sum M_ab dM_ab / ||M||``; where ``dM`` is the derivative of ``M``'s own index form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from derive.errors import LimitError, UnsupportedError
+from derive.ir import expr as ex
+from derive.ir.index import (
+    MAX_TERMS,
+    Count,
+    Delta,
+    Entry,
+    Factor,
+    Index,
+    IndexNames,
+    Partial,
+    Term,
+    multiply,
+    rename_factor,
+    to_index,
+)
+from derive.language.shapes import SymbolInfo
+
+
+@dataclass(frozen=True)
+class Context:
+    """What differentiation needs to know besides the expression.
+
+    Attributes:
+        wrt: The variable of differentiation.
+        symbols: The symbol table (for declared dependencies).
+        names: Source of fresh indices.
+        max_terms: The largest number of terms any stage may produce.
+    """
+
+    wrt: ex.Symbol
+    symbols: Mapping[str, SymbolInfo]
+    names: IndexNames
+    max_terms: int = MAX_TERMS
+
+    def check_size(self, terms: list[Term]) -> list[Term]:
+        """Raise a clear error instead of growing without bound."""
+        self.check_count(len(terms))
+        return terms
+
+    def check_count(self, count: int) -> None:
+        """Raise a clear error when a stage would hold more than ``max_terms`` terms."""
+        if count > self.max_terms:
+            raise LimitError(
+                f"the derivation grows past {self.max_terms} terms; derive stops here rather than"
+                " run for a long time (simplify the expression or split it)"
+            )
+
+
+def depends(node: ex.Expr, ctx: Context) -> bool:
+    """Whether ``node`` varies with the variable of differentiation."""
+    if isinstance(node, ex.Symbol):
+        info = ctx.symbols.get(node.name)
+        return node.name == ctx.wrt.name or (
+            info is not None and ctx.wrt.name in info.depends_on
+        )
+    if isinstance(node, ex.Jacobian):
+        if node.wrt.name == ctx.wrt.name or depends(node.wrt, ctx):
+            raise UnsupportedError(
+                f"second derivatives through the declared dependency of {node.of.name} on"
+                f" {node.wrt.name} are not supported"
+            )
+        return False
+    if isinstance(node, ex.Defined):
+        return depends(node.body, ctx)
+    return any(depends(child, ctx) for child in node.children)
+
+
+def factor_depends(factor: Factor, ctx: Context) -> bool:
+    """Whether a factor varies with the variable."""
+    if isinstance(factor, Entry):
+        return depends(factor.base, ctx)
+    return isinstance(factor, Partial)
+
+
+def product_rule(term: Term, wrt_indices: tuple[Index, ...], ctx: Context) -> list[Term]:
+    """``d/dv`` of one term: one term per factor that depends on ``v``, that factor marked."""
+    result = []
+    for position, factor in enumerate(term.factors):
+        if factor_depends(factor, ctx):
+            assert isinstance(factor, Entry | Partial)
+            marked = Partial(factor, ctx.wrt, wrt_indices)
+            factors = term.factors[:position] + (marked,) + term.factors[position + 1 :]
+            result.append(Term(term.coeff, term.sums, factors))
+    return result
+
+
+def work_out(terms: Iterable[Term], ctx: Context) -> list[Term]:
+    """Replace every marked derivative by its value (the basic derivatives)."""
+    result: list[Term] = []
+    for term in terms:
+        parts: list[list[Term]] = [[Term(term.coeff, term.sums, ())]]
+        for factor in term.factors:
+            if isinstance(factor, Partial):
+                parts.append(partial_value(factor, ctx))
+            else:
+                parts.append([Term(Fraction(1), (), (factor,))])
+        result.extend(multiply(parts))
+        ctx.check_size(result)
+    return result
+
+
+def partial_value(partial: Partial, ctx: Context) -> list[Term]:
+    """The index form of one basic derivative ``d entry / d v_k``."""
+    entry = partial.entry
+    if isinstance(entry, Partial):
+        raise UnsupportedError("a derivative of a derivative cannot be worked out here")
+    base, k = entry.base, partial.wrt_indices
+    if isinstance(base, ex.Symbol):
+        if base.name == ctx.wrt.name:
+            deltas = tuple(Delta(i, j) for i, j in zip(entry.indices, k, strict=True))
+            return [Term(Fraction(1), (), deltas)]
+        jacobian = ex.Jacobian(base, ctx.wrt)
+        return [Term(Fraction(1), (), (Entry(jacobian, entry.indices + k),))]
+    return _leaf_value(base, entry.indices, k, ctx)
+
+
+def _leaf_value(
+    base: ex.Expr, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context
+) -> list[Term]:
+    names = ctx.names
+    if isinstance(base, ex.Inverse):
+        a, b = indices
+        c, d = names.fresh(a.dim), names.fresh(b.dim)
+        left = [Term(Fraction(-1), (c, d), (Entry(base, (a, c)),))]
+        right = [Term(Fraction(1), (), (Entry(base, (d, b)),))]
+        return multiply([left, derivative(base.arg, c, d, k, ctx), right])
+    if isinstance(base, ex.Det):
+        a, b = names.fresh(base.arg.shape.rows), names.fresh(base.arg.shape.cols)
+        jacobi = [Term(Fraction(1), (a, b), (Entry(base, ()), Entry(ex.Inverse(base.arg), (b, a))))]
+        return multiply([jacobi, derivative(base.arg, a, b, k, ctx)])
+    if isinstance(base, ex.Log):
+        reciprocal = [Term(Fraction(1), (), (Entry(ex.Power(base.arg, -1), ()),))]
+        return multiply([reciprocal, derivative(base.arg, None, None, k, ctx)])
+    if isinstance(base, ex.Norm):
+        return _norm_value(base, -1, k, ctx)
+    if isinstance(base, ex.Power) and base.shape.is_scalar:
+        if isinstance(base.base, ex.Norm):
+            return _norm_value(base.base, base.exponent - 2, k, ctx, Fraction(base.exponent))
+        lower = _scalar_power(base.base, base.exponent - 1)
+        return multiply([[Term(Fraction(base.exponent), (), lower)],
+                         derivative(base.base, None, None, k, ctx)])  # fmt: skip
+    raise UnsupportedError(f"cannot differentiate {type(base).__name__} entries yet")
+
+
+def _scalar_power(base: ex.Expr, exponent: int) -> tuple[Factor, ...]:
+    if exponent == 0:
+        return ()
+    if exponent == 1:
+        return (Entry(base, ()),)
+    return (Entry(ex.Power(base, exponent), ()),)
+
+
+def _norm_value(
+    norm: ex.Norm, exponent: int, k: tuple[Index, ...], ctx: Context, coeff: Fraction = Fraction(1)
+) -> list[Term]:
+    """``d ||M||^p = p ||M||^(p-2) sum_ab M_ab dM_ab`` (here ``exponent`` is p - 2)."""
+    shape = norm.arg.shape
+    a = ctx.names.fresh(shape.rows) if shape.rows != 1 else None
+    b = ctx.names.fresh(shape.cols) if shape.cols != 1 else None
+    sums = tuple(i for i in (a, b) if i is not None)
+    head = [Term(coeff, sums, _scalar_power(norm, exponent))]
+    entries = to_index(norm.arg, a, b, ctx.names)
+    return multiply([head, entries, derivative(norm.arg, a, b, k, ctx)])
+
+
+def derivative(
+    node: ex.Expr, row: Index | None, col: Index | None, k: tuple[Index, ...], ctx: Context
+) -> list[Term]:
+    """The fully worked-out, contracted index form of ``d node_(row, col) / d v_k``."""
+    marked = [t for term in to_index(node, row, col, ctx.names) for t in product_rule(term, k, ctx)]
+    return [contract(t) for t in work_out(ctx.check_size(marked), ctx)]
+
+
+def contract(term: Term) -> Term:
+    """Sum out every Kronecker delta that has a dummy index.
+
+    Terminates because every pass removes one delta or one factor.
+    """
+    factors = list(term.factors)
+    sums = list(term.sums)
+    coeff = term.coeff
+    position = 0
+    while position < len(factors):
+        factor = factors[position]
+        if not isinstance(factor, Delta):
+            position += 1
+            continue
+        i, j = factor.i, factor.j
+        if i == j:
+            factors.pop(position)
+            if i in sums:
+                sums.remove(i)
+                if isinstance(i.dim, int):
+                    coeff *= i.dim
+                else:
+                    factors.append(Count(i.dim))
+            continue
+        if i in sums or j in sums:
+            gone, kept = (i, j) if i in sums else (j, i)
+            factors.pop(position)
+            sums.remove(gone)
+            factors = [rename_factor(f, {gone: kept}) for f in factors]
+            position = 0
+            continue
+        position += 1
+    return Term(coeff, tuple(sums), tuple(factors))

@@ -1,0 +1,318 @@
+"""The derivation engine: expression -> index form -> derivative -> matrices, step by step.
+
+The pipeline is a short list of named stages (define, index form, differentiate, basic
+derivatives, contract, collect, recognise, assemble, simplify, result). Each stage is a general
+rewrite of the expression; the engine records every rewrite as a :class:`Step` through a
+:class:`Recorder` and knows nothing about LaTeX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from derive.calculus import algebra
+from derive.calculus.collect import collect_terms
+from derive.calculus.differentiate import Context, contract, factor_depends, product_rule, work_out
+from derive.calculus.proof import Derivation, Fact, Math, Result, Step
+from derive.calculus.recognise import term_to_matrix
+from derive.calculus.rules import RULES, Rule
+from derive.errors import UnsupportedError
+from derive.ir import expr as ex
+from derive.ir import index as ix
+from derive.language.shapes import Problem
+
+
+@dataclass
+class Recorder:
+    """Collects the steps of one proof in order."""
+
+    steps: list[Step] = field(default_factory=list)
+    stage: str = "first"
+
+    def record(
+        self,
+        kind: str,
+        lines: tuple[Math, ...],
+        rules: tuple[str, ...],
+        facts: tuple[Fact, ...] = (),
+        for_all: tuple[ix.Index, ...] = (),
+    ) -> None:
+        """Add a step; ``rules`` are names from :data:`derive.calculus.rules.RULES`."""
+        chosen: tuple[Rule, ...] = tuple(RULES[name] for name in dict.fromkeys(rules))
+        self.steps.append(Step(kind, lines, chosen, facts, for_all, self.stage))
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to derive: the layout, whether to go on to the Hessian, the size limit."""
+
+    layout: str = "mixed"
+    hessian: bool = False
+    max_terms: int = ix.MAX_TERMS
+
+
+def derive(problem: Problem, wrt: str, options: Options) -> Derivation:
+    """Derive ``d problem.expr / d wrt`` with a full proof.
+
+    Args:
+        problem: The parsed, shape-checked expression.
+        wrt: The name of the variable.
+        options: Layout, Hessian, limits.
+
+    Returns:
+        The derivation, not yet verified.
+
+    Raises:
+        UnsupportedError: The derivative is of a kind derive cannot do yet.
+        LimitError: The expression is too large.
+    """
+    return _Prover(problem, wrt, options).run()
+
+
+class _Prover:
+    def __init__(self, problem: Problem, wrt: str, options: Options) -> None:
+        self.problem = problem
+        self.options = options
+        self.var = problem.symbol(wrt)
+        self.avoid = set(problem.symbols)
+        self.ctx = Context(self.var, problem.symbols, ix.IndexNames(), options.max_terms)
+        self.recorder = Recorder()
+        self.function = ex.Defined(_function_name(problem), problem.expr)
+        self.f_indices = _indices(self.function.shape, ("i", "j"))
+        self.v_indices = _indices(self.var.shape, ("k", "l"))
+        if options.hessian and not (self.function.shape.is_scalar and self.var.shape.is_column):
+            raise UnsupportedError("a Hessian needs a scalar function of a column vector")
+
+    def run(self) -> Derivation:
+        record = self.recorder.record
+        record("define", (self.function, self.problem.expr), ("define",))
+        f_free = tuple(i for i in self.f_indices if i is not None)
+        body = self.ctx.check_size(ix.to_index(self.problem.expr, *self.f_indices,
+                                               self.ctx.names))  # fmt: skip
+        index_form = ix.tidy(ix.IndexSum(tuple(body), f_free), self.avoid)
+        entry = ix.Entry(self.function, f_free)
+        record("index_form", (_single(entry, f_free), index_form), ("expand_index",))
+        v_free = tuple(i for i in self.v_indices if i is not None)
+        gradient = self.differentiate(index_form, entry, v_free, f_free + v_free)
+        results = [self.finish(gradient, order=1)]
+        if self.options.hessian:
+            self.recorder.stage = "hessian"
+            second = ix.Partial(entry, self.var, v_free)
+            l_index = ix.Index("l", self.var.shape.rows)
+            hessian = self.differentiate(gradient, second, (l_index,), (*v_free, l_index))
+            results.append(self.finish(hessian, order=2))
+        return Derivation(
+            source=self.problem.source,
+            problem=self.problem,
+            function=self.function,
+            wrt=self.var,
+            layout=self.options.layout,
+            steps=tuple(self.recorder.steps),
+            results=tuple(results),
+            options={"hessian": self.options.hessian},
+        )
+
+    # -- index-level stages --------------------------------------------------------------
+    def differentiate(
+        self,
+        index_form: ix.IndexSum,
+        entry: ix.Entry | ix.Partial,
+        wrt_indices: tuple[ix.Index, ...],
+        free: tuple[ix.Index, ...],
+    ) -> ix.IndexSum:
+        record = self.recorder.record
+        lhs = _single(ix.Partial(entry, self.var, wrt_indices), free)
+        first = "hessian" if self.recorder.stage == "hessian" else "product_rule"
+        # the product rule makes one term per varying factor: count before building them
+        self.ctx.check_count(sum(factor_depends(f, self.ctx) for t in index_form.terms
+                                 for f in t.factors))  # fmt: skip
+        marked = [t for term in index_form.terms for t in product_rule(term, wrt_indices, self.ctx)]
+        constant = any(
+            not factor_depends(f, self.ctx) for t in index_form.terms for f in t.factors
+        )
+        rules = (first, "product_rule") + (("constant",) if constant else ())
+        if not marked:
+            record("differentiate", (lhs, ix.IndexSum((), free)), rules)
+            return ix.IndexSum((), free)
+        record("differentiate", (lhs, ix.IndexSum(tuple(marked), free)), rules)
+        worked = ix.tidy(ix.IndexSum(tuple(work_out(marked, self.ctx)), free), self.avoid)
+        record("basic_derivatives", (lhs, worked), _basic_rules(marked), _facts(marked, self.ctx))
+        contracted = ix.IndexSum(tuple(contract(t) for t in worked.terms), free)
+        if contracted != worked:
+            record("contract", (lhs, contracted), ("sift_delta",))
+        collected = collect_terms(contracted, self.avoid)
+        if collected != contracted:
+            record("collect", (lhs, collected), ("rename_dummies",))
+        return collected
+
+    # -- back to matrices ----------------------------------------------------------------
+    def finish(self, derivative: ix.IndexSum, order: int) -> Result:
+        record = self.recorder.record
+        lhs_index = derivative  # placeholder for the tensor case below
+        row, col = self.orientation(order)
+        if row is None and col is None and len(derivative.free) > 0:
+            lhs = _single(self.partial_entry(derivative.free, order), derivative.free)
+            record("result", (lhs, derivative), ("result",))
+            return Result(lhs, lhs_index, "tensor")
+        pieces = [(t.coeff, term_to_matrix(ix.Term(Fraction(1), t.sums, t.factors), row, col))
+                  for t in derivative.terms]  # fmt: skip
+        entries = tuple(i for i in (row, col) if i is not None)
+        shown = ix.IndexSum(
+            tuple(ix.Term(c, (), (ix.Entry(m, entries),)) for c, m in pieces), derivative.free
+        )
+        lhs_entry = _single(self.partial_entry(derivative.free, order), derivative.free)
+        if pieces and not _trivial(shown, derivative):
+            uses_trace = any(_has_trace(m) for _, m in pieces)
+            rules = ("recognise_product",) + (("recognise_trace",) if uses_trace else ())
+            record("recognise", (lhs_entry, shown), rules)
+        whole = ex.Derivative(self.function, self.var, self.options.layout, order)
+        assembled = ex.add(*(ex.mul(ex.Number(c), m) for c, m in pieces)) if pieces else \
+            ex.Zero(whole.shape)
+        if pieces and self.transposed(order):  # a zero already has the layout's shape
+            assembled = algebra.push_transpose(ex.transpose(assembled))
+        record("assemble", (whole, assembled), ("assemble",), for_all=derivative.free)
+        final = self.simplify(assembled)
+        record("result", (whole, final), ("result",))
+        return Result(whole, final, self.kind(order))
+
+    def simplify(self, assembled: ex.Expr) -> ex.Expr:
+        symmetric = {n for n, info in self.problem.symbols.items() if info.symmetric}
+        stages = (
+            ("transpose_product", algebra.push_transpose),
+            ("symmetric", lambda e: algebra.apply_symmetry(e, symmetric)),
+            ("collect_terms", algebra.collect),
+            ("factor_out", algebra.factor),
+            ("merge_powers", algebra.merge_powers),
+        )
+        lines: list[ex.Expr] = [assembled]
+        rules: list[str] = []
+        for name, function in stages:
+            new = function(lines[-1])
+            if new != lines[-1]:
+                lines.append(new)
+                rules.append(name)
+        if len(lines) > 1:
+            self.recorder.record("simplify", tuple(lines), tuple(rules))
+        return lines[-1]
+
+    def orientation(self, order: int) -> tuple[ix.Index | None, ix.Index | None]:
+        """Which free index runs down the rows and which along the columns of the result."""
+        f_row, f_col = self.f_indices
+        v_row, v_col = self.v_indices
+        layout = self.options.layout
+        if order == 2:
+            return v_row, ix.Index("l", self.var.shape.rows)
+        f_scalar, v_scalar = self.function.shape.is_scalar, self.var.shape.is_scalar
+        if f_scalar and v_scalar:
+            return None, None
+        if f_scalar and self.var.shape.is_column:
+            return v_row, None
+        if f_scalar:
+            return (v_col, v_row) if layout == "numerator" else (v_row, v_col)
+        f_vec = f_row if f_row is not None else f_col
+        if v_scalar:
+            return (f_row, f_col) if f_row is not None and f_col is not None else (f_vec, None)
+        if not _is_vector(self.function.shape) or not _is_vector(self.var.shape):
+            return None, None
+        v_vec = v_row if v_row is not None else v_col
+        return (v_vec, f_vec) if layout == "denominator" else (f_vec, v_vec)
+
+    def transposed(self, order: int) -> bool:
+        """Whether the recognised column vector must be laid out as a row."""
+        if order == 2:
+            return False
+        f, v, layout = self.function.shape, self.var.shape, self.options.layout
+        if f.is_scalar and v.is_column:
+            return layout == "numerator"
+        return v.is_scalar and _is_vector(f) and layout == "denominator"
+
+    def partial_entry(self, free: tuple[ix.Index, ...], order: int) -> ix.Partial:
+        f_free = tuple(i for i in self.f_indices if i is not None)
+        v_free = tuple(i for i in self.v_indices if i is not None)
+        first = ix.Partial(ix.Entry(self.function, f_free), self.var, v_free)
+        if order == 2:
+            return ix.Partial(first, self.var, (free[-1],))
+        return first
+
+    def kind(self, order: int) -> str:
+        if order == 2:
+            return "hessian"
+        f, v = self.function.shape, self.var.shape
+        if v.is_scalar:
+            return "derivative by a scalar"
+        if f.is_scalar:
+            return "gradient" if _is_vector(v) else "derivative by a matrix"
+        return "jacobian"
+
+
+def _single(factor: ix.Factor, free: tuple[ix.Index, ...]) -> ix.IndexSum:
+    return ix.IndexSum((ix.Term(Fraction(1), (), (factor,)),), free)
+
+
+def _indices(shape: ex.Shape, names: tuple[str, str]) -> tuple[ix.Index | None, ix.Index | None]:
+    """Free indices for a shape's non-unit axes: (i, j) for a matrix, (i, None) for a column."""
+    if shape.is_scalar:
+        return None, None
+    if shape.is_column:
+        return ix.Index(names[0], shape.rows), None
+    if shape.is_row:
+        return None, ix.Index(names[0], shape.cols)
+    return ix.Index(names[0], shape.rows), ix.Index(names[1], shape.cols)
+
+
+def _trivial(shown: ix.IndexSum, derivative: ix.IndexSum) -> bool:
+    """Whether recognising changed nothing a reader would see (every term already ``a_kl``)."""
+    return shown.terms == derivative.terms
+
+
+def _is_vector(shape: ex.Shape) -> bool:
+    return shape.is_column or shape.is_row
+
+
+def _function_name(problem: Problem) -> str:
+    shape = problem.expr.shape
+    choices = ("alpha", "f", "phi") if shape.is_scalar else ("y", "f", "g", "h") if _is_vector(
+        shape
+    ) else ("F", "G", "H")
+    return next((c for c in choices if c not in problem.symbols), f"{choices[0]}_0")
+
+
+def _has_trace(node: ex.Expr) -> bool:
+    return isinstance(node, ex.Trace) or any(_has_trace(c) for c in node.children)
+
+
+_LEAF_RULES = {
+    ex.Inverse: "inverse", ex.Det: "jacobi", ex.Log: "log", ex.Norm: "norm", ex.Power: "power",
+}  # fmt: skip
+
+
+def _basic_rules(marked: list[ix.Term]) -> tuple[str, ...]:
+    rules: list[str] = []
+    for term in marked:
+        for factor in term.factors:
+            if isinstance(factor, ix.Partial) and isinstance(factor.entry, ix.Entry):
+                base = factor.entry.base
+                if isinstance(base, ex.Symbol):
+                    same = base.name == factor.wrt.name
+                    rules.append("variable_entry" if same else "dependency")
+                else:
+                    rules.append(_LEAF_RULES.get(type(base), "product_rule"))
+    return tuple(rules)
+
+
+def _facts(marked: list[ix.Term], ctx: Context) -> tuple[Fact, ...]:
+    """One worked instance of each basic derivative of a symbol's entry (``dx_i/dx_k = d_ik``)."""
+    from derive.calculus.differentiate import partial_value
+
+    facts: dict[str, Fact] = {}
+    for term in marked:
+        for factor in term.factors:
+            if not isinstance(factor, ix.Partial) or not isinstance(factor.entry, ix.Entry):
+                continue
+            base = factor.entry.base
+            if isinstance(base, ex.Symbol) and base.name not in facts:
+                value = ix.IndexSum(tuple(partial_value(factor, ctx)), factor.indices)
+                facts[base.name] = Fact(ix.IndexSum(((ix.Term(Fraction(1), (), (factor,))),),
+                                                    factor.indices), value)  # fmt: skip
+    return tuple(facts.values())

@@ -1,0 +1,439 @@
+"""Checking a derivation before it is shown as proven.
+
+Exact: at concrete sizes (a distinct size per dimension symbol) and random rational points, the
+original expression is differentiated entry by entry in exact rational arithmetic — with dual
+numbers (``check.exact``), or with SymPy's ``diff`` of the explicit matrices where logarithms or
+square roots make values irrational — and compared with the engine's result (a randomised
+identity test with a negligible chance of a false pass).
+Numeric: at random well-conditioned values, every line of every step is evaluated (index sums by
+``einsum``, marked derivatives and the whole derivative by central differences) and consecutive
+lines must agree to a relative error of 1e-6.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any, overload
+
+import numpy as np
+
+from derive.calculus import algebra
+from derive.calculus.proof import Derivation, Result, StepCheck, Verification
+from derive.check import exact
+from derive.check.evaluate import Point, arrange, evaluate
+from derive.errors import LimitError, VerificationError
+from derive.ir import expr as ex
+from derive.ir import index as ix
+from derive.language.shapes import Problem
+
+TOLERANCE = 1e-6
+_SIZES = (3, 2, 4, 5, 6, 7, 8, 9)
+
+
+def assign_sizes(problem: Problem) -> dict[str, int]:
+    """A distinct small size for every dimension symbol, in order of appearance (n=3, m=2...).
+
+    Where the expression inverts a product (or takes its determinant), the product's outer size
+    must not exceed its inner ones, or the product is singular at every point: ``det(A X B)``
+    with ``A: p x n`` needs ``p <= n``. Such constraints order the sizes.
+    """
+    taken = {d for info in problem.symbols.values() for d in (info.shape.rows, info.shape.cols)}
+    free = [s for s in _SIZES if s not in taken]
+    dims: list[str] = []
+    for info in problem.symbols.values():
+        for dim in (info.shape.rows, info.shape.cols):
+            if isinstance(dim, str) and dim not in dims:
+                dims.append(dim)
+    bounds = _rank_bounds(problem.expr)
+    if bounds:
+        dims = _smallest_first(dims, bounds)
+        free = sorted(free[: len(dims)])
+    return dict(zip(dims, free, strict=False))
+
+
+def _rank_bounds(node: ex.Expr) -> set[tuple[str, str]]:
+    """Pairs ``(outer, inner)`` of dimensions with ``size(outer) <= size(inner)`` required."""
+    bounds: set[tuple[str, str]] = set()
+    if isinstance(node, ex.Inverse | ex.Det) and not node.arg.shape.is_scalar:
+        outer = node.arg.shape.rows
+        for inner in _product_dims(node.arg):
+            if isinstance(outer, str) and isinstance(inner, str) and inner != outer:
+                bounds.add((outer, inner))
+    for child in node.children:
+        bounds |= _rank_bounds(child)
+    return bounds
+
+
+def _product_dims(node: ex.Expr) -> set[ex.Dim]:
+    """Every dimension a product passes through (its rank is at most the smallest)."""
+    if isinstance(node, ex.MatMul):
+        return {d for f in node.factors if not f.shape.is_scalar for d in _product_dims(f)}
+    if isinstance(node, ex.Transpose | ex.Inverse | ex.Power):
+        return _product_dims(node.children[0])
+    return {node.shape.rows, node.shape.cols}
+
+
+def _smallest_first(dims: list[str], bounds: set[tuple[str, str]]) -> list[str]:
+    """Order dimensions so each bounded one comes before those bounding it (stable)."""
+    order: list[str] = []
+    pending = list(dims)
+    while pending:
+        ready = [d for d in pending if not any(b == d and a in pending for a, b in bounds)]
+        chosen = ready[0] if ready else pending[0]  # a cycle of bounds: keep the given order
+        order.append(chosen)
+        pending.remove(chosen)
+    return order
+
+
+def verify(
+    derivation: Derivation, *, seed: int = 0, exact: bool = True, method: str = "auto"
+) -> Derivation:
+    """Check a derivation; return it with its verification record.
+
+    Args:
+        derivation: What the engine produced.
+        seed: Seed for the random test values.
+        exact: Whether to run the exact comparison as well as the numeric checks.
+        method: How to make the exact comparison (see :func:`exact_check`).
+
+    Returns:
+        The derivation with ``verification`` filled in.
+
+    Raises:
+        VerificationError: A step or the result failed; it is never shown as proven.
+    """
+    problem = derivation.problem
+    sizes = assign_sizes(problem)
+    _check_sizes(problem, derivation.wrt, sizes)
+    rng = np.random.default_rng(seed)
+    point = numeric_point(problem, sizes, rng)
+    checks = tuple(_check_step(n, step.kind, step.lines, point)
+                   for n, step in enumerate(derivation.steps))  # fmt: skip
+    errors = [_error_of(r, point) for r in derivation.results]
+    verdicts: list[bool] = []
+    methods: list[str] = []
+    if exact:
+        for result in derivation.results:
+            agrees, how = exact_check(problem, derivation.wrt, result, sizes, rng,
+                                      derivation.layout, method)  # fmt: skip
+            verdicts.append(agrees)
+            methods.append(how)
+    record = Verification(
+        exact=all(verdicts) if exact else None,
+        exact_method="; ".join(dict.fromkeys(methods)),
+        sizes=sizes,
+        numeric_error=max(errors, default=0.0),
+        tolerance=TOLERANCE,
+        steps=checks,
+        seed=seed,
+    )
+    if not record.passed:
+        failures = [f"step {c.step + 1} ({c.kind}): relative error {c.max_error:.2e}"
+                    for c in checks if not c.passed]  # fmt: skip
+        for number, result in enumerate(derivation.results):
+            name = _result_name(derivation, result)
+            if exact and not verdicts[number]:
+                failures.append(f"{name}: the exact comparison with the original failed")
+            if errors[number] > TOLERANCE:
+                failures.append(f"{name}: differs from finite differences of the original by"
+                                f" {errors[number]:.2e}")  # fmt: skip
+        raise VerificationError(
+            f"the derivation of {derivation.source!r} failed its checks", tuple(failures)
+        )
+    return dataclasses.replace(derivation, verification=record)
+
+
+MAX_SIZE = 32
+MAX_ENTRIES = 144
+
+
+def _check_sizes(problem: Problem, wrt: ex.Symbol, sizes: dict[str, int]) -> None:
+    """Refuse sizes whose checks would run for minutes (each entry of the variable is one
+    exact derivative and two finite differences of the whole expression).
+
+    Raises:
+        LimitError: A declared size is larger than :data:`MAX_SIZE`, or the variable has more
+            than :data:`MAX_ENTRIES` entries.
+    """
+    dims = [d for info in problem.symbols.values() for d in (info.shape.rows, info.shape.cols)]
+    largest = max((_size(d, sizes) for d in dims), default=1)
+    entries = _size(wrt.shape.rows, sizes) * _size(wrt.shape.cols, sizes)
+    if largest > MAX_SIZE or entries > MAX_ENTRIES:
+        raise LimitError(
+            f"derive checks a proof at the declared sizes, and a size of {largest} (the variable"
+            f" {wrt.name} has {entries} entries) would take minutes; the limits are {MAX_SIZE}"
+            f" and {MAX_ENTRIES} entries. Declare a symbolic size instead (x: n): the proof is the"
+            " same for every size"
+        )
+
+
+def _result_name(derivation: Derivation, result: Result) -> str:
+    """``the result (step 10)``, or ``the Hessian (step 17)``: where the reader finds it."""
+    what = "the Hessian" if result.kind == "hessian" else "the result"
+    for number, step in enumerate(derivation.steps):
+        if step.kind == "result" and step.lines[0] == result.lhs:
+            return f"{what} (step {number + 1}, result)"
+    return what
+
+
+def relative_error(a: Any, b: Any) -> float:
+    """``max |a - b| / max(1, max |a|, max |b|)``; NaN or a shape mismatch counts as infinite.
+
+    Two matrices must have the same shape (a row is not a column); an index sum's array (its
+    free indices' axes) is compared with a matrix of as many entries.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        if a.size != b.size or a.ndim == b.ndim == 2:
+            return float("inf")
+        b = b.reshape(a.shape)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
+    scale = max(1.0, float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)))
+    return float(np.max(np.abs(a - b), initial=0)) / scale
+
+
+def _check_step(number: int, kind: str, lines: tuple[Any, ...], point: Point) -> StepCheck:
+    try:
+        values = [evaluate(line, point) for line in lines]
+        error = max((relative_error(values[0], v) for v in values[1:]), default=0.0)
+    except (ValueError, np.linalg.LinAlgError, KeyError, IndexError) as problem:
+        raise VerificationError(
+            f"step {number + 1} ({kind}) could not be evaluated: {problem}"
+        ) from problem
+    return StepCheck(number, kind, error, error <= TOLERANCE)
+
+
+def _error_of(result: Result, point: Point) -> float:
+    return relative_error(evaluate(result.lhs, point), evaluate(result.rhs, point))
+
+
+# -- test values ------------------------------------------------------------------------------
+
+
+def _independent(problem: Problem) -> Iterator[tuple[str, ex.Shape]]:
+    for name, info in problem.symbols.items():
+        yield name, info.shape
+
+
+def numeric_point(problem: Problem, sizes: dict[str, int], rng: np.random.Generator) -> Point:
+    """Random well-conditioned values: square matrices near 2 I, positive scalars."""
+    values: dict[str, Any] = {}
+    for name, shape in _independent(problem):
+        rows = shape.rows if isinstance(shape.rows, int) else sizes[shape.rows]
+        cols = shape.cols if isinstance(shape.cols, int) else sizes[shape.cols]
+        if shape.is_scalar:
+            values[name] = np.array([[rng.uniform(0.5, 1.5)]])
+            continue
+        value = rng.standard_normal((rows, cols)) * 0.5
+        if shape.is_square:
+            value = value / np.sqrt(rows) + 2 * np.eye(rows)
+            if problem.symbols[name].symmetric:
+                value = (value + value.T) / 2
+        values[name] = value
+    jacobians = {
+        (name, wrt): rng.standard_normal((_size(info.shape.rows, sizes),
+                                          _size(problem.symbols[wrt].shape.rows, sizes)))
+        for name, info in problem.symbols.items() for wrt in info.depends_on
+    }  # fmt: skip
+    return Point(values, jacobians, sizes)
+
+
+def _size(dim: ex.Dim, sizes: dict[str, int]) -> int:
+    return dim if isinstance(dim, int) else sizes[dim]
+
+
+DUAL_METHOD = "with dual numbers, in exact rational arithmetic at two random rational points"
+SYMPY_METHOD = "by SymPy, in exact rational arithmetic at two random rational points"
+
+
+def exact_check(
+    problem: Problem,
+    wrt: ex.Symbol,
+    result: Result,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    layout: str,
+    method: str = "auto",
+) -> tuple[bool, str]:
+    """Compare the result with an exact entrywise derivative of the original expression.
+
+    Args:
+        problem: The parsed expression.
+        wrt: The variable.
+        result: The engine's result.
+        sizes: Concrete sizes of the dimension symbols.
+        rng: Source of the random rational points.
+        layout: The layout the result is in.
+        method: ``"dual"`` (forward-mode dual numbers over Fractions), ``"sympy"`` (SymPy's
+            ``diff`` of the explicit expression), or ``"auto"``: dual numbers, and SymPy where
+            the values turn irrational (logarithms and square roots of rationals).
+
+    Returns:
+        Whether they agree, and a sentence saying how they were compared.
+    """
+    if method in ("auto", "dual"):
+        verdict = dual_exact_check(problem, wrt, result, sizes, rng, layout)
+        if verdict is not None or method == "dual":
+            return bool(verdict), DUAL_METHOD
+    return sympy_exact_check(problem, wrt, result, sizes, rng, layout), SYMPY_METHOD
+
+
+def rational_point(
+    problem: Problem, sizes: dict[str, int], rng: np.random.Generator
+) -> exact.ExactPoint:
+    """Random small rationals for every symbol; square matrices near 5 I, scalars positive."""
+
+    def rational(low: int = -4) -> Fraction:
+        return Fraction(int(rng.integers(low, 5)), int(rng.integers(1, 4)))
+
+    values: dict[str, Any] = {}
+    for name, shape in _independent(problem):
+        rows, cols = _size(shape.rows, sizes), _size(shape.cols, sizes)
+        if shape.is_scalar:
+            values[name] = exact.matrix([[rational(1)]])
+            continue
+        value = exact.matrix([[rational() for _ in range(cols)] for _ in range(rows)])
+        if shape.is_square:
+            value = value + exact.identity(rows) * 5
+            if problem.symbols[name].symmetric:
+                value = (value + value.T) / 2
+        values[name] = value
+    jacobians: dict[tuple[str, str], Any] = {}
+    for name, info in problem.symbols.items():
+        for dep in info.depends_on:
+            rows = _size(info.shape.rows, sizes)
+            cols = _size(problem.symbols[dep].shape.rows, sizes)
+            jacobians[(name, dep)] = exact.matrix(
+                [[rational() for _ in range(cols)] for _ in range(rows)]
+            )
+    return exact.ExactPoint(values, jacobians, sizes)
+
+
+@overload
+def rational_form(node: ex.Expr) -> ex.Expr: ...
+@overload
+def rational_form(node: ix.IndexSum) -> ix.IndexSum: ...
+
+
+def rational_form(node: ex.Expr | ix.IndexSum) -> ex.Expr | ix.IndexSum:
+    """The same value with even powers of norms as powers of sums of squares.
+
+    ``||v||^2`` is rational at a rational point, but computed as the square of a square root it
+    is irrational, and an irrational value sends the exact check to the slow SymPy path.
+    """
+    if isinstance(node, ix.IndexSum):
+        terms = tuple(dataclasses.replace(t, factors=tuple(
+            ix.Entry(rational_form(f.base), f.indices) if isinstance(f, ix.Entry) else f
+            for f in t.factors)) for t in node.terms)  # fmt: skip
+        return dataclasses.replace(node, terms=terms)
+    if isinstance(node, ex.Power) and isinstance(node.base, ex.Norm) and node.exponent % 2 == 0:
+        arg = rational_form(node.base.arg)
+        squares = ex.Trace(ex.MatMul((ex.transpose(arg), arg)) if not arg.shape.is_scalar
+                           else ex.Power(arg, 2))  # fmt: skip
+        return squares if node.exponent == 2 else ex.Power(squares, node.exponent // 2)
+    if isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative) or not node.children:
+        return node
+    return algebra.rebuild(node, [rational_form(c) for c in node.children])
+
+
+def dual_exact_check(
+    problem: Problem,
+    wrt: ex.Symbol,
+    result: Result,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    layout: str,
+) -> bool | None:
+    """Exact check with dual numbers; None when a value is irrational (SymPy must decide)."""
+    order = 2 if result.kind == "hessian" else 1
+    function, rhs = rational_form(problem.expr), rational_form(result.rhs)
+    compared = 0
+    for _ in range(_EXACT_TRIES):
+        point = rational_point(problem, sizes, rng)
+        try:
+            oracle = exact.derivative_tensor(function, wrt, point, order)
+            values = Point(point.values, point.jacobians, sizes, exact=True)
+            engine = np.asarray(evaluate(rhs, values), dtype=object)
+        except ZeroDivisionError:
+            continue  # a pole of the function (a singular matrix): this point decides nothing
+        if result.kind != "tensor":
+            oracle = arrange(oracle, problem.expr.shape, wrt.shape, layout, order)
+        expected = np.asarray(oracle, dtype=object)
+        cells = [*engine.flat, *expected.flat]
+        if any(isinstance(c, exact.Irrational) for c in cells):
+            return None
+        if engine.size != expected.size:
+            return False
+        if any(a != b for a, b in zip(engine.flat, expected.reshape(engine.shape).flat,
+                                      strict=True)):  # fmt: skip
+            return False
+        compared += 1
+        if compared == 2:
+            return True
+    # every point a pole of the dual computation (the square root of a zero norm): SymPy decides
+    return True if compared else None
+
+
+def sympy_exact_check(
+    problem: Problem,
+    wrt: ex.Symbol,
+    result: Result,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    layout: str,
+) -> bool:
+    """Compare the engine's result with the exact derivative of the original, in SymPy numbers.
+
+    The same dual numbers as :func:`dual_exact_check`, over SymPy's exact numbers instead of
+    Fractions, so that square roots and logarithms of rationals stay exact (``sqrt(17)``,
+    ``log(3)``); equal values then differ by an expression that simplifies to zero.
+    """
+    import sympy
+
+    order = 2 if result.kind == "hessian" else 1
+    function, rhs = rational_form(problem.expr), rational_form(result.rhs)
+    compared = 0
+    # a random point may be a pole of the function (a zero denominator, a singular matrix):
+    # such a point decides nothing, so draw another, up to a fixed number of tries
+    for _ in range(_EXACT_TRIES):
+        point = _in_sympy(rational_point(problem, sizes, rng))
+        try:
+            oracle = exact.derivative_tensor(function, wrt, point, order)
+            values = Point(point.values, point.jacobians, sizes, exact=True)
+            engine = np.asarray(evaluate(rhs, values), dtype=object)
+        except (ZeroDivisionError, ValueError, ArithmeticError):
+            continue
+        if any(sympy.sympify(e).has(sympy.zoo, sympy.nan, sympy.oo) for e in oracle.flat):
+            continue
+        if result.kind != "tensor":
+            oracle = arrange(oracle, problem.expr.shape, wrt.shape, layout, order)
+        expected = np.asarray(oracle, dtype=object)
+        if engine.size != expected.size:
+            return False
+        for a, b in zip(engine.flat, expected.reshape(engine.shape).flat, strict=True):
+            difference = sympy.sympify(a) - sympy.sympify(b)
+            if difference != 0 and sympy.simplify(difference) != 0:
+                return False
+        compared += 1
+        if compared == 2:
+            return True
+    return compared > 0
+
+
+def _in_sympy(point: exact.ExactPoint) -> exact.ExactPoint:
+    """The same point with every Fraction a SymPy Rational."""
+    import sympy
+
+    def convert(value: Any) -> Any:
+        return np.vectorize(lambda c: sympy.Rational(c.numerator, c.denominator),
+                            otypes=[object])(value)  # fmt: skip
+
+    values = {name: convert(value) for name, value in point.values.items()}
+    jacobians = {key: convert(value) for key, value in point.jacobians.items()}
+    return exact.ExactPoint(values, jacobians, point.sizes)
+
+
+_EXACT_TRIES = 8

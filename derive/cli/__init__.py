@@ -1,0 +1,78 @@
+"""The command line: ``derive parse | prove | build | catalog | check``.
+
+The CLI is thin: it parses options, calls the library, and maps errors to exit codes once. An
+input error (parse, shape, unsupported, declaration, handout file) prints one clear message and
+exits 2; a build or verification failure exits 1. Heavy imports (sympy, numpy, jinja2) happen
+inside the commands, so ``derive --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from derive.cli.common import declare_option, guarded
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="derive-proofs", prog_name="derive")
+def main() -> None:
+    """Verified, step-by-step matrix-calculus proofs in index notation."""
+
+
+@main.command("parse")
+@click.argument("expr")
+@declare_option
+@click.option("--wrt", default=None, metavar="VAR", help="Name this variable's sizes first.")
+@guarded
+def parse_command(expr: str, declare: tuple[str, ...], wrt: str | None) -> None:
+    """Show EXPR as derive understands it, with every symbol's shape.
+
+    \b
+    Examples:
+      derive parse "x' A x"
+      derive parse "A x + y" --declare "A: m x n" --declare "y: m"
+      derive parse "\\operatorname{tr}(A X B)"
+    """
+    from derive.documents.printer import ascii_str, latex, unicode
+    from derive.ir.expr import Shape
+    from derive.language.declare import parse_declarations
+    from derive.language.frontend import parse
+
+    problem = parse(expr, declare, wrt=wrt)
+    declared = parse_declarations(declare)
+
+    def kind(shape: Shape) -> str:
+        if shape.is_scalar:
+            return "scalar"
+        if shape.is_column or shape.is_row:
+            return "vector" if shape.is_column else "row vector"
+        return "square matrix" if shape.is_square else "matrix"
+
+    names = list(problem.symbols)
+    click.echo(f"expression: {unicode(problem.expr, names)}")
+    click.echo(f"latex:      {latex(problem.expr, names)}")
+    click.echo(f"ascii:      {ascii_str(problem.expr)}")
+    click.echo(f"result:     {kind(problem.expr.shape)} ({problem.expr.shape})")
+    heads = {name: f"{name}: {info.shape}" for name, info in problem.symbols.items()}
+    if heads:
+        click.echo("symbols:")
+    for name, info in problem.symbols.items():
+        notes = [kind(info.shape)]
+        notes += [flag for flag in ("symmetric", "invertible") if getattr(info, flag)]
+        if info.depends_on:
+            notes.append("depends on " + ", ".join(info.depends_on))
+        shaped = name in declared and declared[name].shape is not None
+        notes.append("declared" if shaped else "inferred")
+        click.echo(f"  {heads[name]:<{max(map(len, heads.values()))}}  {', '.join(notes)}")
+
+
+def _register() -> None:
+    """Add the commands that live in their own modules."""
+    from derive.cli import build as cli_handout
+    from derive.cli import prove as cli_prove
+    main.add_command(cli_prove.prove_command)
+    for command in cli_handout.COMMANDS:
+        main.add_command(command)
+
+
+_register()

@@ -1,0 +1,34 @@
+"""Documents: how a derivation reads on the page.
+
+Printers (``printer``: LaTeX, unicode, ASCII), the page model (``page``), the registry of output
+formats (``formats``), Jinja rendering (``render``), JSON (``serialize``), PDF through latexmk
+(``pdf``, the only subprocess) and handouts (``handout_file`` reads TOML, ``handout`` builds).
+
+Importing this package registers the views of a derivation (``to_latex``, ``to_markdown``,
+``to_text``, ``to_json``, ``_repr_latex_``); the renderer itself loads on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from derive.calculus.proof import register_view
+
+if TYPE_CHECKING:
+    from derive.calculus.proof import Derivation
+
+
+def _render(derivation: Derivation, fmt: str) -> str:
+    from derive.documents.render import render_derivation
+
+    return render_derivation(derivation, fmt)
+
+
+def _repr_latex(derivation: Derivation) -> Any:
+    from derive.documents.render import repr_latex
+
+    return repr_latex(derivation)
+
+
+register_view("render", _render)
+register_view("repr_latex", _repr_latex)

@@ -1,0 +1,434 @@
+"""Handout files: read a TOML handout, derive every item, and build ``.tex``, ``.md`` and ``.pdf``.
+
+The pipeline is four named stages (the file format is described in ``docs/handout-format.md``):
+
+1. ``load_handout`` (``handout_file``) reads the file with ``tomllib`` and checks every
+   key and type (:mod:`documents.handout_file`); every error names the file, the line and the key.
+2. :func:`derive_handout` derives and verifies *every* item before anything is written, and
+   reports all failing items at once: nothing is built when one fails.
+3. ``documents.render.render_handout`` turns the :class:`~documents.document.Handout` into LaTeX and
+   Markdown text (the templates own all formatting).
+4. :func:`build_handout` writes ``out_dir/<name>/<name>.{tex,md,pdf}``: every file arrives by an
+   atomic rename, PDFs are compiled by :func:`documents.pdf.compile_pdf` into temporary files first,
+   so a TeX error or an interrupt leaves the previous outputs untouched and no partial files. A
+   stamp next to the outputs lets a rebuild with nothing changed skip the work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from derive.calculus.proof import Derivation
+from derive.documents.document import Handout, Item, Section
+from derive.documents.handout_file import (
+    HandoutFileError,
+    HandoutSpec,
+    ItemSpec,
+    KeyPath,
+    Locator,
+    Problem,
+    default_handout_path,
+    key_name,
+    load_handout,
+)
+from derive.errors import BuildError, DeclarationError, DeriveError, ParseError
+
+__all__ = [
+    "FORMATS", "HandoutFileError", "HandoutSpec", "Problem", "Progress", "build_handout",
+    "default_handout_path", "derive_handout", "load_handout",
+]  # fmt: skip
+
+FORMATS = ("pdf", "tex", "md")
+"""The formats ``build_handout`` writes."""
+
+Progress = Callable[[str, int, int, str], None]
+# derive.api.prove, passed in by the API so that this layer does not import the one above it.
+Prover = Callable[..., Derivation]
+"""``progress(stage, done, total, label)``.
+
+Stages: ``derive`` (after each item), ``pdf`` (before each latexmk run), ``reuse`` (a PDF whose
+LaTeX source did not change is kept), ``unchanged`` (nothing changed: every output is kept).
+"""
+
+_SOLUTIONS_SUFFIX = "-solutions"
+_STAMP = ".derive-stamp.json"
+_DEFINITION_TITLES = {
+    "layouts": "Notation and layouts",
+    "jacobian": "The Jacobian",
+    "gradient": "The gradient",
+    "hessian": "The Hessian",
+    "matrix_derivative": "Derivative of a scalar by a matrix",
+}
+
+
+# --- deriving ---------------------------------------------------------------------------------
+
+
+def derive_handout(
+    spec: HandoutSpec, *, prove: Prover, progress: Progress | None = None
+) -> Handout:
+    """Derive and verify every item of a checked handout.
+
+    Every item is tried, so one run reports every failing item; nothing is returned unless all
+    of them succeed.
+
+    Args:
+        spec: The handout from :func:`load_handout`.
+        prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
+        progress: Called as ``progress("derive", done, total, title)`` after each derivation.
+
+    Returns:
+        The handout the templates render.
+
+    Raises:
+        HandoutFileError: Items failed (unknown identity, bad expression, shape error, failed
+            verification, ...); each problem names the file, the line and the key.
+    """
+    locator = Locator(spec.text)
+    problems: list[Problem] = []
+    total = sum(item.kind != "definition" for section in spec.sections for item in section.items)
+    done = 0
+    sections: list[Section] = []
+    for section in spec.sections:
+        items: list[Item] = []
+        for item in section.items:
+            try:
+                items.append(_derive_item(spec, item, prove))
+            except DeriveError as error:
+                key = _blame(item, error)
+                problems.append(Problem(spec.file, locator.line(key), key_name(key), str(error)))
+            except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
+                key = _blame(item, DeriveError())
+                message = (
+                    f"internal error in derive ({type(error).__name__}: {error}); please report it"
+                )
+                problems.append(Problem(spec.file, locator.line(key), key_name(key), message))
+            if item.kind != "definition":
+                done += 1
+                if progress is not None:
+                    progress("derive", done, total, item.title or item.identity or item.expr)
+        sections.append(Section(section.title, tuple(items), section.intro))
+    if problems:
+        raise HandoutFileError(problems)
+    return Handout(
+        name=spec.name, title=spec.title, sections=tuple(sections), layout=spec.layout,
+        author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
+        options={"verify": spec.verify},
+    )  # fmt: skip
+
+
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> Item:
+    if item.kind == "definition":
+        title = item.title or _DEFINITION_TITLES[item.definition]
+        return Item(title, item.note, definition=item.definition)
+    if item.kind == "identity":
+        from derive.catalog import identities as catalog
+        identity = catalog.get(item.identity)
+        derivation = prove(
+            identity.expr, identity.wrt, declare=identity.declare,
+            layout=identity.layout or spec.layout, hessian=identity.hessian, verify=spec.verify,
+        )  # fmt: skip
+        return Item(item.title or identity.title, item.note, derivation,
+                    source=item.source or identity.source)  # fmt: skip
+    derivation = prove(
+        item.expr, item.wrt, declare=spec.declare + item.declare, layout=spec.layout,
+        hessian=item.hessian, verify=spec.verify,
+    )  # fmt: skip
+    what = "Hessian" if item.hessian else "Derivative"
+    title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
+    return Item(title, item.note, derivation, source=item.source)
+
+
+def _blame(item: ItemSpec, error: DeriveError) -> KeyPath:
+    """The key of ``item`` that ``error`` is about."""
+    if item.kind == "identity":
+        return (*item.path, "identity")
+    if isinstance(error, DeclarationError) and item.declare:
+        return (*item.path, "declare")
+    if isinstance(error, ParseError) and error.source == item.wrt:
+        return (*item.path, "wrt")
+    return (*item.path, "expr")
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def build_handout(
+    path: str | Path | None,
+    formats: Sequence[str],
+    out_dir: str | Path,
+    *,
+    prove: Prover,
+    templates_dir: str | Path | None = None,
+    progress: Progress | None = None,
+    answer_key: bool | None = None,
+) -> list[Path]:
+    """Build a handout into ``out_dir/<name>/<name>.{pdf,tex,md}``.
+
+    Everything is derived and rendered before any file is touched; each file then arrives by an
+    atomic rename, so a failure or an interrupt leaves the previous outputs as they were and no
+    partial files. A rebuild with nothing changed (same file, formats, templates and derive)
+    returns the previous outputs at once; when only the PDF's LaTeX source is unchanged, latexmk
+    is skipped.
+
+    Args:
+        path: The handout file; None builds the built-in default handout.
+        formats: Any of ``pdf``, ``tex``, ``md``.
+        out_dir: The output folder (``output``).
+        prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
+        templates_dir: A folder of templates overriding the built-in ones by name.
+        progress: Called with ``(stage, done, total, label)`` as the build goes.
+        answer_key: Override the file's ``answer_key``: with ``solutions = false``, also write
+            the matching solutions document ``<name>-solutions.*``.
+
+    Returns:
+        The output files, PDF first.
+
+    Raises:
+        HandoutFileError: The handout file is at fault (nothing is written).
+        BuildError: LaTeX failed (the message names the first TeX error and its line), latexmk
+            is missing, or a template is broken.
+        ValueError: ``formats`` is empty or holds an unknown format.
+    """
+    wanted = _formats(formats)
+    templates = None if templates_dir is None else Path(templates_dir)
+    spec = load_handout(path)
+    if answer_key is not None:
+        spec = replace(spec, answer_key=answer_key)
+    if "pdf" in wanted:
+        _require_latexmk()
+    folder = Path(out_dir) / spec.name
+    names = _document_names(spec)
+    outputs = [folder / f"{name}.{fmt}" for name in names for fmt in FORMATS if fmt in wanted]
+    key = _input_key(spec, wanted, templates)
+    stamp = _read_stamp(folder)
+    if stamp.get("input") == key and all(_recorded(stamp, out) for out in outputs):
+        if progress is not None:
+            progress("unchanged", len(outputs), len(outputs), str(folder))
+        return outputs
+    handout = derive_handout(spec, prove=prove, progress=progress)
+    documents = {names[0]: handout}
+    if len(names) > 1:
+        documents[names[1]] = replace(
+            handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True
+        )
+    texts = _render(documents, wanted, templates)
+    try:
+        _install(folder, documents, texts, wanted, stamp, key, spec, progress)
+    except OSError as error:
+        raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
+    return outputs
+
+
+def _formats(formats: Sequence[str]) -> tuple[str, ...]:
+    wanted = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise ValueError(f"formats must be some of {', '.join(FORMATS)}, not {list(formats)}")
+    return wanted
+
+
+def _require_latexmk() -> None:
+    from derive.documents.pdf import INSTALL_HINT, latexmk_available
+
+    if not latexmk_available():
+        raise BuildError(f"cannot build a PDF: latexmk or pdflatex not found; {INSTALL_HINT}")
+
+
+def _document_names(spec: HandoutSpec) -> list[str]:
+    """The main document, and its solutions when an exercise sheet asks for an answer key."""
+    if spec.answer_key and not spec.solutions:
+        return [spec.name, spec.name + _SOLUTIONS_SUFFIX]
+    return [spec.name]
+
+
+def _render(
+    documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None
+) -> dict[tuple[str, str], str]:
+    """Render every document in every text format the build needs (a PDF needs the tex).
+
+    Raises:
+        BuildError: A template is broken (the message names the template and line).
+    """
+    from derive.documents.render import render_handout
+
+    needed = [fmt for fmt in ("tex", "md") if fmt in wanted or (fmt == "tex" and "pdf" in wanted)]
+    return {
+        (name, fmt): render_handout(handout, fmt, templates_dir)
+        for name, handout in documents.items()
+        for fmt in needed
+    }
+
+
+def _install(
+    folder: Path,
+    documents: Mapping[str, Handout],
+    texts: Mapping[tuple[str, str], str],
+    wanted: tuple[str, ...],
+    stamp: dict[str, Any],
+    key: str,
+    spec: HandoutSpec,
+    progress: Progress | None,
+) -> None:
+    """Stage every output next to its final place, then rename them all into place."""
+    from derive.documents.pdf import compile_pdf
+
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    pending: dict[Path, Path] = {}
+    built_from: dict[str, str] = {}
+    epoch = None if "SOURCE_DATE_EPOCH" in os.environ else spec.mtime
+    pdfs = [name for name in documents if "pdf" in wanted]
+    try:
+        for name in documents:
+            for fmt in ("tex", "md"):
+                if fmt in wanted:
+                    pending[folder / f"{name}.{fmt}"] = _stage(
+                        folder / f"{name}.{fmt}", texts[name, fmt].encode()
+                    )
+            if "pdf" not in wanted:
+                continue
+            final, tex_key = folder / f"{name}.pdf", _digest(texts[name, "tex"].encode())
+            built_from[name] = tex_key
+            done = pdfs.index(name) + 1
+            if stamp.get("pdf_from", {}).get(name) == tex_key and _recorded(stamp, final):
+                if progress is not None:
+                    progress("reuse", done, len(pdfs), final.name)
+                continue
+            if progress is not None:
+                progress("pdf", done, len(pdfs), final.name)
+            pending[final] = compile_pdf(texts[name, "tex"], _temp(final), jobname=name,
+                                         source_date_epoch=epoch)  # fmt: skip
+        for final, temp in pending.items():
+            os.replace(temp, final)
+        pending.clear()
+    finally:
+        for temp in pending.values():
+            temp.unlink(missing_ok=True)
+        if created and not any(folder.iterdir()):
+            folder.rmdir()
+    _write_stamp(folder, stamp, key, built_from, documents, wanted)
+
+
+def _temp(final: Path) -> Path:
+    return final.with_name(f".{final.name}.{secrets.token_hex(6)}.tmp")
+
+
+def _stage(final: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``final`` and return its path."""
+    temp = _temp(final)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def _write_atomic(final: Path, data: bytes) -> None:
+    temp = _stage(final, data)
+    try:
+        os.replace(temp, final)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+# --- the stamp: what the outputs were built from ---------------------------------------------
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return _digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _read_stamp(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / _STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _recorded(stamp: Mapping[str, Any], path: Path) -> bool:
+    """True when ``path`` exists with the content the stamp recorded for it."""
+    files = stamp.get("files", {})
+    expected = files.get(path.name) if isinstance(files, dict) else None
+    return expected is not None and _file_digest(path) == expected
+
+
+def _write_stamp(
+    folder: Path,
+    old: Mapping[str, Any],
+    key: str,
+    built_from: Mapping[str, str],
+    documents: Mapping[str, Handout],
+    wanted: tuple[str, ...],
+) -> None:
+    files = dict(old.get("files", {})) if isinstance(old.get("files"), dict) else {}
+    for name in documents:
+        for fmt in wanted:
+            digest = _file_digest(folder / f"{name}.{fmt}")
+            if digest is not None:
+                files[f"{name}.{fmt}"] = digest
+    pdf_from = dict(old.get("pdf_from", {})) if isinstance(old.get("pdf_from"), dict) else {}
+    pdf_from.update(built_from)
+    stamp = {"input": key, "pdf_from": pdf_from, "files": files}
+    _write_atomic(folder / _STAMP, json.dumps(stamp, indent=1, sort_keys=True).encode())
+
+
+def _input_key(spec: HandoutSpec, wanted: tuple[str, ...], templates_dir: Path | None) -> str:
+    """A digest of everything the outputs depend on: the file, the options, derive, templates."""
+    from derive import __version__
+    parts = {
+        "text": spec.text, "formats": sorted(wanted), "answer_key": spec.answer_key,
+        "version": __version__, "code": _tree_digest(_package_dir()),
+        "templates": [_tree_digest(d) for d in (*_builtin_template_dirs(), templates_dir) if d],
+    }  # fmt: skip
+    return _digest(json.dumps(parts, sort_keys=True).encode())
+
+
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def _builtin_template_dirs() -> list[Path]:
+    """Where the built-in templates live: inside the wheel, or at the repository root."""
+    candidates = [_package_dir() / "templates", _package_dir().parent / "templates"]
+    return [d for d in candidates if d.is_dir()]
+
+
+def _tree_digest(root: Path) -> str:
+    """A digest of every file under ``root`` (names and contents), caches left out."""
+    digest = hashlib.sha256()
+    for file in sorted(_files(root)):
+        digest.update(str(file.relative_to(root)).encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _files(root: Path) -> Iterator[Path]:
+    if not root.is_dir():
+        return
+    for entry in root.rglob("*"):
+        if entry.is_file() and "__pycache__" not in entry.parts:
+            yield entry

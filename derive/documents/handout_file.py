@@ -1,0 +1,466 @@
+"""Handout files: read a TOML handout and check every key, naming the file, line and key.
+
+TOML parsers give no positions for values, so :class:`Locator` scans the text for the line of
+every table header and key; every :class:`Problem` names the file, that line and the key's path
+(``section[2].item[1].expr``, 1-based). :func:`load_handout` checks keys, types and declarations
+and returns a :class:`HandoutSpec`; deriving and building happen in :mod:`documents.handout`. The
+format is described in ``docs/handout-format.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from derive.documents.document import DEFINITIONS
+from derive.errors import DeclarationError, HandoutError
+
+__all__ = [
+    "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "Problem",
+    "SectionSpec", "default_handout_path", "key_name", "load_handout",
+]  # fmt: skip
+
+_LAYOUTS = ("mixed", "numerator", "denominator")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a handout file, at a line and a key."""
+
+    file: str
+    line: int
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.key}: {self.message}"
+
+
+class HandoutFileError(HandoutError):
+    """A handout file has problems; each names the file, the line and the key.
+
+    Attributes:
+        problems: Every problem found, in file order.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        head = f"{len(self.problems)} problems in {self.problems[0].file}; nothing was built:"
+        return "\n".join([head, *(str(p) for p in self.problems)])
+
+    def __str__(self) -> str:
+        return self._text()
+
+    @property
+    def file(self) -> str:
+        """The file of the first problem."""
+        return self.problems[0].file
+
+    @property
+    def line(self) -> int:
+        """The line of the first problem."""
+        return self.problems[0].line
+
+    @property
+    def key(self) -> str:
+        """The key of the first problem (``section[2].item[1].expr``)."""
+        return self.problems[0].key
+
+
+# --- where keys are: a line scanner for TOML text ---------------------------------------------
+
+KeyPath = tuple[str | int, ...]
+_HEADER = re.compile(r"^\s*(\[\[?)([^\[\]]+)\]\]?\s*(?:#.*)?$")
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
+_KEY = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_STRINGS = re.compile(r'"""|\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+_SYNTAX_WHERE = re.compile(r"\(at line (\d+), column \d+\)|\(at end of document\)")
+
+
+def _split_key(text: str) -> list[str]:
+    parts = re.findall(r'"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+)', text)
+    return [next(p for p in groups if p) if any(groups) else "" for groups in parts]
+
+
+class Locator:
+    """The line of every table header and key in a TOML text, by its path in the data.
+
+    Paths index arrays of tables by position, as the parsed data does: the key ``expr`` of the
+    third ``[[section.item]]`` of the second ``[[section]]`` is ``("section", 1, "item", 2,
+    "expr")``. Lines inside multi-line strings and arrays are skipped.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[KeyPath, int] = {}
+        self._counts: dict[KeyPath, int] = {}
+        table: KeyPath = ()
+        skip_until: str | None = None  # the closing quotes of a multi-line string
+        depth = 0  # open brackets of a multi-line array
+        for number, line in enumerate(text.splitlines(), 1):
+            if skip_until is not None:
+                if line.count(skip_until) % 2 == 1:
+                    skip_until = None
+                continue
+            if depth > 0:
+                depth += _bracket_balance(line)
+                continue
+            header = _HEADER.match(line)
+            if header is not None:
+                table = self._open(_split_key(header.group(2)), header.group(1) == "[[")
+                self.lines.setdefault(table, number)
+                continue
+            key = _KEY.match(line)
+            if key is None:
+                continue
+            self.lines.setdefault(table + tuple(_split_key(key.group(1))), number)
+            rest = line[key.end() :]
+            for quotes in ('"""', "'''"):
+                if rest.count(quotes) % 2 == 1:
+                    skip_until = quotes
+            if skip_until is None:
+                depth = max(0, _bracket_balance(rest))
+
+    def _open(self, parts: list[str], array: bool) -> KeyPath:
+        path: KeyPath = ()
+        for position, part in enumerate(parts):
+            path = (*path, part)
+            if position == len(parts) - 1 and array:
+                count = self._counts.get(path, 0)
+                self._counts[path] = count + 1
+                path = (*path, count)
+            elif path in self._counts:
+                path = (*path, self._counts[path] - 1)
+        return path
+
+    def line(self, path: KeyPath) -> int:
+        """Return the line of ``path``, or of its nearest enclosing table (1 at the top)."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return 1
+
+
+def _bracket_balance(text: str) -> int:
+    """Return opened minus closed brackets in a line of TOML, outside strings and comments."""
+    code = _STRINGS.sub("", text).split("#", 1)[0]
+    return code.count("[") - code.count("]")
+
+
+def key_name(path: KeyPath) -> str:
+    """``("section", 1, "item", 0, "expr")`` -> ``section[2].item[1].expr`` (1-based)."""
+    text = ""
+    for part in path:
+        text += f"[{part + 1}]" if isinstance(part, int) else ("." if text else "") + part
+    return text or "(top level)"
+
+
+# --- the handout file, checked ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    """One ``[[section.item]]``: a catalog identity, an expression or a definition block."""
+
+    path: KeyPath
+    kind: str
+    identity: str = ""
+    expr: str = ""
+    wrt: str = ""
+    title: str = ""
+    note: str = ""
+    hessian: bool = False
+    declare: tuple[str, ...] = ()
+    definition: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """One ``[[section]]``."""
+
+    title: str
+    intro: str
+    items: tuple[ItemSpec, ...]
+
+
+@dataclass(frozen=True)
+class HandoutSpec:
+    """A handout file after its keys and types have been checked, before any derivation.
+
+    Attributes:
+        file: How messages name the file.
+        text: The file's text.
+        name: The output name (``output/<name>/<name>.pdf``).
+        declare: Declarations applied to every ``expr`` item (a catalog identity carries its
+            own declarations, which fix what the identity says).
+        answer_key: With ``solutions = false``, also write ``<name>-solutions.*``.
+        mtime: The file's modification time (the build date of the PDF).
+    """
+
+    file: str
+    text: str
+    name: str
+    title: str
+    author: str
+    course: str
+    date: str
+    layout: str
+    solutions: bool
+    verify: bool
+    answer_key: bool
+    declare: tuple[str, ...]
+    sections: tuple[SectionSpec, ...]
+    mtime: int
+
+
+_TYPE_NAMES: dict[type, str] = {
+    str: "a string", bool: "true or false", list: "an array", dict: "a table",
+}  # fmt: skip
+_TOP_KEYS: dict[str, type] = {
+    "name": str, "title": str, "author": str, "course": str, "date": str, "layout": str,
+    "solutions": bool, "verify": bool, "answer_key": bool, "declare": list, "symbols": dict,
+    "section": list,
+}  # fmt: skip
+_SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list}
+_ITEM_KEYS: dict[str, type] = {
+    "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
+    "declare": list, "definition": str, "source": str,
+}  # fmt: skip
+_KIND_KEYS = {
+    "identity": {"identity", "title", "note", "source"},
+    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source"},
+    "definition": {"definition", "title", "note"},
+}
+
+
+class _Checker:
+    """Collects the problems of one file while its tables are checked."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.locator = Locator(text)
+        self.problems: list[Problem] = []
+
+    def fail(self, path: KeyPath, message: str) -> None:
+        self.problems.append(Problem(self.file, self.locator.line(path), key_name(path), message))
+
+    def table(self, data: Mapping[str, Any], path: KeyPath, schema: Mapping[str, type]) -> None:
+        """Check that ``data`` has only keys of ``schema``, each of the right type."""
+        for key, value in data.items():
+            expected = schema.get(key)
+            if expected is None:
+                self.fail((*path, key), _unknown_key(key, schema))
+            elif expected is list and isinstance(value, str) and key == "declare":
+                continue  # a single declaration may be written as a string
+            elif not isinstance(value, expected):
+                self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {_toml_type(value)}")
+
+    def text(self, data: Mapping[str, Any], path: KeyPath, key: str, default: str = "") -> str:
+        value = data.get(key, default)
+        return value if isinstance(value, str) else default
+
+    def flag(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        return value if isinstance(value, bool) else default
+
+    def declarations(self, data: Mapping[str, Any], path: KeyPath) -> tuple[str, ...]:
+        """Read ``declare`` (a string or an array of strings), checking each declaration."""
+        from derive.language.declare import parse_declaration
+
+        value = data.get("declare", [])
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        found: list[str] = []
+        for position, text in enumerate(items):
+            if not isinstance(text, str):
+                self.fail((*path, "declare"), f"entry {position + 1} must be a string")
+                continue
+            try:
+                parse_declaration(text)
+            except DeclarationError as error:
+                self.fail((*path, "declare"), str(error))
+                continue
+            found.append(text)
+        return tuple(found)
+
+
+def _toml_type(value: object) -> str:
+    for kind, name in _TYPE_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
+
+
+def _unknown_key(key: str, allowed: Mapping[str, type] | set[str]) -> str:
+    import difflib
+
+    prefixed = [name for name in allowed if key.startswith(name) or name.startswith(key)]
+    close = prefixed[:1] or difflib.get_close_matches(key, list(allowed), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key {key!r}{hint}; allowed here: {', '.join(sorted(allowed))}"
+
+
+def default_handout_path() -> Path:
+    """Return the path of the built-in default handout (``derive/handouts/default.toml``)."""
+    return Path(str(resources.files("derive").joinpath("handouts", "default.toml")))
+
+
+def load_handout(path: str | Path | None = None) -> HandoutSpec:
+    """Read and check a handout file (the built-in default one when ``path`` is None).
+
+    Args:
+        path: The TOML file.
+
+    Returns:
+        The checked handout, ready to derive.
+
+    Raises:
+        HandoutFileError: The file cannot be read, is not TOML, or has unknown keys, values of
+            the wrong type or bad declarations; every problem names the file, line and key.
+    """
+    source = default_handout_path() if path is None else Path(path)
+    label = f"{source.name} (built-in)" if path is None else str(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+        mtime = int(source.stat().st_mtime)
+    except (OSError, UnicodeDecodeError) as error:
+        problem = Problem(label, 1, "(file)", f"cannot read the file: {error}")
+        raise HandoutFileError([problem]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise HandoutFileError([_syntax_problem(label, text, error)]) from None
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", source.stem).strip("-") or "handout"
+    return _check(data, label, text, stem, mtime)
+
+
+def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Problem:
+    """Turn tomllib's message into a located problem (the key on the offending line, if any)."""
+    message = str(error)
+    where = _SYNTAX_WHERE.search(message)
+    lines = text.splitlines() or [""]
+    line = len(lines)
+    if where is not None and where.group(1) is not None:
+        line = int(where.group(1))
+    elif where is not None:  # "at end of document": blame the last line that holds anything
+        line = max((n for n, t in enumerate(lines, 1) if t.strip()), default=1)
+    message = _SYNTAX_WHERE.sub("", message).strip()
+    key = _KEY.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    header = _HEADER.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    name = (
+        ".".join(_split_key(key.group(1))) if key is not None
+        else header.group(2).strip() if header is not None else "(syntax)"
+    )  # fmt: skip
+    return Problem(label, line, name, f"invalid TOML: {message}")
+
+
+def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -> HandoutSpec:
+    check = _Checker(label, text)
+    check.table(data, (), _TOP_KEYS)
+    name = check.text(data, (), "name", stem)
+    if not _NAME.fullmatch(name):
+        check.fail(("name",), "use letters, digits, '-' and '_' only (it names the output files)")
+    layout = check.text(data, (), "layout", "mixed")
+    if layout not in _LAYOUTS:
+        check.fail(("layout",), f"must be one of {', '.join(_LAYOUTS)}, not {layout!r}")
+    declare = check.declarations(data, ()) + _symbols(check, data.get("symbols", {}))
+    sections = data.get("section", [])
+    if not isinstance(sections, list) or not sections:
+        check.fail(("section",), "a handout needs at least one [[section]] with items")
+        sections = []
+    spec = HandoutSpec(
+        file=label, text=text, name=name,
+        title=check.text(data, (), "title", name.replace("-", " ").replace("_", " ").title()),
+        author=check.text(data, (), "author"), course=check.text(data, (), "course"),
+        date=check.text(data, (), "date"), layout=layout,
+        solutions=check.flag(data, "solutions", True), verify=check.flag(data, "verify", True),
+        answer_key=check.flag(data, "answer_key", False), declare=declare,
+        sections=tuple(_section(check, s, i) for i, s in enumerate(sections)), mtime=mtime,
+    )  # fmt: skip
+    if check.problems:
+        raise HandoutFileError(check.problems)
+    return spec
+
+
+def _symbols(check: _Checker, table: object) -> tuple[str, ...]:
+    """``[symbols]`` ``A = "m x n, symmetric"`` -> the declaration ``A: m x n, symmetric``."""
+    from derive.language.declare import parse_declaration
+
+    if not isinstance(table, dict):
+        return ()
+    found: list[str] = []
+    for symbol, body in table.items():
+        if not isinstance(body, str):
+            check.fail(("symbols", symbol), f"must be a string such as \"m x n\", not "
+                       f"{_toml_type(body)}")  # fmt: skip
+            continue
+        text = f"{symbol}: {body}"
+        try:
+            parse_declaration(text)
+        except DeclarationError as error:
+            check.fail(("symbols", symbol), str(error))
+            continue
+        found.append(text)
+    return tuple(found)
+
+
+def _section(check: _Checker, data: object, index: int) -> SectionSpec:
+    path: KeyPath = ("section", index)
+    if not isinstance(data, dict):
+        check.fail(path, "each section must be a [[section]] table")
+        return SectionSpec("", "", ())
+    check.table(data, path, _SECTION_KEYS)
+    if not isinstance(data.get("title"), str) or not data["title"].strip():
+        check.fail((*path, "title") if "title" in data else path, "a section needs a title")
+    items = data.get("item", [])
+    if not isinstance(items, list):
+        items = []
+    return SectionSpec(
+        check.text(data, path, "title"),
+        check.text(data, path, "intro"),
+        tuple(_item(check, item, (*path, "item", i)) for i, item in enumerate(items)),
+    )
+
+
+def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
+    if not isinstance(data, dict):
+        check.fail(path, "each item must be a [[section.item]] table")
+        return ItemSpec(path, "definition")
+    check.table(data, path, _ITEM_KEYS)
+    kinds = [kind for kind in _KIND_KEYS if kind in data]
+    if len(kinds) != 1:
+        what = " and ".join(repr(k) for k in kinds) if kinds else "none of them"
+        check.fail(path, f"an item has exactly one of 'identity', 'expr', 'definition' ({what})")
+        return ItemSpec(path, "definition")
+    kind = kinds[0]
+    for key in data:
+        if key in _ITEM_KEYS and key not in _KIND_KEYS[kind]:
+            check.fail((*path, key), f"{key!r} cannot be used with {kind!r} (allowed: "
+                       f"{', '.join(sorted(_KIND_KEYS[kind]))})")  # fmt: skip
+    if kind == "expr" and not isinstance(data.get("wrt"), str):
+        check.fail((*path, "expr"), "an 'expr' item needs 'wrt', the variable, e.g. wrt = \"x\"")
+    definition = check.text(data, path, "definition")
+    if kind == "definition" and definition not in DEFINITIONS:
+        check.fail((*path, "definition"), f"unknown definition {definition!r}; one of "
+                   f"{', '.join(DEFINITIONS)}")  # fmt: skip
+    return ItemSpec(
+        path, kind, identity=check.text(data, path, "identity"),
+        expr=check.text(data, path, "expr"), wrt=check.text(data, path, "wrt"),
+        title=check.text(data, path, "title"), note=check.text(data, path, "note"),
+        hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
+        definition=definition, source=check.text(data, path, "source"),
+    )  # fmt: skip

@@ -1,0 +1,575 @@
+"""Shape inference by unification: syntax tree + declarations -> typed expression.
+
+Every dimension starts as a variable in a union-find structure; products, sums, traces and
+inverses unify the dimensions they relate, and a conflict is a :class:`ShapeError` naming the
+operation and both shapes. Undeclared lowercase Latin names are column vectors, uppercase names
+matrices, Greek names scalars; their dimensions may never become 1, so ``x y`` is an error rather
+than a silent scalar. Dimensions left unnamed get the names n, m, p, q, ... in order of first
+appearance, the variable of differentiation first.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from derive.errors import LimitError, ParseError, ShapeError
+from derive.ir import expr as ex
+from derive.language.declare import Declaration
+from derive.language.names import canonical_name, is_greek
+from derive.language.parse import MAX_EXPONENT
+from derive.language.syntax import Syntax, left_spine
+
+_DIM_NAMES = ("n", "m", "p", "q", "r", "s", "t", "u", "v", "w")
+_Pair = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolInfo:
+    """Everything known about one symbol after inference."""
+
+    name: str
+    shape: ex.Shape
+    symmetric: bool = False
+    invertible: bool = False
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A parsed, shape-checked expression with its symbol table."""
+
+    expr: ex.Expr
+    symbols: dict[str, SymbolInfo]
+    source: str
+
+    def symbol(self, name: str) -> ex.Symbol:
+        """The typed symbol node for ``name`` (any spelling: ``x1``, ``x_1``, ``x_{1}``)."""
+        name = canonical_name(name.strip())
+        return ex.Symbol(name, self.symbols[name].shape)
+
+
+@dataclass
+class _Dims:
+    """Union-find over dimension variables; a class may be bound to an int or a name."""
+
+    parent: list[int] = field(default_factory=list)
+    value: list[ex.Dim | None] = field(default_factory=list)
+    nonunit: list[bool] = field(default_factory=list)
+
+    def new(self, value: ex.Dim | None = None, *, nonunit: bool = False) -> int:
+        self.parent.append(len(self.parent))
+        self.value.append(value)
+        self.nonunit.append(nonunit)
+        return len(self.parent) - 1
+
+    def find(self, var: int) -> int:
+        while self.parent[var] != var:
+            self.parent[var] = self.parent[self.parent[var]]
+            var = self.parent[var]
+        return var
+
+    def get(self, var: int) -> ex.Dim | None:
+        return self.value[self.find(var)]
+
+    def unify(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        va, vb = self.value[ra], self.value[rb]
+        if va is not None and vb is not None and va != vb:
+            return False
+        merged = va if va is not None else vb
+        nonunit = self.nonunit[ra] or self.nonunit[rb]
+        if nonunit and merged == 1:
+            return False
+        self.parent[rb] = ra
+        self.value[ra] = merged
+        self.nonunit[ra] = nonunit
+        return True
+
+
+class _ForcedScalar(Exception):
+    """A sum forces an undeclared lowercase name to be a scalar (``x' A x + c``): infer again."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class _Inference:
+    """Collects the constraints of one expression; raises at the first conflict."""
+
+    def __init__(
+        self, source: str, declarations: dict[str, Declaration], scalars: frozenset[str]
+    ) -> None:
+        self.source = source
+        self.declarations = declarations
+        self.scalars = scalars
+        self.dims = _Dims()
+        self.one = self.dims.new(1)
+        self.symbols: dict[str, _Pair] = {}
+        self.order: list[str] = []
+        self.identities: dict[int, int] = {}
+
+    def symbol_pair(self, name: str) -> _Pair:
+        if name in self.symbols:
+            return self.symbols[name]
+        decl = self.declarations.get(name)
+        if decl is not None and decl.shape is not None:
+            pair = (self.bound(decl.shape[0]), self.bound(decl.shape[1]))
+        elif is_greek(name) or name in self.scalars:
+            pair = (self.one, self.one)
+        elif name[0].islower() and (decl is None or not (decl.symmetric or decl.invertible)):
+            pair = (self.dims.new(nonunit=True), self.one)
+        else:
+            rows = self.dims.new(nonunit=True)
+            square = decl is not None and (decl.symmetric or decl.invertible)
+            cols = rows if square else self.dims.new(nonunit=True)
+            pair = (rows, cols)
+        self.symbols[name] = pair
+        self.order.append(name)
+        return pair
+
+    def bound(self, value: ex.Dim) -> int:
+        return self.one if value == 1 else self.dims.new(value, nonunit=isinstance(value, str))
+
+    def is_scalar(self, pair: _Pair) -> bool:
+        return self.dims.get(pair[0]) == 1 and self.dims.get(pair[1]) == 1
+
+    def show(self, pair: _Pair) -> str:
+        return f"{self.dim_text(pair[0])} x {self.dim_text(pair[1])}"
+
+    def dim_text(self, var: int) -> str:
+        value = self.dims.get(var)
+        if value is not None:
+            return str(value)
+        names = provisional_names(self)
+        return names.get(self.dims.find(var), "?")
+
+    def fail(self, node: Syntax, message: str) -> ShapeError:
+        return ShapeError(message, node.span, self.source)
+
+    def infer(self, node: Syntax) -> _Pair:
+        if node.is_chain:
+            return self.infer_chain(node)
+        handler = getattr(self, f"_infer_{node.op}")
+        result: _Pair = handler(node)
+        return result
+
+    def infer_chain(self, node: Syntax) -> _Pair:
+        """A run of sums and products, left to right in a loop: ``a + b + ... + z`` of any length
+        costs no recursion."""
+        links = left_spine(node)
+        pair = self.infer(links[0].args[0])
+        for link in links:
+            right = self.infer(link.args[1])
+            combine = self._sum if link.op in ("add", "sub") else getattr(self, f"_{link.op}")
+            pair = combine(link, pair, right)
+        return pair
+
+    def defaulted_vector(self, node: Syntax) -> bool:
+        """An undeclared lowercase Latin name, a column vector only by default."""
+        return (
+            node.op == "sym"
+            and node.name[:1].islower()
+            and node.name not in self.declarations
+            and node.name not in self.scalars
+            and not is_greek(node.name)
+        )
+
+    def _infer_sym(self, node: Syntax) -> _Pair:
+        if node.name == "I" and "I" not in self.declarations:
+            size = self.dims.new(nonunit=True)
+            self.identities[node.span.start] = size
+            return (size, size)
+        return self.symbol_pair(node.name)
+
+    def _infer_num(self, node: Syntax) -> _Pair:
+        return (self.one, self.one)
+
+    def _infer_neg(self, node: Syntax) -> _Pair:
+        return self.infer(node.args[0])
+
+    def _sum(self, node: Syntax, left: _Pair, right: _Pair) -> _Pair:
+        if self.dims.unify(left[0], right[0]) and self.dims.unify(left[1], right[1]):
+            return left
+        for operand, other in ((node.args[0], right), (node.args[1], left)):
+            if self.is_scalar(other) and self.defaulted_vector(operand):
+                raise _ForcedScalar(operand.name)
+        a, b = (arg.describe(self.source) for arg in node.args)
+        first, second = f"{a} ({self.show(left)})", f"{b} ({self.show(right)})"
+        what = f"add {first} and {second}" if node.op == "add" else \
+            f"subtract {second} from {first}"
+        raise self.fail(node, f"cannot {what}: a sum needs terms of the same shape")
+
+    def _mul(self, node: Syntax, left: _Pair, right: _Pair) -> _Pair:
+        if self.is_scalar(left):
+            return right
+        if self.is_scalar(right):
+            return left
+        if self.dims.unify(left[1], right[0]):
+            return (left[0], right[1])
+        a, b = (arg.describe(self.source) for arg in node.args)
+        raise self.fail(
+            node,
+            f"cannot multiply {a} ({self.show(left)}) by {b} ({self.show(right)}):"
+            f" inner dimensions {self.dim_text(left[1])} and {self.dim_text(right[0])} differ",
+        )
+
+    def _div(self, node: Syntax, left: _Pair, right: _Pair) -> _Pair:
+        if not self.is_scalar(right):
+            b = node.args[1].describe(self.source)
+            raise self.fail(
+                node, f"cannot divide by {b} ({self.show(right)}): the divisor must be a scalar"
+            )
+        return left
+
+    def _infer_transpose(self, node: Syntax) -> _Pair:
+        rows, cols = self.infer(node.args[0])
+        return (cols, rows)
+
+    def square(self, node: Syntax, what: str) -> _Pair:
+        pair = self.infer(node.args[0])
+        if self.is_scalar(pair) or self.dims.unify(pair[0], pair[1]):
+            return pair
+        arg = node.args[0].describe(self.source)
+        raise self.fail(node, f"{what} needs a square matrix, but {arg} is {self.show(pair)}")
+
+    def _infer_power(self, node: Syntax) -> _Pair:
+        if node.value == 1:
+            return self.infer(node.args[0])  # x^1 is x, whatever its shape
+        return self.square(node, "a matrix power" if node.value != -1 else "the inverse")
+
+    def _infer_inverse_transpose(self, node: Syntax) -> _Pair:
+        return self.square(node, "the inverse")
+
+    def _infer_inv(self, node: Syntax) -> _Pair:
+        return self.square(node, "the inverse")
+
+    def _infer_tr(self, node: Syntax) -> _Pair:
+        self.square(node, "the trace")
+        return (self.one, self.one)
+
+    def _infer_det(self, node: Syntax) -> _Pair:
+        self.square(node, "the determinant")
+        return (self.one, self.one)
+
+    def _infer_log(self, node: Syntax) -> _Pair:
+        pair = self.infer(node.args[0])
+        if not self.is_scalar(pair):
+            arg = node.args[0].describe(self.source)
+            raise self.fail(
+                node, f"log needs a scalar, but {arg} is {self.show(pair)}; for log det write"
+                " log(det(X))"
+            )
+        return pair
+
+    def _infer_norm(self, node: Syntax) -> _Pair:
+        self.infer(node.args[0])
+        return (self.one, self.one)
+
+    def _infer_abs(self, node: Syntax) -> _Pair:
+        """``|x|``: the absolute value of a scalar, the Euclidean norm of a vector."""
+        pair = self.infer(node.args[0])
+        if self.dims.get(pair[0]) != 1 and self.dims.get(pair[1]) != 1:
+            arg = node.args[0].describe(self.source)
+            raise self.fail(
+                node,
+                f"|{arg}| is ambiguous for a matrix ({self.show(pair)}): write det({arg}) for the"
+                f" determinant or norm({arg}) for the Frobenius norm",
+            )
+        return (self.one, self.one)
+
+
+def provisional_names(inference: _Inference, prefer: Sequence[str] = ()) -> dict[int, str]:
+    """Names for the unbound dimension classes: n, m, p, ... in order of appearance."""
+    taken = {str(v) for v in inference.dims.value if isinstance(v, str)}
+    taken |= set(inference.order)
+    pool = itertools.chain(_DIM_NAMES, (f"n_{i}" for i in itertools.count(1)))
+    fresh = (name for name in pool if name not in taken)
+    names: dict[int, str] = {}
+    ordered = [n for n in prefer if n in inference.symbols]
+    ordered += [n for n in inference.order if n not in ordered]
+    vars_in_order = [v for n in ordered for v in inference.symbols[n]]
+    vars_in_order += list(inference.identities.values())
+    for var in vars_in_order:
+        root = inference.dims.find(var)
+        if inference.dims.value[root] is None and root not in names:
+            names[root] = next(fresh)
+    return names
+
+
+def infer(
+    tree: Syntax,
+    source: str,
+    declarations: dict[str, Declaration],
+    *,
+    extra: Iterable[str] = (),
+    prefer: Sequence[str] = (),
+) -> Problem:
+    """Infer every shape in ``tree`` and build the typed expression.
+
+    Args:
+        tree: The parsed syntax tree.
+        source: The text it was parsed from (for error excerpts).
+        declarations: The user's declarations by symbol name.
+        extra: Names that must be in the symbol table though they may not appear (the variable).
+        prefer: Names whose dimensions are named first (the variable of differentiation: ``n``).
+
+    Returns:
+        The typed problem.
+
+    Raises:
+        ShapeError: Two shapes do not fit; the message names the operation and both shapes.
+        ParseError: A division by zero, or the log of a number that is not positive.
+        LimitError: A number grows too large.
+    """
+    scalars = forced_scalars(tree)
+    while True:  # terminates: each pass adds a new name from the finite set of symbols
+        inference = _Inference(source, declarations, scalars)
+        try:
+            inference.infer(tree)
+            break
+        except _ForcedScalar as forced:
+            scalars = scalars | {forced.name}
+    for name in [*extra, *(d for decl in declarations.values() for d in decl.depends_on)]:
+        inference.symbol_pair(name)
+    names = provisional_names(inference, prefer)
+
+    def dim(var: int) -> ex.Dim:
+        root = inference.dims.find(var)
+        value = inference.dims.value[root]
+        return value if value is not None else names[root]
+
+    symbols: dict[str, SymbolInfo] = {}
+    for name in inference.order:
+        rows, cols = inference.symbols[name]
+        decl = declarations.get(name, Declaration(name))
+        symbols[name] = SymbolInfo(
+            name, ex.Shape(dim(rows), dim(cols)), decl.symmetric, decl.invertible, decl.depends_on
+        )
+    identities = {start: dim(var) for start, var in inference.identities.items()}
+    return Problem(_Builder(symbols, identities, source).build(tree), symbols, source)
+
+
+def forced_scalars(tree: Syntax) -> frozenset[str]:
+    """Lowercase names the expression forces to be scalars: ``log(s)``, ``x / s``, ``s^2``.
+
+    Undeclared lowercase names are vectors, but a vector can be neither the argument of a log,
+    nor a divisor, nor raised to a power or inverted, so there the name can only mean a scalar
+    (a declaration still wins). The printers write scalars in these same places, so what they
+    print reads back with the same shapes.
+    """
+    found: set[str] = set()
+    stack = [tree]
+    while stack:  # a loop, not recursion: a sum of a thousand terms is a deep left spine
+        node = stack.pop()
+        stack.extend(node.args)
+        if node.op in ("log", "inv") or (node.op == "power" and node.value != 1):
+            operand: Syntax | None = node.args[0]
+        else:
+            operand = node.args[1] if node.op == "div" else None
+        while operand is not None and operand.op == "power":
+            operand = operand.args[0]  # 1 / s^2
+        if operand is not None and operand.op == "sym" and operand.name[0].islower():
+            found.add(operand.name)
+    return frozenset(found)
+
+
+_UNARY: dict[str, type[ex.Unary]] = {
+    "tr": ex.Trace, "det": ex.Det, "norm": ex.Norm, "abs": ex.Norm,
+}  # fmt: skip
+MAX_NUMBER_BITS = 512  # about 150 digits: larger numbers are certainly typing accidents
+
+
+class _Builder:
+    """Syntax tree -> typed expression, once every shape is known."""
+
+    def __init__(
+        self, symbols: dict[str, SymbolInfo], identities: dict[int, ex.Dim], source: str
+    ) -> None:
+        self.symbols = symbols
+        self.identities = identities
+        self.source = source
+
+    def build(self, node: Syntax) -> ex.Expr:
+        if node.is_chain:
+            return self.build_chain(left_spine(node))
+        args = [self.build(a) for a in node.args]
+        op = node.op
+        if op == "sym":
+            if node.span.start in self.identities and node.name == "I":
+                return ex.Identity(self.identities[node.span.start])
+            return ex.Symbol(node.name, self.symbols[node.name].shape)
+        if op == "num":
+            assert node.value is not None
+            return self.checked(ex.Number(node.value), node)
+        if op == "neg":
+            return ex.neg(args[0])
+        if op == "transpose":
+            return ex.transpose(args[0])
+        if op in ("inv", "inverse_transpose"):
+            inverse = self.reciprocal(args[0], node)  # the culprit: inv(0) or 0^-T as a whole
+            return ex.transpose(inverse) if op == "inverse_transpose" else inverse
+        if op == "power":
+            assert node.value is not None
+            return self.power(args[0], int(node.value), node)
+        if op == "log":
+            return self.log(args[0], node)
+        return _UNARY[op](args[0])
+
+    def build_chain(self, links: list[Syntax]) -> ex.Expr:
+        """A chain of sums and products, each run of ``+``/``-`` or ``*``/``/`` in one call.
+
+        A loop, and one smart-constructor call per run, so that a sum of a thousand terms costs
+        neither recursion nor quadratic time.
+        """
+        result = self.build(links[0].args[0])
+        position = 0
+        while position < len(links):
+            is_sum = links[position].op in ("add", "sub")
+            run: list[Syntax] = []
+            while position < len(links) and (links[position].op in ("add", "sub")) == is_sum:
+                run.append(links[position])
+                position += 1
+            operands = [self.operand(link) for link in run]
+            if is_sum:
+                result = ex.add(result, *operands)
+            else:
+                result = self.checked(ex.mul(result, *operands), run[-1])
+        return result
+
+    def operand(self, link: Syntax) -> ex.Expr:
+        """The right operand of one link, negated after ``-`` and inverted after ``/``."""
+        right = self.build(link.args[1])
+        if link.op == "sub":
+            return ex.neg(right)
+        if link.op == "div":
+            return self.reciprocal(right, link.args[1])
+        return right
+
+    def reciprocal(self, node: ex.Expr, where: Syntax) -> ex.Expr:
+        """``1 / node``; ``where`` is the culprit an error points at (the divisor, the inverse)."""
+        if node.shape.is_scalar:
+            return self.power(node, -1, where)
+        if isinstance(node, ex.Zero):
+            raise ParseError("a zero matrix has no inverse", where.span, self.source)
+        return ex.Inverse(node)
+
+    def power(self, base: ex.Expr, exponent: int, where: Syntax) -> ex.Expr:
+        value = constant_value(base)
+        if value == 0 and exponent < 0:
+            raise ParseError("division by zero", where.span, self.source)
+        if isinstance(base, ex.Zero) and exponent < 0:
+            raise ParseError("a zero matrix has no inverse", where.span, self.source)
+        if isinstance(base, ex.Number):
+            bits = max(base.value.numerator.bit_length(), base.value.denominator.bit_length())
+            if bits * abs(exponent) > MAX_NUMBER_BITS:
+                raise self.too_large(where)
+        result = power(base, exponent)
+        if isinstance(result, ex.Power) and abs(result.exponent) > MAX_EXPONENT:
+            raise LimitError(
+                f"the power is too large: exponent {result.exponent} (at most {MAX_EXPONENT})",
+                where.span,
+                self.source,
+            )
+        return self.checked(result, where)
+
+    def log(self, arg: ex.Expr, where: Syntax) -> ex.Expr:
+        value = constant_value(arg)
+        if value is not None and value <= 0:
+            operand = where.args[0]
+            text = operand.describe(self.source)
+            shown = text if text == str(value) else f"{text}, which is {value}"
+            raise ParseError(
+                f"log needs a positive number, not {shown}", operand.span, self.source
+            )
+        return ex.Log(arg)
+
+    def checked(self, node: ex.Expr, where: Syntax) -> ex.Expr:
+        """``node``, unless its numeric coefficient has grown past :data:`MAX_NUMBER_BITS`."""
+        coefficient, _ = ex.coefficient_of(node)
+        if max(coefficient.numerator.bit_length(), coefficient.denominator.bit_length()) > (
+            MAX_NUMBER_BITS
+        ):
+            raise self.too_large(where)
+        return node
+
+    def too_large(self, where: Syntax) -> LimitError:
+        return LimitError(
+            f"a number in the expression is too large (more than {MAX_NUMBER_BITS} bits)",
+            where.span,
+            self.source,
+        )
+
+
+def constant_value(node: ex.Expr) -> Fraction | None:
+    """The exact value of an expression made of numbers only, or None.
+
+    None also when the value would be huge: it only serves to catch ``1/(1 - 1)`` and
+    ``log(2 - 3)``, and a huge value is neither zero nor negative by accident.
+    """
+    if isinstance(node, ex.Number):
+        return node.value
+    if isinstance(node, ex.Zero):
+        return Fraction(0) if node.shape.is_scalar else None
+    if isinstance(node, ex.Trace | ex.Det | ex.Norm):
+        if isinstance(node.arg, ex.Zero):
+            return Fraction(0)
+        inner = constant_value(node.arg)
+        return None if inner is None else abs(inner) if isinstance(node, ex.Norm) else inner
+    if not node.shape.is_scalar or not isinstance(node, ex.Add | ex.MatMul | ex.Power):
+        return None
+    values = [constant_value(child) for child in node.children]
+    if any(v is None for v in values) or not values:
+        return None
+    known = [v for v in values if v is not None]
+    if isinstance(node, ex.Add):
+        return sum(known, Fraction(0))
+    if isinstance(node, ex.MatMul):
+        result = Fraction(1)
+        for v in known:
+            result *= v
+        return result
+    assert isinstance(node, ex.Power)
+    base = known[0]
+    if base == 0:
+        return None if node.exponent < 0 else Fraction(0)
+    size = max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(node.exponent)
+    return base**node.exponent if size <= MAX_NUMBER_BITS else None
+
+
+def power(base: ex.Expr, exponent: int) -> ex.Expr:
+    """``base^exponent``: numbers fold, ``M^-1`` is an inverse, ``M^-k`` a power of it.
+
+    Powers of powers merge where that is an identity: for scalars, and for matrices when both
+    exponents are positive (``(X^2)^3 = X^6``; ``(X^2)^-1`` stays an inverse), unless the merged
+    exponent is 1.
+
+    Raises:
+        ZeroDivisionError: ``0`` to a negative power (the parser reports it with a position).
+    """
+    if isinstance(base, ex.Number):
+        return ex.Number(base.value**exponent)
+    merged = base.exponent * exponent if isinstance(base, ex.Power) else 0
+    if isinstance(base, ex.Power) and (base.shape.is_scalar or exponent > 0) and merged != 1:
+        # (s^-1)^-1 stays as written: s alone would lose what made s a scalar (see
+        # forced_scalars), and the printed text would no longer read back
+        return power(base.base, merged)
+    if exponent == 1:
+        return base
+    if base.shape.is_scalar:
+        return ex.Power(base, exponent)
+    if exponent == -1:
+        return ex.Inverse(base)
+    if exponent < 0:
+        return ex.Power(ex.Inverse(base), -exponent)
+    return ex.Power(base, exponent)
+
+
+def reciprocal(node: ex.Expr) -> ex.Expr:
+    """``1 / node`` for a scalar (a power -1, merged), the inverse of a matrix."""
+    return power(node, -1) if node.shape.is_scalar else ex.Inverse(node)
