@@ -19,13 +19,14 @@ from typing import Any
 
 from derive.documents.document import DEFINITIONS
 from derive.errors import DeclarationError, HandoutError
+from derive.ir.expr import LAYOUTS
 
 __all__ = [
     "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "Problem",
     "SectionSpec", "default_handout_path", "key_name", "load_handout",
 ]  # fmt: skip
 
-_LAYOUTS = ("mixed", "numerator", "denominator")
+_LAYOUTS = LAYOUTS
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 
 Dim = int | str
@@ -292,7 +293,15 @@ class Defined(Expr):
         return self.body.shape
 
 
-LAYOUTS = ("mixed", "numerator", "denominator")
+class Layout(StrEnum):
+    """How a derivative's entries are laid out (a str, so ``layout == "mixed"`` still works)."""
+
+    MIXED = "mixed"
+    NUMERATOR = "numerator"
+    DENOMINATOR = "denominator"
+
+
+LAYOUTS = tuple(layout.value for layout in Layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +310,7 @@ class Derivative(Expr):
 
     of: Expr
     wrt: Symbol
-    layout: str = "mixed"
+    layout: Layout = Layout.MIXED
     order: int = 1
 
     @property
