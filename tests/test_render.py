@@ -114,21 +114,27 @@ def check_golden(name: str, text: str) -> None:
 
 # -- golden documents ---------------------------------------------------------------------------
 
-GOLDEN_CASES = [
-    ("quadratic", "x' A x", "x", False),
-    ("least_squares", "(y - A x)' (y - A x)", "x", True),
-    ("trace", "tr(A)", "A", False),
+GOLDEN_CASES: list[tuple[str, str, str, bool, tuple[str, ...]]] = [
+    ("quadratic", "x' A x", "x", False, ()),
+    ("least_squares", "(y - A x)' (y - A x)", "x", True, ()),
+    ("trace", "tr(A)", "A", False, ()),
+    # a Jacobian entry by its definition, the chain rule of an outer function, Jacobi's formula
+    # with its hypothesis, and a quotient simplified into the form a lecturer writes
+    ("jacobian_entry", "A x", "z", False, ("x: n, depends on z", "z: m")),
+    ("chain_rule", "log(x' A x)", "x", False, ()),
+    ("det", "det(A X B)", "X", False, ("A: n x n",)),
+    ("quotient", "(x' A' A x) / (x' B' B x)", "x", False, ()),
 ]
 EXTENSIONS = {"tex": "tex", "md": "md", "text": "txt"}
 
 
 @pytest.mark.parametrize("fmt", list(EXTENSIONS), ids=list(EXTENSIONS))
-@pytest.mark.parametrize(("name", "expr", "wrt", "hessian"), GOLDEN_CASES,
+@pytest.mark.parametrize(("name", "expr", "wrt", "hessian", "declare"), GOLDEN_CASES,
                          ids=[c[0] for c in GOLDEN_CASES])
 def test_render_derivation_matches_golden(
-    name: str, expr: str, wrt: str, hessian: bool, fmt: str
+    name: str, expr: str, wrt: str, hessian: bool, declare: tuple[str, ...], fmt: str
 ) -> None:
-    d = stable(prove(expr, wrt, hessian=hessian))
+    d = stable(prove(expr, wrt, declare=declare, hessian=hessian))
     check_golden(f"{name}.{EXTENSIONS[fmt]}", render_derivation(d, fmt))
 
 

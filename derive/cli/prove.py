@@ -63,6 +63,8 @@ def prove_command(
     if fragment and fmt != "tex":
         raise click.UsageError("--fragment goes with --format tex")
     derivation = prove(expr, wrt, declare=declare, layout=layout, hessian=hessian)
+    for warning in derivation.problem.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     kind = "tex-fragment" if fragment else fmt
     document = render_derivation(derivation, kind, templates_dir=templates)
     if output is None:

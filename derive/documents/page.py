@@ -41,9 +41,13 @@ TEXT_WIDTH = 64
 _IMPLIED: dict[StepKind, set[str]] = {
     StepKind.DEFINE: {"define"},
     StepKind.INDEX_FORM: {"expand_index"},
+    StepKind.EXPAND: {"distribute"},
+    StepKind.RESTATE: {"restate"},
     StepKind.DIFFERENTIATE: {"hessian"},  # the Hessian part's heading says it
     StepKind.CONTRACT: {"sift_delta"},
-    StepKind.COLLECT: {"rename_dummies"},
+    StepKind.REORDER: {"reorder"},
+    StepKind.RENAME: {"rename_dummies"},
+    StepKind.COLLECT: {"collect_like"},
     StepKind.ASSEMBLE: {"assemble"},
     StepKind.RESULT: {"result"},
 }
@@ -230,7 +234,9 @@ class ProofView:
         constants: Symbols that do not depend on the variable.
         dependent: Symbols declared to depend on the variable.
         symmetric: Symbols declared symmetric.
-        invertible: Symbols declared invertible.
+        invertible: Symbols declared invertible, then matrices the proof inverts.
+        positive: Scalars the proof takes the logarithm of (``det X > 0``).
+        nonzero: Scalars the proof divides by.
         stages: The gradient part and, with a Hessian, the Hessian part.
         layout: ``mixed``, ``numerator`` or ``denominator``.
         hessian: The proof goes on to the Hessian.
@@ -246,6 +252,8 @@ class ProofView:
     dependent: tuple[Math, ...]
     symmetric: tuple[Math, ...]
     invertible: tuple[Math, ...]
+    positive: tuple[Math, ...]
+    nonzero: tuple[Math, ...]
     stages: tuple[StageView, ...]
     layout: str
     hessian: bool
@@ -288,6 +296,7 @@ class HandoutView:
     layout: str
     solutions: bool
     sections: tuple[SectionView, ...]
+    verified: bool = True
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -321,7 +330,10 @@ def build_proof(d: Derivation, *, width: int | None = None) -> ProofView:
         constants=symbols(lambda i: i.name != wrt and wrt not in i.depends_on),
         dependent=symbols(lambda i: wrt in i.depends_on),
         symmetric=symbols(lambda i: i.symmetric),
-        invertible=symbols(lambda i: i.invertible),
+        invertible=symbols(lambda i: i.invertible) + tuple(
+            Math(m, names) for m in d.hypotheses.invertible),
+        positive=tuple(Math(m, names) for m in d.hypotheses.positive),
+        nonzero=tuple(Math(m, names) for m in d.hypotheses.nonzero),
         stages=_stages(d, names, width if width is not None else PAGE_WIDTH),
         layout=d.layout,
         hessian=len(d.results) > 1,
@@ -541,6 +553,7 @@ def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
         layout=handout.layout,
         solutions=handout.solutions,
         sections=tuple(_section(s, width) for s in handout.sections),
+        verified=handout.options.get("verify", True) is not False,
     )
 
 
