@@ -19,7 +19,6 @@ from typing import Any, overload
 
 import numpy as np
 
-from derive.calculus import algebra
 from derive.calculus.proof import Derivation, Result, StepCheck, Verification
 from derive.check import exact
 from derive.check.evaluate import Point, arrange, evaluate
@@ -336,7 +335,7 @@ def rational_form(node: ex.Expr | ix.IndexSum) -> ex.Expr | ix.IndexSum:
         return squares if node.exponent == 2 else ex.Power(squares, node.exponent // 2)
     if isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative) or not node.children:
         return node
-    return algebra.rebuild(node, [rational_form(c) for c in node.children])
+    return node.rebuild([rational_form(c) for c in node.children])
 
 
 def dual_exact_check(
