@@ -14,7 +14,7 @@ from derive.errors import DeriveError
 from derive.ir.expr import LAYOUTS
 
 if TYPE_CHECKING:
-    from derive.catalog.identities import Identity
+    from derive.catalog.identities import CatalogEntry
     from derive.documents.handout import Progress
 
 
@@ -73,7 +73,7 @@ def _variable(wrt: str) -> str:
 
 
 def prove_identity(
-    identity: Identity | str, *, layout: str = "mixed", verify: bool = True
+    identity: CatalogEntry | str, *, layout: str = "mixed", verify: bool = True
 ) -> Derivation:
     """Derive a catalog identity (in its own layout when it has one, else in ``layout``).
 
@@ -151,7 +151,7 @@ class CheckResult:
     error: str = ""
 
 
-def check_identity(identity: Identity | str, *, layout: str = "mixed") -> CheckResult:
+def check_identity(identity: CatalogEntry | str, *, layout: str = "mixed") -> CheckResult:
     """Derive and verify one identity, timing it.
 
     Args:

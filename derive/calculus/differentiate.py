@@ -230,6 +230,29 @@ def _not_a_leaf(base: ex.Expr, indices: tuple[Index, ...], k: tuple[Index, ...],
     raise UnsupportedError(f"cannot differentiate {type(base).__name__} entries yet")
 
 
+basic_rule: Operation[str] = Operation("derive.calculus.differentiate.basic_rule")
+"""``basic_rule(base, wrt)``: the rule a step cites for ``d base_.. / d wrt_..`` (a rule name)."""
+
+
+@basic_rule.register(ex.Symbol)
+def _symbol_rule(base: ex.Symbol, wrt: ex.Symbol) -> str:
+    return "variable_entry" if base.name == wrt.name else "dependency"
+
+
+basic_rule.update({
+    ex.Inverse: lambda base, wrt: "inverse",
+    ex.Det: lambda base, wrt: "jacobi",
+    ex.Log: lambda base, wrt: "log",
+    ex.Norm: lambda base, wrt: "norm",
+    ex.Power: lambda base, wrt: "power",
+})
+basic_rule.update({  # not leaves of the index form: expanded before they are differentiated
+    node_type: lambda base, wrt: "product_rule"
+    for node_type in (ex.Number, ex.Identity, ex.Zero, ex.Size, ex.Add, ex.MatMul, ex.Transpose,
+                      ex.Trace, ex.Jacobian, ex.Defined, ex.Derivative)
+})
+
+
 def _scalar_power(base: ex.Expr, exponent: int) -> tuple[Factor, ...]:
     if exponent == 0:
         return ()

@@ -13,8 +13,15 @@ from fractions import Fraction
 
 from derive.calculus import algebra
 from derive.calculus.collect import collect_terms
-from derive.calculus.differentiate import Context, contract, factor_depends, product_rule, work_out
-from derive.calculus.proof import Derivation, Fact, Math, Result, Step
+from derive.calculus.differentiate import (
+    Context,
+    basic_rule,
+    contract,
+    factor_depends,
+    product_rule,
+    work_out,
+)
+from derive.calculus.proof import Derivation, Fact, Formula, Result, Step
 from derive.calculus.recognise import term_to_matrix
 from derive.calculus.rules import RULES, Rule
 from derive.errors import UnsupportedError
@@ -33,7 +40,7 @@ class Recorder:
     def record(
         self,
         kind: str,
-        lines: tuple[Math, ...],
+        lines: tuple[Formula, ...],
         rules: tuple[str, ...],
         facts: tuple[Fact, ...] = (),
         for_all: tuple[ix.Index, ...] = (),
@@ -149,12 +156,11 @@ class _Prover:
     # -- back to matrices ----------------------------------------------------------------
     def finish(self, derivative: ix.IndexSum, order: int) -> Result:
         record = self.recorder.record
-        lhs_index = derivative  # placeholder for the tensor case below
         row, col = self.orientation(order)
         if row is None and col is None and len(derivative.free) > 0:
             lhs = _single(self.partial_entry(derivative.free, order), derivative.free)
             record("result", (lhs, derivative), ("result",))
-            return Result(lhs, lhs_index, "tensor")
+            return Result(lhs, derivative, "tensor")
         pieces = [(t.coeff, term_to_matrix(ix.Term(Fraction(1), t.sums, t.factors), row, col))
                   for t in derivative.terms]  # fmt: skip
         entries = tuple(i for i in (row, col) if i is not None)
@@ -282,22 +288,12 @@ def _has_trace(node: ex.Expr) -> bool:
     return isinstance(node, ex.Trace) or any(_has_trace(c) for c in node.children)
 
 
-_LEAF_RULES = {
-    ex.Inverse: "inverse", ex.Det: "jacobi", ex.Log: "log", ex.Norm: "norm", ex.Power: "power",
-}  # fmt: skip
-
-
 def _basic_rules(marked: list[ix.Term]) -> tuple[str, ...]:
     rules: list[str] = []
     for term in marked:
         for factor in term.factors:
             if isinstance(factor, ix.Partial) and isinstance(factor.entry, ix.Entry):
-                base = factor.entry.base
-                if isinstance(base, ex.Symbol):
-                    same = base.name == factor.wrt.name
-                    rules.append("variable_entry" if same else "dependency")
-                else:
-                    rules.append(_LEAF_RULES.get(type(base), "product_rule"))
+                rules.append(basic_rule(factor.entry.base, factor.wrt))
     return tuple(rules)
 
 

@@ -42,7 +42,7 @@ def _view(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"no {name!r} view is registered: import derive.documents and "
                            "derive.check first (derive.prove does)") from None
 
-Math = ex.Expr | ix.IndexSum
+Formula = ex.Expr | ix.IndexSum
 
 STEP_KINDS = (
     "define", "index_form", "differentiate", "basic_derivatives", "contract", "collect",
@@ -54,8 +54,8 @@ STEP_KINDS = (
 class Fact:
     """A basic identity a step relies on, shown beside it: ``d x_i / d x_k = delta_ik``."""
 
-    lhs: Math
-    rhs: Math
+    lhs: Formula
+    rhs: Formula
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ class Step:
     """
 
     kind: str
-    lines: tuple[Math, ...]
+    lines: tuple[Formula, ...]
     rules: tuple[Rule, ...]
     facts: tuple[Fact, ...] = ()
     for_all: tuple[ix.Index, ...] = ()
@@ -83,8 +83,8 @@ class Step:
 class Result:
     """A proven identity ``lhs = rhs`` and what kind of derivative it is."""
 
-    lhs: Math
-    rhs: Math
+    lhs: Formula
+    rhs: Formula
     kind: str
 
 

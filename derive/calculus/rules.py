@@ -40,7 +40,6 @@ RULES = _rules(
     Rule("norm", "derivative of the norm"),
     Rule("sift_delta", "sum out the Kronecker deltas"),
     Rule("rename_dummies", "rename dummy indices and combine like terms"),
-    Rule("fold_powers", "combine powers of the same scalar"),
     Rule("recognise_product", "each sum over an inner index is an entry of a matrix product"),
     Rule("recognise_trace", "a closed chain of indices is a trace"),
     Rule("assemble", "collect the entries into a matrix in the chosen layout"),

@@ -29,12 +29,12 @@ from typing import Any
 from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
 from derive.documents.handout_file import (
+    FileProblem,
     HandoutFileError,
     HandoutSpec,
     ItemSpec,
     KeyPath,
     Locator,
-    Problem,
     default_handout_path,
     key_name,
     load_handout,
@@ -42,7 +42,7 @@ from derive.documents.handout_file import (
 from derive.errors import BuildError, DeclarationError, DeriveError, ParseError
 
 __all__ = [
-    "FORMATS", "HandoutFileError", "HandoutSpec", "Problem", "Progress", "build_handout",
+    "FORMATS", "HandoutFileError", "HandoutSpec", "FileProblem", "Progress", "build_handout",
     "default_handout_path", "derive_handout", "load_handout",
 ]  # fmt: skip
 
@@ -93,7 +93,7 @@ def derive_handout(
             verification, ...); each problem names the file, the line and the key.
     """
     locator = Locator(spec.text)
-    problems: list[Problem] = []
+    problems: list[FileProblem] = []
     total = sum(item.kind != "definition" for section in spec.sections for item in section.items)
     done = 0
     sections: list[Section] = []
@@ -104,13 +104,15 @@ def derive_handout(
                 items.append(_derive_item(spec, item, prove))
             except DeriveError as error:
                 key = _blame(item, error)
-                problems.append(Problem(spec.file, locator.line(key), key_name(key), str(error)))
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), str(error)))
             except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
                 key = _blame(item, DeriveError())
                 message = (
                     f"internal error in derive ({type(error).__name__}: {error}); please report it"
                 )
-                problems.append(Problem(spec.file, locator.line(key), key_name(key), message))
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), message))
             if item.kind != "definition":
                 done += 1
                 if progress is not None:
