@@ -25,6 +25,7 @@ def prove(
     declare: Iterable[str] = (),
     layout: str = "mixed",
     hessian: bool = False,
+    method: str = "index",
     verify: bool = True,
     seed: int = 0,
 ) -> Derivation:
@@ -36,6 +37,8 @@ def prove(
         declare: Declarations such as ``"A: m x n"`` or ``"X: n x n, invertible"``.
         layout: ``"mixed"`` (default), ``"numerator"`` or ``"denominator"``.
         hessian: Go on to the Hessian (a scalar function of a vector).
+        method: The proof method, a name in :data:`derive.calculus.options.METHODS`: ``"index"``
+            (the index method, the only one so far).
         verify: Check the result exactly and every step numerically (on by default).
         seed: Seed of the random test values.
 
@@ -43,20 +46,23 @@ def prove(
         The derivation; ``.verification`` holds the record of the checks.
 
     Raises:
-        ParseError, ShapeError, UnsupportedError, DeclarationError: The input is at fault.
+        ParseError, ShapeError, UnsupportedError, DeclarationError: The input is at fault (an
+            unknown ``method`` is an UnsupportedError).
         LimitError: The expression is too large.
         VerificationError: A check failed; the result is not shown as proven.
         ValueError: ``layout`` is not one of the three layouts.
     """
-    from derive.calculus.index_method import Options, derive
+    from derive.calculus.options import Options
+    from derive.calculus.provers import prover
     from derive.check.verify import verify as check
     from derive.language.frontend import parse
 
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    derive = prover(method)
     variable = _variable(wrt)
     problem = parse(expr, declare, wrt=variable)
-    derivation = derive(problem, variable, Options(layout=layout, hessian=hessian))
+    derivation = derive(problem, variable, Options(method, layout=layout, hessian=hessian))
     return check(derivation, seed=seed) if verify else derivation
 
 

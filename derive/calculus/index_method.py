@@ -1,4 +1,4 @@
-"""The derivation engine: expression -> index form -> derivative -> matrices, step by step.
+"""The index-method prover: expression -> index form -> derivative -> matrices, step by step.
 
 The pipeline is a short list of named stages (define, index form, differentiate, basic
 derivatives, contract, collect, recognise, assemble, simplify, result). Each stage is a general
@@ -21,6 +21,7 @@ from derive.calculus.differentiate import (
     product_rule,
     work_out,
 )
+from derive.calculus.options import Options
 from derive.calculus.proof import Derivation, Fact, Formula, Result, Step
 from derive.calculus.recognise import term_to_matrix
 from derive.calculus.rules import RULES, Rule
@@ -50,17 +51,8 @@ class Recorder:
         self.steps.append(Step(kind, lines, chosen, facts, for_all, self.stage))
 
 
-@dataclass(frozen=True)
-class Options:
-    """How to derive: the layout, whether to go on to the Hessian, the size limit."""
-
-    layout: str = "mixed"
-    hessian: bool = False
-    max_terms: int = ix.MAX_TERMS
-
-
 def derive(problem: Problem, wrt: str, options: Options) -> Derivation:
-    """Derive ``d problem.expr / d wrt`` with a full proof.
+    """Derive ``d problem.expr / d wrt`` with a full proof by the index method.
 
     Args:
         problem: The parsed, shape-checked expression.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from derive.calculus.options import METHODS
 from derive.cli.common import declare_option, guarded
 
 FORMATS = ("text", "md", "tex", "json")
@@ -27,6 +28,9 @@ LAYOUT_CHOICES = ("mixed", "numerator", "denominator")
 @click.option("--layout", type=click.Choice(LAYOUT_CHOICES), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
 @click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
+@click.option("--method", type=click.Choice(tuple(METHODS)), default="index", show_default=True,
+              help="The route the proof takes. "
+                   + "; ".join(f"{name}: {what}" for name, what in METHODS.items()) + ".")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Output format.")
 @click.option("--fragment", is_flag=True,
@@ -44,6 +48,7 @@ def prove_command(
     declare: tuple[str, ...],
     layout: str,
     hessian: bool,
+    method: str,
     fmt: str,
     fragment: bool,
     output: Path | None,
@@ -62,7 +67,7 @@ def prove_command(
 
     if fragment and fmt != "tex":
         raise click.UsageError("--fragment goes with --format tex")
-    derivation = prove(expr, wrt, declare=declare, layout=layout, hessian=hessian)
+    derivation = prove(expr, wrt, declare=declare, layout=layout, hessian=hessian, method=method)
     kind = "tex-fragment" if fragment else fmt
     document = render_derivation(derivation, kind, templates_dir=templates)
     if output is None:
