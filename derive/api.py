@@ -11,7 +11,7 @@ import derive.check  # noqa: F401 - registers Derivation.to_sympy
 import derive.documents  # noqa: F401 - registers Derivation.to_latex, to_markdown, ...
 from derive.calculus.proof import Derivation
 from derive.errors import DeriveError
-from derive.ir.expr import LAYOUTS
+from derive.ir.expr import LAYOUTS, Layout
 
 if TYPE_CHECKING:
     from derive.catalog.identities import Identity
@@ -56,7 +56,7 @@ def prove(
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     variable = _variable(wrt)
     problem = parse(expr, declare, wrt=variable)
-    derivation = derive(problem, variable, Options(layout=layout, hessian=hessian))
+    derivation = derive(problem, variable, Options(layout=Layout(layout), hessian=hessian))
     return check(derivation, seed=seed) if verify else derivation
 
 
