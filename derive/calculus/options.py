@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from derive.ir.expr import Layout
 from derive.ir.index import MAX_TERMS
 
 METHODS: dict[str, str] = {
@@ -23,12 +24,12 @@ class Options:
 
     Attributes:
         method: The proof method, a name in :data:`METHODS`.
-        layout: ``"mixed"``, ``"numerator"`` or ``"denominator"``.
+        layout: How the derivative is arranged (mixed, numerator or denominator).
         hessian: Go on to the Hessian.
         max_terms: The largest number of terms any stage may hold.
     """
 
     method: str = "index"
-    layout: str = "mixed"
+    layout: Layout = Layout.MIXED
     hessian: bool = False
     max_terms: int = MAX_TERMS

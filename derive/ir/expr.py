@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 
 from derive.errors import InternalError
@@ -338,7 +339,15 @@ class Defined(Expr):
         return self.body.shape
 
 
-LAYOUTS = ("mixed", "numerator", "denominator")
+class Layout(StrEnum):
+    """How a derivative's entries are laid out (a str, so ``layout == "mixed"`` still works)."""
+
+    MIXED = "mixed"
+    NUMERATOR = "numerator"
+    DENOMINATOR = "denominator"
+
+
+LAYOUTS = tuple(layout.value for layout in Layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +356,7 @@ class Derivative(Expr):
 
     of: Expr
     wrt: Symbol
-    layout: str = "mixed"
+    layout: Layout = Layout.MIXED
     order: int = 1
 
     @property
