@@ -48,6 +48,10 @@ def caret_excerpt(source: str, span: Span) -> str:
     return f"  {text}\n  {' ' * (start - line_start)}{'^' * width}"
 
 
+class InternalError(RuntimeError):
+    """A bug in derive itself, never the user's input: a node type missing from an operation."""
+
+
 class DeriveError(Exception):
     """Base of every error a user of derive can cause."""
 

@@ -21,8 +21,8 @@ from numpy.testing import assert_allclose
 from oracle import value_of
 
 import derive
-from derive.calculus.proof import STEP_KINDS, Derivation
-from derive.calculus.rules import RULES
+from derive.calculus.proof import Derivation
+from derive.calculus.rules import RULES, StepKind
 from derive.documents.printer import unicode
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -99,7 +99,7 @@ def test_engine_steps_are_well_formed(
     assert derivation.verification is not None
     assert len(derivation.verification.steps) == len(derivation.steps)
     for step, check in zip(derivation.steps, derivation.verification.steps, strict=True):
-        assert step.kind in STEP_KINDS
+        assert isinstance(step.kind, StepKind)
         assert all(RULES[rule.name] == rule for rule in step.rules)
         assert len(step.lines) >= 2
         assert check.passed and check.max_error <= 1e-6

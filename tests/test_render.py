@@ -450,15 +450,24 @@ def test_find_templates_here_is_the_repository_copy() -> None:
 
 
 def test_user_templates_override_by_name(tmp_path: Path) -> None:
-    (tmp_path / "tex").mkdir()
-    (tmp_path / "tex" / "reasons.tex.j2").write_text(
-        (find_templates() / "tex" / "reasons.tex.j2").read_text(encoding="utf-8").replace(
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "reasons.j2").write_text(
+        (find_templates() / "common" / "reasons.j2").read_text(encoding="utf-8").replace(
             "Sum out the Kronecker deltas", "Contract every delta"), encoding="utf-8")
     d = note_derivation(0)
-    custom = render_derivation(d, "tex", templates_dir=tmp_path)
-    assert "Contract every delta" in custom
-    assert "Sum out the Kronecker deltas" not in custom
-    assert "Sum out the Kronecker deltas" in render_derivation(d, "md", templates_dir=tmp_path)
+    for fmt in ("tex", "md"):  # the reasons are one template, shared
+        custom = render_derivation(d, fmt, templates_dir=tmp_path)
+        assert "Contract every delta" in custom
+        assert "Sum out the Kronecker deltas" not in custom
+    assert "Sum out the Kronecker deltas" in render_derivation(d, "tex")
+
+
+def test_shared_reasons_take_the_format_delimiters_and_escaping() -> None:
+    d = note_derivation(0)
+    tex, md = render_derivation(d, "tex"), render_derivation(d, "md")
+    assert "Write $\\alpha$ in index notation" in tex
+    assert "Write $\\alpha$ in index notation" in md
+    assert "\\$" not in tex  # the delimiters are math, not escaped dollars
 
 
 def test_math_must_go_through_a_filter(tmp_path: Path) -> None:
