@@ -24,7 +24,7 @@ import os
 import re
 import traceback
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +55,9 @@ __all__ = [
     "escape_markdown",
     "find_templates",
     "render_derivation",
+    "render_derivations",
     "render_handout",
+    "render_verdict",
     "repr_latex",
 ]
 
@@ -69,6 +71,7 @@ _DERIVATION_TEMPLATES = {
     "text": "text/derivation.txt.j2",
 }
 _HANDOUT_TEMPLATES = {"tex": "tex/handout.tex.j2", "md": "md/handout.md.j2"}
+_SUFFIX = {"tex": "tex", "md": "md", "text": "txt"}
 _ENV_OF_FORMAT = {"tex": "tex", "tex-fragment": "tex", "md": "md", "text": "text"}
 _WIDTHS = {"tex": PAGE_WIDTH, "tex-fragment": PAGE_WIDTH, "md": WEB_WIDTH, "text": TEXT_WIDTH}
 
@@ -395,8 +398,72 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
         return json.dumps(to_json_dict(d), indent=2, ensure_ascii=False) + "\n"
     if fmt not in _DERIVATION_TEMPLATES:
         raise ValueError(f"fmt must be one of {', '.join(DERIVATION_FORMATS)}, not {fmt!r}")
+    from derive.documents.verdict import build_verdict
+
     proof = build_proof(d, width=_WIDTHS[fmt])
-    return _render(_ENV_OF_FORMAT[fmt], _DERIVATION_TEMPLATES[fmt], templates_dir, p=proof)
+    return _render(_ENV_OF_FORMAT[fmt], _DERIVATION_TEMPLATES[fmt], templates_dir, p=proof,
+                   v=build_verdict(d))  # fmt: skip
+
+
+def render_derivations(
+    ds: Sequence[Derivation], fmt: str, templates_dir: str | Path | None = None
+) -> str:
+    """Render derivations of one expression by several variables as one document.
+
+    The statement (the function and every symbol's space) comes once, then one proof per
+    variable, each with what does not depend on its variable, its verdict, layout and check.
+
+    Args:
+        ds: The derivations, from ``prove(expr, wrt=[...])`` (one expression, shared shapes).
+        fmt: ``tex``, ``md``, ``text`` or ``json`` (``{"derivations": [...]}``).
+        templates_dir: A folder whose templates override the packaged ones by name.
+
+    Returns:
+        The document as a string.
+
+    Raises:
+        ValueError: ``fmt`` is not one of those, or ``ds`` is empty.
+        BuildError: A template is broken (the message names the template and line).
+    """
+    import dataclasses
+
+    from derive.documents.verdict import build_verdict
+
+    if not ds:
+        raise ValueError("render_derivations needs at least one derivation")
+    if fmt == "json":
+        from derive.documents.serialize import to_json_dict
+
+        data = {"derivations": [to_json_dict(d) for d in ds]}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt not in _ENV_OF_FORMAT or fmt == "tex-fragment":
+        raise ValueError(f"fmt must be one of tex, md, text, json, not {fmt!r}")
+    proofs = [build_proof(d, width=_WIDTHS[fmt]) for d in ds]
+    statement = dataclasses.replace(proofs[0], constants=(), dependent=())
+    return _render(_ENV_OF_FORMAT[fmt], f"{fmt}/derivations.{_SUFFIX[fmt]}.j2", templates_dir,
+                   ps=proofs, vs=[build_verdict(d) for d in ds],
+                   statement=statement)  # fmt: skip
+
+
+def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> str:
+    """The verdict on the derivation's answer alone, as text (``derive prove --quiet``).
+
+    Args:
+        d: A derivation with a verdict (``prove(..., expect=...)``).
+        templates_dir: A folder whose templates override the packaged ones by name.
+
+    Returns:
+        The verdict paragraph.
+
+    Raises:
+        ValueError: The derivation has no verdict.
+    """
+    from derive.documents.verdict import build_verdict
+
+    view = build_verdict(d)
+    if view is None:
+        raise ValueError("the derivation has no verdict: prove it with expect=...")
+    return _render("text", "text/answer.txt.j2", templates_dir, v=view)
 
 
 def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
