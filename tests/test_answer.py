@@ -8,10 +8,14 @@ round for ``a' X b`` (Cookbook (70)).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
 import pytest
 
 from derive import prove
 from derive.check.answer import check_answer
+from derive.documents.render import render_derivation
 from derive.errors import ParseError, ShapeError
 
 QUADRATIC = "x' A x"
@@ -133,3 +137,38 @@ def test_prove_single_variable_still_returns_a_derivation() -> None:
 def test_prove_several_variables_misuse(wrt: list[str], expect: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         prove(QUADRATIC, wrt, expect=expect)  # type: ignore[arg-type]
+
+
+# -- every verdict renders: KaTeX for Markdown, latexmk for LaTeX -------------------------------
+
+ONE_OF_EACH = [(QUADRATIC, "(A + A') x"), (QUADRATIC, "2 A x"), (QUADRATIC, "x' (A + A')"),
+               (QUADRATIC, "-(A + A') x"), (QUADRATIC, "A"), (QUADRATIC, "A' x"),
+               ("log det X", "X^-1")]  # fmt: skip
+
+
+def test_answer_verdicts_render_in_katex(
+    katex_errors: Callable[[Iterable[tuple[str, bool]]], list[str]],
+) -> None:
+    from test_render import markdown_formulas
+
+    formulas = []
+    kinds = set()
+    for expr, answer in ONE_OF_EACH:
+        derivation = prove(expr, "X" if "X" in expr else "x", expect=answer)
+        assert derivation.verdict is not None
+        kinds.add(derivation.verdict.kind)
+        verdict = render_derivation(derivation, "md").split("\n\n")[1]
+        formulas += markdown_formulas(verdict)
+    assert kinds == {"correct", "conditional", "transpose", "factor", "shape", "wrong"}
+    assert len(formulas) > 20
+    assert katex_errors(formulas) == []
+
+
+@pytest.mark.usefixtures("requires_tex")
+def test_answer_verdicts_compile_in_latex(tmp_path: Path) -> None:
+    from derive.documents.pdf import compile_pdf
+
+    derivations = [prove(e, "X" if "X" in e else "x", expect=a) for e, a in ONE_OF_EACH]
+    for number, derivation in enumerate(derivations):
+        compile_pdf(render_derivation(derivation, "tex"), tmp_path / f"{number}.pdf")
+    assert len(list(tmp_path.glob("*.pdf"))) == len(ONE_OF_EACH)
