@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from derive.cli.common import declare_option, guarded
+from derive.documents.formats import get as get_format
+from derive.documents.formats import prove_formats
+from derive.ir.expr import LAYOUTS
 
 if TYPE_CHECKING:
     from derive.calculus.proof import Derivation
-
-FORMATS = ("text", "md", "tex", "json", "pdf")
-LAYOUT_CHOICES = ("mixed", "numerator", "denominator")
 
 
 @click.command("prove")
@@ -39,10 +39,10 @@ LAYOUT_CHOICES = ("mixed", "numerator", "denominator")
               help="Your answer, checked against the result (exit 1 unless it is right); "
                    "with several --wrt, one --expect per --wrt, in order.")
 @click.option("--quiet", "-q", is_flag=True, help="With --expect: show the verdict only.")
-@click.option("--layout", type=click.Choice(LAYOUT_CHOICES), default="mixed", show_default=True,
+@click.option("--layout", type=click.Choice(LAYOUTS), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
 @click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
+@click.option("--format", "-f", "fmt", type=click.Choice(prove_formats()), default="text",
               show_default=True, help="Output format (pdf needs -o).")
 @click.option("--fragment", is_flag=True,
               help="With --format tex: a snippet to \\input instead of a whole document.")
@@ -108,8 +108,8 @@ def _check_options(
 ) -> None:
     if fragment and fmt != "tex":
         raise click.UsageError("--fragment goes with --format tex")
-    if fmt == "pdf" and output is None:
-        raise click.UsageError("--format pdf needs -o FILE.pdf")
+    if get_format(fmt).needs_tex and output is None:
+        raise click.UsageError(f"--format {fmt} needs -o FILE{get_format(fmt).suffix}")
     if quiet and not expect:
         raise click.UsageError("--quiet goes with --expect (it shows only the verdict)")
     if quiet and fmt not in ("text", "json"):
@@ -156,7 +156,8 @@ def _write(
 ) -> None:
     from derive.documents.render import render_derivation, render_derivations
 
-    kind = "tex" if fmt == "pdf" else "tex-fragment" if fragment else fmt
+    form = get_format(fmt)
+    kind = form.source or ("tex-fragment" if fragment else fmt)
     if len(derivations) == 1:
         document = render_derivation(derivations[0], kind, templates_dir=templates)
     else:
@@ -164,7 +165,7 @@ def _write(
     if output is None:
         click.echo(document, nl=False)
         return
-    if fmt == "pdf":
+    if form.needs_tex:
         from derive.documents.pdf import compile_pdf
 
         compile_pdf(document, output)
