@@ -181,3 +181,72 @@ def test_prove_pdf_several_variables_with_a_verdict(runner: CliRunner, tmp_path:
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
                           check=True).stdout  # fmt: skip
     assert "With respect to A" in text and "The transpose:" in text
+
+
+# -- answer keys in handouts: expect = and wrt = [...] on an item --------------------------------
+
+KEY = """title = "Homework 3"
+
+[[section]]
+title = "Quadratic forms"
+
+[[section.item]]
+expr = "x' A x"
+wrt = "x"
+expect = "{first}"
+
+[[section.item]]
+expr = "y' A x"
+wrt = ["x", "A"]
+expect = ["A' y", "{second}"]
+"""
+
+
+def test_handout_answer_keys_and_several_variables(tmp_path: Path) -> None:
+    from derive.api import build
+
+    source = tmp_path / "hw.toml"
+    source.write_text(KEY.format(first="A x + A' x", second="y x'"), encoding="utf-8")
+    [markdown] = build(source, ("md",), tmp_path / "out")
+    headings = [line for line in markdown.read_text("utf-8").splitlines()
+                if line.startswith("### ")]  # fmt: skip
+    assert headings == ["### Derivative of x' A x by x", "### Derivative of y' A x by x",
+                        "### Derivative of y' A x by A"]  # fmt: skip
+
+
+def test_handout_wrong_answer_keys_are_errors_at_their_lines(tmp_path: Path) -> None:
+    from derive.api import build
+    from derive.documents.handout_file import HandoutFileError
+
+    source = tmp_path / "hw.toml"
+    source.write_text(KEY.format(first="2 A x", second="x y'"), encoding="utf-8")
+    with pytest.raises(HandoutFileError) as caught:
+        build(source, ("md",), tmp_path / "out")
+    message = str(caught.value)
+    assert ("hw.toml:9: section[1].item[1].expect: the answer key is not the proven result: "
+            "Right only if A is symmetric") in message
+    assert ("hw.toml:14: section[1].item[2].expect: the answer key is not the proven result: "
+            "The transpose: x yᵀ is the derivative in numerator layout") in message
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("item", "key", "message"), [
+    ('expr = "x\' A x"\nwrt = ["x", "A"]\nexpect = "2 A x"', "expect",
+     "give one answer per variable"),
+    ('expr = "x\' A x"\nwrt = ["x", 1]', "wrt", "must be a string or an array of strings"),
+    ('expr = "x\' A x"\nwrt = "x"\nexpect = "2 B x"', "expect",
+     "B is not a symbol of the expression"),
+], ids=["answers-count", "variable-type", "answer-symbol"])
+def test_handout_answer_key_file_errors(
+    tmp_path: Path, item: str, key: str, message: str
+) -> None:
+    from derive.api import build
+    from derive.documents.handout_file import HandoutFileError
+
+    source = tmp_path / "hw.toml"
+    source.write_text(f'title = "t"\n[[section]]\ntitle = "s"\n[[section.item]]\n{item}\n',
+                      encoding="utf-8")  # fmt: skip
+    with pytest.raises(HandoutFileError) as caught:
+        build(source, ("md",), tmp_path / "out")
+    assert f"section[1].item[1].{key}: " in str(caught.value)
+    assert message in str(caught.value)
