@@ -181,6 +181,8 @@ class ItemSpec:
     identity: str = ""
     expr: str = ""
     wrt: str = ""
+    variables: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()
     title: str = ""
     note: str = ""
     hessian: bool = False
@@ -239,11 +241,13 @@ _TOP_KEYS: dict[str, type] = {
 _SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list}
 _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
-    "declare": list, "definition": str, "source": str,
+    "declare": list, "definition": str, "source": str, "expect": str,
 }  # fmt: skip
+# keys that take a string or an array of strings (several variables, one answer for each)
+_STRING_OR_LIST = ("declare", "wrt", "expect")
 _KIND_KEYS = {
     "identity": {"identity", "title", "note", "source"},
-    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source"},
+    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect"},
     "definition": {"definition", "title", "note"},
 }
 
@@ -266,8 +270,8 @@ class _Checker:
             expected = schema.get(key)
             if expected is None:
                 self.fail((*path, key), _unknown_key(key, schema))
-            elif expected is list and isinstance(value, str) and key == "declare":
-                continue  # a single declaration may be written as a string
+            elif key in _STRING_OR_LIST and isinstance(value, str | list):
+                continue  # one declaration (variable, answer) as a string, or several
             elif not isinstance(value, expected):
                 self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {_toml_type(value)}")
 
@@ -278,6 +282,17 @@ class _Checker:
     def flag(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
         value = data.get(key, default)
         return value if isinstance(value, bool) else default
+
+    def strings(self, data: Mapping[str, Any], path: KeyPath, key: str) -> tuple[str, ...]:
+        """Read a string or an array of strings (``wrt = ["x", "A"]``)."""
+        value = data.get(key, [])
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        if not all(isinstance(item, str) for item in items):
+            self.fail((*path, key), "must be a string or an array of strings")
+            return ()
+        if key in data and isinstance(value, list) and not items:
+            self.fail((*path, key), "must not be an empty array")
+        return tuple(items)
 
     def declarations(self, data: Mapping[str, Any], path: KeyPath) -> tuple[str, ...]:
         """Read ``declare`` (a string or an array of strings), checking each declaration."""
@@ -452,15 +467,21 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         if key in _ITEM_KEYS and key not in _KIND_KEYS[kind]:
             check.fail((*path, key), f"{key!r} cannot be used with {kind!r} (allowed: "
                        f"{', '.join(sorted(_KIND_KEYS[kind]))})")  # fmt: skip
-    if kind == "expr" and not isinstance(data.get("wrt"), str):
+    if kind == "expr" and not isinstance(data.get("wrt"), str | list):
         check.fail((*path, "expr"), "an 'expr' item needs 'wrt', the variable, e.g. wrt = \"x\"")
+    variables = check.strings(data, path, "wrt")
+    expect = check.strings(data, path, "expect")
+    if expect and len(expect) != len(variables):
+        check.fail((*path, "expect"), f"give one answer per variable ({len(variables)} "
+                   f"variables, {len(expect)} answers)")  # fmt: skip
     definition = check.text(data, path, "definition")
     if kind == "definition" and definition not in DEFINITIONS:
         check.fail((*path, "definition"), f"unknown definition {definition!r}; one of "
                    f"{', '.join(DEFINITIONS)}")  # fmt: skip
     return ItemSpec(
         path, kind, identity=check.text(data, path, "identity"),
-        expr=check.text(data, path, "expr"), wrt=check.text(data, path, "wrt"),
+        expr=check.text(data, path, "expr"), wrt=variables[0] if variables else "",
+        variables=variables, expect=expect,
         title=check.text(data, path, "title"), note=check.text(data, path, "note"),
         hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
         definition=definition, source=check.text(data, path, "source"),
