@@ -252,3 +252,29 @@ def test_handout_answer_key_file_errors(
         build(source, ("md",), tmp_path / "out")
     assert f"section[1].item[1].{key}: " in str(caught.value)
     assert message in str(caught.value)
+
+
+# -- the README's student section shows real output ------------------------------------------------
+
+
+def _readme_runs() -> list[tuple[str, str]]:
+    """``(command, output)`` of every unpiped ``derive prove`` in the README's homework section."""
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Homework"):readme.index("## The input language")]
+    runs = []
+    for block in re.findall(r"```console\n(.*?)```", section, re.DOTALL):
+        for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            command, _, output = chunk.partition("\n")
+            if command.startswith("derive prove") and "|" not in command and "-o " not in command:
+                runs.append((command, output))
+    return runs
+
+
+@pytest.mark.parametrize(("command", "output"), _readme_runs())
+def test_readme_homework_output_is_real(runner: CliRunner, command: str, output: str) -> None:
+    import shlex
+
+    result = runner.invoke(main, shlex.split(command)[1:])
+    assert result.stdout == output
