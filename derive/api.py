@@ -15,7 +15,7 @@ from derive.errors import DeriveError
 from derive.ir.expr import LAYOUTS, Layout
 
 if TYPE_CHECKING:
-    from derive.catalog.identities import Identity
+    from derive.catalog.identities import CatalogEntry
     from derive.documents.handout import Progress
 
 
@@ -27,6 +27,7 @@ def prove(
     declare: Iterable[str] = (),
     layout: str = "mixed",
     hessian: bool = False,
+    method: str = "index",
     verify: bool = True,
     seed: int = 0,
     expect: str | None = None,
@@ -39,6 +40,7 @@ def prove(
     declare: Iterable[str] = (),
     layout: str = "mixed",
     hessian: bool = False,
+    method: str = "index",
     verify: bool = True,
     seed: int = 0,
     expect: Sequence[str | None] | None = None,
@@ -52,6 +54,7 @@ def prove(
     declare: Iterable[str] = (),
     layout: str = "mixed",
     hessian: bool = False,
+    method: str = "index",
     verify: bool = True,
     seed: int = 0,
     expect: str | Sequence[str | None] | None = None,
@@ -65,6 +68,8 @@ def prove(
         declare: Declarations such as ``"A: m x n"`` or ``"X: n x n, invertible"``.
         layout: ``"mixed"`` (default), ``"numerator"`` or ``"denominator"``.
         hessian: Go on to the Hessian (a scalar function of a vector).
+        method: The proof method, a name in :data:`derive.calculus.options.METHODS`: ``"index"``
+            (the index method, the only one so far).
         verify: Check the result exactly and every step numerically (on by default).
         seed: Seed of the random test values.
         expect: A student's answer to compare with the result (``"2 A x"``), in the same
@@ -77,7 +82,7 @@ def prove(
 
     Raises:
         ParseError, ShapeError, UnsupportedError, DeclarationError: The input (or the answer)
-            is at fault.
+            is at fault (an unknown ``method`` is an UnsupportedError).
         LimitError: The expression is too large.
         VerificationError: A check failed; the result is not shown as proven.
         ValueError: ``layout`` is not one of the three layouts, or ``expect`` does not match
@@ -85,19 +90,22 @@ def prove(
     """
     if not isinstance(wrt, str):
         return _prove_each(expr, tuple(wrt), declare=tuple(declare), layout=layout,
-                           hessian=hessian, verify=verify, seed=seed, expect=expect)  # fmt: skip
+                           hessian=hessian, method=method, verify=verify, seed=seed,
+                           expect=expect)  # fmt: skip
     if expect is not None and not isinstance(expect, str):
         raise ValueError("expect must be the answer as a string for a single variable")
-    from derive.calculus.index_method import Options, derive
+    from derive.calculus.options import Options
+    from derive.calculus.provers import prover
     from derive.check.answer import check_answer
     from derive.check.verify import verify as check
     from derive.language.frontend import parse
 
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    derive = prover(method)
     variable = _variable(wrt)
     problem = parse(expr, declare, wrt=variable)
-    derivation = derive(problem, variable, Options(layout=Layout(layout), hessian=hessian))
+    derivation = derive(problem, variable, Options(method, layout=Layout(layout), hessian=hessian))
     if verify:
         derivation = check(derivation, seed=seed)
     if expect is None:
@@ -144,7 +152,7 @@ def _variable(wrt: str) -> str:
 
 
 def prove_identity(
-    identity: Identity | str, *, layout: str = "mixed", verify: bool = True
+    identity: CatalogEntry | str, *, layout: str = "mixed", verify: bool = True
 ) -> Derivation:
     """Derive a catalog identity (in its own layout when it has one, else in ``layout``).
 
@@ -225,7 +233,7 @@ class CheckResult:
     error: str = ""
 
 
-def check_identity(identity: Identity | str, *, layout: str = "mixed") -> CheckResult:
+def check_identity(identity: CatalogEntry | str, *, layout: str = "mixed") -> CheckResult:
     """Derive and verify one identity, timing it.
 
     Args:

@@ -43,8 +43,7 @@ def _view(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"no {name!r} view is registered: import derive.documents and "
                            "derive.check first (derive.prove does)") from None
 
-Math = ex.Expr | ix.IndexSum
-
+Formula = ex.Expr | ix.IndexSum
 
 
 class ResultKind(StrEnum):
@@ -62,8 +61,8 @@ class ResultKind(StrEnum):
 class Fact:
     """A basic identity a step relies on, shown beside it: ``d x_i / d x_k = delta_ik``."""
 
-    lhs: Math
-    rhs: Math
+    lhs: Formula
+    rhs: Formula
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +79,7 @@ class Step:
     """
 
     kind: StepKind
-    lines: tuple[Math, ...]
+    lines: tuple[Formula, ...]
     rules: tuple[Rule, ...]
     facts: tuple[Fact, ...] = ()
     for_all: tuple[ix.Index, ...] = ()
@@ -91,8 +90,8 @@ class Step:
 class Result:
     """A proven identity ``lhs = rhs`` and what kind of derivative it is."""
 
-    lhs: Math
-    rhs: Math
+    lhs: Formula
+    rhs: Formula
     kind: ResultKind | None
 
 
@@ -180,7 +179,7 @@ class Verdict:
     kind: str
     source: str
     answer: ex.Expr
-    expected: Math
+    expected: Formula
     condition: tuple[str, ...] = ()
     layouts: tuple[str, ...] = ()
     factor: str = ""

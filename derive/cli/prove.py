@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from derive.calculus.options import METHODS
 from derive.cli.common import declare_option, guarded
 from derive.documents.formats import get as get_format
 from derive.documents.formats import prove_formats
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 @click.option("--layout", type=click.Choice(LAYOUTS), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
 @click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
+@click.option("--method", type=click.Choice(tuple(METHODS)), default="index", show_default=True,
+              help="The route the proof takes. "
+                   + "; ".join(f"{name}: {what}" for name, what in METHODS.items()) + ".")
 @click.option("--format", "-f", "fmt", type=click.Choice(prove_formats()), default="text",
               show_default=True, help="Output format (pdf needs -o).")
 @click.option("--fragment", is_flag=True,
@@ -62,6 +66,7 @@ def prove_command(
     quiet: bool,
     layout: str,
     hessian: bool,
+    method: str,
     fmt: str,
     fragment: bool,
     output: Path | None,
@@ -85,9 +90,10 @@ def prove_command(
     several = len(wrt) > 1
     answers = list(expect) if expect else None
     derivations = (
-        prove(text, list(wrt), declare=declare, layout=layout, hessian=hessian, expect=answers)
+        prove(text, list(wrt), declare=declare, layout=layout, hessian=hessian, method=method,
+              expect=answers)
         if several
-        else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian,
+        else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
                     expect=answers[0] if answers else None),)
     )  # fmt: skip
     if quiet:

@@ -30,12 +30,12 @@ from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
 from derive.documents.formats import FORMATS, Format, get, handout_formats
 from derive.documents.handout_file import (
+    FileProblem,
     HandoutFileError,
     HandoutSpec,
     ItemSpec,
     KeyPath,
     Locator,
-    Problem,
     default_handout_path,
     key_name,
     load_handout,
@@ -49,7 +49,7 @@ from derive.errors import (
 )
 
 __all__ = [
-    "HandoutFileError", "HandoutSpec", "Problem", "Progress", "build_handout",
+    "HandoutFileError", "HandoutSpec", "FileProblem", "Progress", "build_handout",
     "default_handout_path", "derive_handout", "load_handout",
 ]  # fmt: skip
 
@@ -97,7 +97,7 @@ def derive_handout(
             verification, ...); each problem names the file, the line and the key.
     """
     locator = Locator(spec.text)
-    problems: list[Problem] = []
+    problems: list[FileProblem] = []
     total = sum(item.kind != "definition" for section in spec.sections for item in section.items)
     done = 0
     sections: list[Section] = []
@@ -108,13 +108,15 @@ def derive_handout(
                 items.extend(_derive_items(spec, item, prove))
             except DeriveError as error:
                 key = _blame(item, error)
-                problems.append(Problem(spec.file, locator.line(key), key_name(key), str(error)))
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), str(error)))
             except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
                 key = _blame(item, DeriveError())
                 message = (
                     f"internal error in derive ({type(error).__name__}: {error}); please report it"
                 )
-                problems.append(Problem(spec.file, locator.line(key), key_name(key), message))
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), message))
             if item.kind != "definition":
                 done += 1
                 if progress is not None:

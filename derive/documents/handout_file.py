@@ -1,10 +1,10 @@
 """Handout files: read a TOML handout and check every key, naming the file, line and key.
 
 TOML parsers give no positions for values, so :class:`Locator` scans the text for the line of
-every table header and key; every :class:`Problem` names the file, that line and the key's path
-(``section[2].item[1].expr``, 1-based). :func:`load_handout` checks keys, types and declarations
-and returns a :class:`HandoutSpec`; deriving and building happen in :mod:`documents.handout`. The
-format is described in ``docs/handout-format.md``.
+every table header and key; every :class:`FileProblem` names the file, that line and the key's
+path (``section[2].item[1].expr``, 1-based). :func:`load_handout` checks keys, types and
+declarations and returns a :class:`HandoutSpec`; deriving and building happen in
+:mod:`documents.handout`. The format is described in ``docs/handout-format.md``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from derive.errors import DeclarationError, HandoutError
 from derive.ir.expr import LAYOUTS
 
 __all__ = [
-    "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "Problem",
+    "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "FileProblem",
     "SectionSpec", "default_handout_path", "key_name", "load_handout",
 ]  # fmt: skip
 
@@ -33,7 +33,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class FileProblem:
     """One thing wrong with a handout file, at a line and a key."""
 
     file: str
@@ -52,7 +52,7 @@ class HandoutFileError(HandoutError):
         problems: Every problem found, in file order.
     """
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[FileProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__(self._text())
 
@@ -258,10 +258,11 @@ class _Checker:
     def __init__(self, file: str, text: str) -> None:
         self.file = file
         self.locator = Locator(text)
-        self.problems: list[Problem] = []
+        self.problems: list[FileProblem] = []
 
     def fail(self, path: KeyPath, message: str) -> None:
-        self.problems.append(Problem(self.file, self.locator.line(path), key_name(path), message))
+        problem = FileProblem(self.file, self.locator.line(path), key_name(path), message)
+        self.problems.append(problem)
 
     def table(self, data: Mapping[str, Any], path: KeyPath, schema: Mapping[str, type]) -> None:
         """Check that ``data`` has only keys of ``schema``, each of the right type."""
@@ -353,7 +354,7 @@ def load_handout(path: str | Path | None = None) -> HandoutSpec:
         text = source.read_text(encoding="utf-8")
         mtime = int(source.stat().st_mtime)
     except (OSError, UnicodeDecodeError) as error:
-        problem = Problem(label, 1, "(file)", f"cannot read the file: {error}")
+        problem = FileProblem(label, 1, "(file)", f"cannot read the file: {error}")
         raise HandoutFileError([problem]) from None
     try:
         data = tomllib.loads(text)
@@ -363,7 +364,7 @@ def load_handout(path: str | Path | None = None) -> HandoutSpec:
     return _check(data, label, text, stem, mtime)
 
 
-def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Problem:
+def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> FileProblem:
     """Turn tomllib's message into a located problem (the key on the offending line, if any)."""
     message = str(error)
     where = _SYNTAX_WHERE.search(message)
@@ -380,7 +381,7 @@ def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Pr
         ".".join(_split_key(key.group(1))) if key is not None
         else header.group(2).strip() if header is not None else "(syntax)"
     )  # fmt: skip
-    return Problem(label, line, name, f"invalid TOML: {message}")
+    return FileProblem(label, line, name, f"invalid TOML: {message}")
 
 
 def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -> HandoutSpec:
