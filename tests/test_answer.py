@@ -15,7 +15,7 @@ import pytest
 
 from derive import prove
 from derive.check.answer import check_answer
-from derive.documents.render import render_derivation
+from derive.documents.render import render_derivation, render_derivations
 from derive.errors import ParseError, ShapeError
 
 QUADRATIC = "x' A x"
@@ -160,7 +160,9 @@ def test_answer_verdicts_render_in_katex(
         verdict = render_derivation(derivation, "md").split("\n\n")[1]
         formulas += markdown_formulas(verdict)
     assert kinds == {"correct", "conditional", "transpose", "factor", "shape", "wrong"}
-    assert len(formulas) > 20
+    several = render_derivations(prove("y' A x", ["x", "A"], expect=["A' y", "x y'"]), "md")
+    formulas += markdown_formulas(several)
+    assert len(formulas) > 40
     assert katex_errors(formulas) == []
 
 
