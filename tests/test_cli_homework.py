@@ -94,8 +94,9 @@ def test_prove_expect_error_points_at_the_answer(runner: CliRunner) -> None:
     (["--expect", "2 A x", "--expect", "x"], "one --expect per --wrt"),
     (["--quiet"], "--quiet goes with --expect"),
     (["--expect", "2 A x", "-q", "-f", "md"], "--quiet shows the verdict as text or json"),
+    (["--expect", "2 A x", "-q", "-o", "v.txt"], "--quiet shows the verdict as text or json"),
     (["--format", "pdf"], "--format pdf needs -o"),
-], ids=["answers-count", "quiet-alone", "quiet-md", "pdf-without-output"])
+], ids=["answers-count", "quiet-alone", "quiet-md", "quiet-file", "pdf-without-output"])
 def test_prove_homework_usage_errors(runner: CliRunner, args: list[str], message: str) -> None:
     result = prove(runner, "x' A x", "--wrt", "x", *args)
     assert result.exit_code == 2
