@@ -67,6 +67,8 @@ def test_prove_expect_json_has_the_verdict(runner: CliRunner) -> None:
     assert verdict["kind"] == "transpose" and verdict["correct"] is False
     assert verdict["layouts"] == ["numerator"]
     assert verdict["condition"] == {"symmetric": ["X"]}
+    assert verdict["parsed"] == {"latex": "X^{-1}", "text": "X⁻¹"}
+    assert verdict["expected"]["text"] == "X⁻ᵀ"
     quiet = prove(runner, "log det X", "--wrt", "X", "-d", "X: symmetric", "--expect", "X^-1",
                   "-q", "-f", "json")  # fmt: skip
     assert quiet.exit_code == 0
