@@ -142,6 +142,8 @@ def test_prove_several_variables_one_document(runner: CliRunner) -> None:
     assert out.index("With respect to x\n") < out.index("│ ∂α/∂x = Aᵀ y │")
     assert out.index("With respect to A\n") < out.index("│ ∂α/∂A = y xᵀ │")
     assert "y and x do not depend on A." in out
+    assert out.count("A Jacobian ∂y/∂x is m × n") == 1  # the layout's meaning once
+    assert "Layout: mixed. Here ∂α/∂A ∈ ℝᵐˣⁿ." in out
 
 
 def test_prove_several_variables_with_answers(runner: CliRunner) -> None:
