@@ -17,9 +17,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from derive.calculus.proof import Derivation, Result, Step
-from derive.calculus.proof import Math as Node
-from derive.calculus.rules import Rule
+from derive.calculus.proof import Derivation, Result, ResultKind, Step
+from derive.calculus.proof import Formula as Node
+from derive.calculus.rules import Rule, StepKind
 from derive.documents.formats import PAGE_WIDTH
 from derive.documents.printer import latex, unicode
 from derive.ir import expr as ex
@@ -28,16 +28,16 @@ from derive.language.shapes import SymbolInfo
 
 # Rules whose reason is already what the step's kind says ("Sum out the Kronecker deltas"):
 # the templates' prose for the kind states them, so they are not repeated beside the step.
-_IMPLIED = {
-    "define": {"define"},
-    "index_form": {"expand_index"},
-    "differentiate": {"hessian"},  # the Hessian part's heading says it
-    "contract": {"sift_delta"},
-    "collect": {"rename_dummies"},
-    "assemble": {"assemble"},
-    "result": {"result"},
+_IMPLIED: dict[StepKind, set[str]] = {
+    StepKind.DEFINE: {"define"},
+    StepKind.INDEX_FORM: {"expand_index"},
+    StepKind.DIFFERENTIATE: {"hessian"},  # the Hessian part's heading says it
+    StepKind.CONTRACT: {"sift_delta"},
+    StepKind.COLLECT: {"rename_dummies"},
+    StepKind.ASSEMBLE: {"assemble"},
+    StepKind.RESULT: {"result"},
 }
-_HIDDEN_KINDS = ("define", "result")
+_HIDDEN_KINDS = (StepKind.DEFINE, StepKind.RESULT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +159,7 @@ class StepView:
     """
 
     number: int
-    kind: str
+    kind: StepKind
     rules: tuple[Rule, ...]
     facts: tuple[Fact, ...]
     for_all: tuple[ForAll, ...]
@@ -177,7 +177,7 @@ class ResultView:
 
     lhs: Math
     rhs: Math
-    kind: str
+    kind: ResultKind | None
     space: Space | None
 
 
@@ -326,7 +326,7 @@ def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageVie
     number = 0
     results = iter(d.results)
     for step in d.steps:
-        if step.kind == "result":
+        if step.kind is StepKind.RESULT:
             result = next(results, None) or _result_of(step)
             stages.append(StageView(bool(stages), tuple(shown), _result(result, d, names)))
             shown, previous = [], None
@@ -344,7 +344,7 @@ def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageVie
 
 
 def _result_of(step: Step) -> Result:
-    return Result(step.lines[0], step.lines[-1], "")
+    return Result(step.lines[0], step.lines[-1], None)
 
 
 def _result(result: Result, d: Derivation, names: tuple[str, ...]) -> ResultView:
@@ -358,7 +358,7 @@ def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str,
     implied = _IMPLIED.get(step.kind, set())
     lhs = step.lines[0]
     of = variable = None
-    if step.kind == "differentiate" and isinstance(lhs, ix.IndexSum) and _partial(lhs):
+    if step.kind is StepKind.DIFFERENTIATE and isinstance(lhs, ix.IndexSum) and _partial(lhs):
         partial = _partial(lhs)
         assert partial is not None
         of = Math(partial.entry, names)
