@@ -217,8 +217,8 @@ def test_handout_answer_keys_and_several_variables(tmp_path: Path) -> None:
     [markdown] = build(source, ("md",), tmp_path / "out")
     headings = [line for line in markdown.read_text("utf-8").splitlines()
                 if line.startswith("### ")]  # fmt: skip
-    assert headings == ["### Derivative of x' A x by x", "### Derivative of y' A x by x",
-                        "### Derivative of y' A x by A"]  # fmt: skip
+    assert headings == ["### 1.1 Derivative of x' A x by x", "### 1.2 Derivative of y' A x by x",
+                        "### 1.3 Derivative of y' A x by A"]  # fmt: skip
 
 
 def test_handout_wrong_answer_keys_are_errors_at_their_lines(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ def derive_handout(
         items: list[Item] = []
         for item in section.items:
             try:
-                items.extend(_derive_items(spec, item, prove))
+                items.extend(_derive_items(spec, item, prove, section.layout))
             except DeriveError as error:
                 key = _blame(item, error)
                 line = locator.line(key)
@@ -121,47 +121,59 @@ def derive_handout(
                 done += 1
                 if progress is not None:
                     progress("derive", done, total, item.title or item.identity or item.expr)
-        sections.append(Section(section.title, tuple(items), section.intro))
+        sections.append(Section(section.title, tuple(items), section.intro, section.layout))
     if problems:
         raise HandoutFileError(problems)
     return Handout(
         name=spec.name, title=spec.title, sections=tuple(sections), layout=spec.layout,
         author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
-        options={"verify": spec.verify},
+        options={"verify": spec.verify}, style=spec.style, results_only=spec.results_only,
+        show_sources=spec.show_sources, numbering=spec.numbering, exercises=not spec.solutions,
     )  # fmt: skip
 
 
-def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> Item:
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str) -> Item:
+    """Derive one item; its layout is the item's, else the section's, else the handout's."""
     if item.kind == "definition":
         title = item.title or _DEFINITION_TITLES[item.definition]
         return Item(title, item.note, definition=item.definition)
     if item.kind == "identity":
         from derive.catalog import identities as catalog
         identity = catalog.get(item.identity)
+        layout = item.layout or section_layout or identity.layout or spec.layout
         derivation = prove(
             identity.expr, identity.wrt, declare=identity.declare,
-            layout=identity.layout or spec.layout, hessian=identity.hessian, verify=spec.verify,
+            layout=layout, hessian=identity.hessian, verify=spec.verify,
         )  # fmt: skip
         return Item(item.title or identity.title, item.note, derivation,
-                    source=item.source or identity.source)  # fmt: skip
+                    source=item.source or identity.source,
+                    label=item.label or identity.name, **_exercise(item))  # fmt: skip
     derivation = prove(
-        item.expr, item.wrt, declare=spec.declare + item.declare, layout=spec.layout,
-        hessian=item.hessian, verify=spec.verify, expect=item.expect[0] if item.expect else None,
+        item.expr, item.wrt, declare=spec.declare + item.declare,
+        layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
+        verify=spec.verify, expect=item.expect[0] if item.expect else None,
     )  # fmt: skip
     _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"
     title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
-    return Item(title, item.note, derivation, source=item.source)
+    return Item(title, item.note, derivation, source=item.source, label=item.label,
+                **_exercise(item))  # fmt: skip
 
 
-def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> list[Item]:
+def _exercise(item: ItemSpec) -> dict[str, Any]:
+    return {"question": item.question, "points": item.points, "space": item.space}
+
+
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
+                  section_layout: str) -> list[Item]:
     """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
     with the shapes the first fixes, each checked against its answer (``expect``)."""
     if len(item.variables) < 2:
-        return [_derive_item(spec, item, prove)]
+        return [_derive_item(spec, item, prove, section_layout)]
     derivations: tuple[Derivation, ...] = prove(  # type: ignore[assignment]
         item.expr, list(item.variables), declare=spec.declare + item.declare,
-        layout=spec.layout, hessian=item.hessian, verify=spec.verify,
+        layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
+        verify=spec.verify,
         expect=list(item.expect) if item.expect else None,
     )  # fmt: skip
     what = "Hessian" if item.hessian else "Derivative"
@@ -170,7 +182,8 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> list[Item
         _check_key(derivation)
         title = (f"{item.title} (by {variable.strip()})" if item.title
                  else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
-        items.append(Item(title, item.note if not items else "", derivation, source=item.source))
+        items.append(Item(title, item.note if not items else "", derivation, source=item.source,
+                          **_exercise(item)))
     return items
 
 
@@ -267,7 +280,8 @@ def build_handout(
     documents = {names[0]: handout}
     if len(names) > 1:
         documents[names[1]] = replace(
-            handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True
+            handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True,
+            results_only=spec.key_results_only,
         )
     texts = _render(documents, wanted, templates)
     try:
