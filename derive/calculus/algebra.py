@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from fractions import Fraction
 from math import gcd
 
+from derive import budget
 from derive.ir import expr as ex
 
 
@@ -30,6 +31,7 @@ def rebuild(node: ex.Expr, children: list[ex.Expr]) -> ex.Expr:
 
 def map_children(node: ex.Expr, function: Callable[[ex.Expr], ex.Expr]) -> ex.Expr:
     """Apply ``function`` to each child and rebuild."""
+    budget.check()
     if not node.children or isinstance(node, ex.Jacobian | ex.Defined):
         return node
     children = [function(c) for c in node.children]

@@ -37,6 +37,9 @@ LAYOUT_CHOICES = ("mixed", "numerator", "denominator")
               default=None, metavar="DIR",
               help="A folder laid out like templates/ (tex/, md/, text/) whose files replace "
                    "the built-in templates of the same name.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
+              show_default=True, metavar="SECONDS",
+              help="Stop with an error when deriving and checking take longer than this.")
 @guarded
 def prove_command(
     expr: str,
@@ -48,6 +51,7 @@ def prove_command(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
+    time_limit: float,
 ) -> None:
     """Derive d EXPR / d VAR with a verified step-by-step proof.
 
@@ -62,7 +66,8 @@ def prove_command(
 
     if fragment and fmt != "tex":
         raise click.UsageError("--fragment goes with --format tex")
-    derivation = prove(expr, wrt, declare=declare, layout=layout, hessian=hessian)
+    derivation = prove(expr, wrt, declare=declare, layout=layout, hessian=hessian,
+                       time_limit=time_limit)
     kind = "tex-fragment" if fragment else fmt
     document = render_derivation(derivation, kind, templates_dir=templates)
     if output is None:

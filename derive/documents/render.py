@@ -37,7 +37,7 @@ from derive.documents.page import (
     build_handout,
     build_proof,
 )
-from derive.errors import BuildError
+from derive.errors import BuildError, DeriveError
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -53,6 +53,7 @@ __all__ = [
     "TeX",
     "escape_latex",
     "escape_markdown",
+    "unprintable_characters",
     "find_templates",
     "render_derivation",
     "render_handout",
@@ -103,10 +104,12 @@ def _encoder() -> Any:
         UnicodeToLatexEncoder,
     )
 
-    # straight quotes stay straight: TeX would print ' and ` as curly quotes
+    # straight quotes stay straight: TeX would print ' and ` as curly quotes, and " as a
+    # closing double quote (T1 encoding, set in base.tex.j2, has the straight one)
     quotes = UnicodeToLatexConversionRule(
         rule_type=RULE_DICT,
-        rule={ord("'"): r"\textquotesingle{}", ord("`"): r"\textasciigrave{}"},
+        rule={ord("'"): r"\textquotesingle{}", ord("`"): r"\textasciigrave{}",
+              ord('"'): r"\textquotedbl{}"},
     )
     return UnicodeToLatexEncoder(
         conversion_rules=[quotes, "defaults"],
@@ -139,7 +142,28 @@ def escape_latex(value: object) -> TeX:
     if isinstance(value, TeX):
         return value
     text = _WHITESPACE.sub(" ", _clean(str(value)))
-    return TeX(_encoder().unicode_to_latex(text))
+    # "--" and "---" would become en and em dashes (TeX ligatures): "-{}" breaks them up
+    return TeX(_LIGATURE_DASH.sub("-{}", _encoder().unicode_to_latex(text)))
+
+
+_LIGATURE_DASH = re.compile(r"-(?=-)")
+
+
+def unprintable_characters(value: object) -> list[str]:
+    """The characters of ``value`` that pdflatex's fonts cannot print (emoji, most scripts
+    other than Latin and Greek), each once, in order.
+
+    :func:`escape_latex` prints such a character as its code point (``U+1F600``) in typewriter
+    type; a handout refuses them before that with an error naming the field.
+    """
+    return [c for c in dict.fromkeys(_clean(str(value))) if not _printable(c)]
+
+
+@functools.cache
+def _printable(character: str) -> bool:
+    latex = _encoder().unicode_to_latex(character)
+    # Cyrillic comes out as \\CYRA, which needs the T2A encoding the documents do not load
+    return not latex.startswith("\\texttt{U+") and "\\cyr" not in latex.lower()
 
 
 def escape_markdown(value: object) -> str:
@@ -286,8 +310,7 @@ def environment(kind: str, templates_dir: str | None = None) -> jinja2.Environme
     import jinja2
 
     search = [templates_dir] if templates_dir is not None else []
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in
-                                  [*search, str(find_templates())]])
+    loader = jinja2.ChoiceLoader([_utf8_loader(p) for p in [*search, str(find_templates())]])
     # nbconvert's LaTeX-safe delimiters for .tex.j2; Jinja's own for Markdown and text.
     tex = kind == "tex"
     escape = {"tex": escape_latex, "md": escape_markdown, "text": _clean_text}[kind]
@@ -349,15 +372,64 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return _TolerantCache(folder)
 
 
+class TemplatesFolderError(DeriveError):
+    """The folder given as ``--templates`` (``templates_dir``) is not an existing folder."""
+
+
+def templates_folder(templates_dir: str | Path) -> Path:
+    """A user's templates folder, checked.
+
+    Raises:
+        TemplatesFolderError: It does not exist or is not a folder.
+    """
+    folder = Path(templates_dir)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise TemplatesFolderError(f"the templates folder {str(folder)!r} {what}: give a folder"
+                                   " laid out like templates/ (tex/, md/, text/)")  # fmt: skip
+    return folder
+
+
+def _utf8_loader(folder: str) -> jinja2.BaseLoader:
+    """A file loader whose templates that are not UTF-8 are a TemplateError naming the file."""
+    import jinja2
+
+    class Utf8Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+            try:
+                return super().get_source(environment, template)
+            except UnicodeDecodeError as error:
+                raise jinja2.TemplateError(
+                    f"the template {template} in {folder} is not UTF-8 text (byte"
+                    f" {error.object[error.start]:#04x} at offset {error.start})"
+                ) from None
+
+    return Utf8Loader(folder)
+
+
 def _render(kind: str, name: str, templates_dir: str | Path | None, **data: object) -> str:
-    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`."""
+    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`.
+
+    A user's template is code: besides Jinja's own errors it can recurse without end (a macro
+    that calls itself, a template that includes or extends itself) or fail in an expression
+    (``1 // 0``, ``"a" + 1``), so every exception it raises is reported with the template and
+    line it happened at.
+    """
     from jinja2 import TemplateError
 
-    folder = None if templates_dir is None else str(Path(templates_dir).resolve())
+    folder = None if templates_dir is None else str(templates_folder(templates_dir).resolve())
     try:
         return environment(kind, folder).get_template(name).render(**data)
+    except BuildError:
+        raise
     except TemplateError as error:
         raise BuildError(f"template error{_where(error)}: {error.message or error}") from None
+    except RecursionError as error:
+        raise BuildError(f"template error{_where(error)}: a template calls, includes or extends"
+                         " itself without end") from None  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - a user's template can raise anything
+        raise BuildError(f"template error{_where(error)}: {type(error).__name__}: {error}"
+                         ) from None  # fmt: skip
 
 
 def _where(error: Exception) -> str:
