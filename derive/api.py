@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 import derive.check  # noqa: F401 - registers Derivation.to_sympy
 import derive.documents  # noqa: F401 - registers Derivation.to_latex, to_markdown, ...
@@ -15,14 +16,15 @@ from derive.budget import DEFAULT_SECONDS
 from derive.calculus.proof import Derivation
 from derive.errors import DeriveError, DomainError, LimitError
 from derive.ir import expr as ex
-from derive.ir.expr import LAYOUTS
+from derive.ir.expr import LAYOUTS, Layout
 
 if TYPE_CHECKING:
-    from derive.catalog.identities import Identity
+    from derive.catalog.identities import CatalogEntry
     from derive.documents.handout import Progress
     from derive.language.shapes import Problem
 
 
+@overload
 def prove(
     expr: str,
     wrt: str,
@@ -30,49 +32,131 @@ def prove(
     declare: Iterable[str] = (),
     layout: str = "mixed",
     hessian: bool = False,
+    method: str = "index",
     verify: bool = True,
     seed: int = 0,
+    expect: str | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
-) -> Derivation:
+) -> Derivation: ...
+@overload
+def prove(
+    expr: str,
+    wrt: list[str] | tuple[str, ...],
+    *,
+    declare: Iterable[str] = (),
+    layout: str = "mixed",
+    hessian: bool = False,
+    method: str = "index",
+    verify: bool = True,
+    seed: int = 0,
+    expect: Sequence[str | None] | None = None,
+    time_limit: float | None = DEFAULT_SECONDS,
+) -> tuple[Derivation, ...]: ...
+
+
+def prove(
+    expr: str,
+    wrt: str | list[str] | tuple[str, ...],
+    *,
+    declare: Iterable[str] = (),
+    layout: str = "mixed",
+    hessian: bool = False,
+    method: str = "index",
+    verify: bool = True,
+    seed: int = 0,
+    expect: str | Sequence[str | None] | None = None,
+    time_limit: float | None = DEFAULT_SECONDS,
+) -> Derivation | tuple[Derivation, ...]:
     """Derive ``d expr / d wrt`` with a step-by-step proof, verified before it is returned.
 
     Args:
         expr: The expression in the ASCII or LaTeX input language, e.g. ``"x' A x"``.
-        wrt: The variable, e.g. ``"x"``.
+        wrt: The variable, e.g. ``"x"``; or several, ``["x", "A"]``, for one derivation each
+            (with the same shapes for the same symbols).
         declare: Declarations such as ``"A: m x n"`` or ``"X: n x n, invertible"``.
         layout: ``"mixed"`` (default), ``"numerator"`` or ``"denominator"``.
         hessian: Go on to the Hessian (a scalar function of a vector).
+        method: The proof method, a name in :data:`derive.calculus.options.METHODS`: ``"index"``
+            (the index method, the only one so far).
         verify: Check the result exactly and every step numerically (on by default).
         seed: Seed of the random test values.
-        time_limit: Seconds the derivation and its checks may take together (20 by default);
-            None for no limit.
+        expect: A student's answer to compare with the result (``"2 A x"``), in the same
+            language and with the same symbols; ``.verdict`` then says whether it is right and,
+            if not, how it errs. With several variables: one answer (or None) per variable.
+        time_limit: Seconds the derivation and its checks may take together (20 by default;
+            with several variables, each); None for no limit.
 
     Returns:
-        The derivation; ``.verification`` holds the record of the checks.
+        The derivation (``.verification`` holds the record of the checks, ``.verdict`` the
+        verdict on ``expect``); with several variables, a tuple of them in the same order.
 
     Raises:
-        ParseError, ShapeError, UnsupportedError, DeclarationError: The input is at fault.
+        ParseError, ShapeError, UnsupportedError, DeclarationError: The input (or the answer)
+            is at fault (an unknown ``method`` is an UnsupportedError).
         LimitError: The expression is too large, or the time limit ran out (the message names
             the stage and the part of the expression to blame).
+        DomainError: A denominator is zero (an inverted matrix singular) everywhere.
         VerificationError: A check failed; the result is not shown as proven.
         TypeError: An argument has the wrong type (the message names it).
-        ValueError: ``layout`` is not one of the three layouts, or ``time_limit`` is not
-            positive.
+        ValueError: ``layout`` is not one of the three layouts, ``expect`` does not match
+            the variables, or ``time_limit`` is not positive.
     """
-    from derive.calculus.index_method import Options, derive
+    _check_prove_arguments(expr, wrt, declare, layout, hessian, method, verify, seed, expect,
+                           time_limit)  # fmt: skip
+    if not isinstance(wrt, str):
+        return _prove_each(expr, tuple(wrt), declare=tuple(declare), layout=layout,
+                           hessian=hessian, method=method, verify=verify, seed=seed,
+                           expect=expect, time_limit=time_limit)  # fmt: skip
+    if expect is not None and not isinstance(expect, str):
+        raise ValueError("expect must be the answer as a string for a single variable")
+    from derive.calculus.options import Options
+    from derive.calculus.provers import prover
+    from derive.check.answer import check_answer
     from derive.check.verify import verify as check
 
-    _check_prove_arguments(expr, wrt, declare, layout, hessian, verify, seed, time_limit)
-    declarations = tuple(declare)
+    derive = prover(method)
     variable = _variable(wrt)
-    problem = _parse(expr, declarations, wrt=variable)
+    problem = _parse(expr, tuple(declare), wrt=variable)
     try:
         with budget.time_limit(time_limit):
             _check_domain(problem)
-            derivation = derive(problem, variable, Options(layout=layout, hessian=hessian))
-            return check(derivation, seed=seed) if verify else derivation
+            derivation = derive(problem, variable, Options(method, layout=Layout(layout),
+                                                           hessian=hessian))  # fmt: skip
+            if verify:
+                derivation = check(derivation, seed=seed)
+            if expect is None:
+                return derivation
+            with budget.stage("the check of the expected answer"):
+                verdict = check_answer(derivation, expect, seed=seed)
+            return dataclasses.replace(derivation, verdict=verdict)
     except budget.OutOfTime as error:
         raise _blamed(error, problem) from None
+
+
+def _prove_each(
+    expr: str,
+    wrt: tuple[str, ...],
+    *,
+    declare: tuple[str, ...],
+    expect: str | Sequence[str | None] | None,
+    **options: Any,
+) -> tuple[Derivation, ...]:
+    """One derivation per variable; the first fixes every symbol's shape for the others, so
+    that one document can state the problem once."""
+    if not wrt:
+        raise ValueError("wrt must name at least one variable")
+    if len(set(wrt)) != len(wrt):
+        raise ValueError(f"wrt names a variable twice: {', '.join(wrt)}")
+    answers = [None] * len(wrt) if expect is None else list(expect)
+    if isinstance(expect, str) or len(answers) != len(wrt):
+        raise ValueError("with several variables, expect must hold one answer (or None) for "
+                         "each variable")  # fmt: skip
+    first = prove(expr, wrt[0], declare=declare, expect=answers[0], **options)
+    shapes = tuple(f"{name}: {info.shape.rows} x {info.shape.cols}"
+                   for name, info in first.symbols.items())  # fmt: skip
+    rest = (prove(expr, w, declare=declare + shapes, expect=a, **options)
+            for w, a in zip(wrt[1:], answers[1:], strict=True))  # fmt: skip
+    return (first, *rest)
 
 
 def _check_domain(problem: Problem) -> None:
@@ -98,13 +182,23 @@ def _check_domain(problem: Problem) -> None:
 
 def _check_prove_arguments(
     expr: object, wrt: object, declare: object, layout: object, hessian: object,
-    verify: object, seed: object, time_limit: object,
+    method: object, verify: object, seed: object, expect: object, time_limit: object,
 ) -> None:
     """Misuse of the API is a TypeError (or ValueError) that names the argument."""
     _require(expr, str, "expr", "a string such as \"x' A x\"")
-    _require(wrt, str, "wrt", "a string such as \"x\"")
+    if not isinstance(wrt, list | tuple):
+        _require(wrt, str, "wrt", "a string such as \"x\" (or a list of them)")
+    else:
+        _require_strings(wrt, "wrt")
     _require_strings(declare, "declare")
     _require(layout, str, "layout", "a string")
+    _require(method, str, "method", "a string such as \"index\"")
+    if expect is not None and not isinstance(expect, str):
+        _require(expect, list | tuple, "expect", "the answer as a string, or None")
+        answers: list[object] = list(expect)  # type: ignore[call-overload]
+        for number, answer in enumerate(answers):
+            if answer is not None:
+                _require(answer, str, f"expect[{number}]", "an answer as a string, or None")
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     _require(hessian, bool, "hessian", "True or False")
@@ -226,7 +320,7 @@ def _variable(wrt: str) -> str:
 
 
 def prove_identity(
-    identity: Identity | str, *, layout: str = "mixed", verify: bool = True
+    identity: CatalogEntry | str, *, layout: str = "mixed", verify: bool = True
 ) -> Derivation:
     """Derive a catalog identity (in its own layout when it has one, else in ``layout``).
 
@@ -250,7 +344,7 @@ def prove_identity(
 
 def build(
     handout_path: str | Path | None = None,
-    formats: Iterable[str] = ("pdf", "tex", "md"),
+    formats: Iterable[str] | None = None,
     out_dir: str | Path = "output",
     *,
     templates_dir: str | Path | None = None,
@@ -261,7 +355,8 @@ def build(
 
     Args:
         handout_path: The handout TOML file, or None for the built-in default handout.
-        formats: Any of the formats of :mod:`derive.documents.formats` that a handout can have.
+        formats: Any of the formats of :mod:`derive.documents.formats` that a handout can have;
+            all of them (pdf, tex, md) by default.
         out_dir: The output folder; the handout gets its own subfolder.
         templates_dir: A folder of templates overriding the built-in ones by name.
         progress: Called with ``(stage, done, total, label)`` as the build goes.
@@ -275,11 +370,13 @@ def build(
         BuildError: LaTeX failed, latexmk is missing, or a template is broken.
         TypeError: An argument has the wrong type (the message names it).
     """
+    from derive.documents.formats import handout_formats
     from derive.documents.handout import build_handout
 
     if handout_path is not None:
         _require(handout_path, str | Path, "handout_path", "a path (str or Path) or None")
-    _require_strings(formats, "formats")
+    if formats is not None:
+        _require_strings(formats, "formats")
     _require(out_dir, str | Path, "out_dir", "a path (str or Path)")
     if templates_dir is not None:
         _require(templates_dir, str | Path, "templates_dir", "a path (str or Path) or None")
@@ -287,7 +384,8 @@ def build(
         raise TypeError(f"progress must be callable or None, not {type(progress).__name__}")
     if answer_key is not None:
         _require(answer_key, bool, "answer_key", "True, False or None")
-    return build_handout(handout_path, tuple(formats), Path(out_dir), prove=prove,
+    wanted = handout_formats() if formats is None else tuple(formats)
+    return build_handout(handout_path, wanted, Path(out_dir), prove=prove,
                          templates_dir=templates_dir, progress=progress,
                          answer_key=answer_key)  # fmt: skip
 
@@ -315,7 +413,7 @@ class CheckResult:
     error: str = ""
 
 
-def check_identity(identity: Identity | str, *, layout: str = "mixed") -> CheckResult:
+def check_identity(identity: CatalogEntry | str, *, layout: str = "mixed") -> CheckResult:
     """Derive and verify one identity, timing it.
 
     Args:

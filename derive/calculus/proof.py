@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from derive.calculus.rules import Rule
+from derive.calculus.rules import Rule, StepKind
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.language.shapes import Problem, SymbolInfo
@@ -42,20 +43,26 @@ def _view(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"no {name!r} view is registered: import derive.documents and "
                            "derive.check first (derive.prove does)") from None
 
-Math = ex.Expr | ix.IndexSum
+Formula = ex.Expr | ix.IndexSum
 
-STEP_KINDS = (
-    "define", "index_form", "differentiate", "basic_derivatives", "contract", "collect",
-    "recognise", "assemble", "simplify", "result",
-)  # fmt: skip
+
+class ResultKind(StrEnum):
+    """What kind of derivative a result is (a str: templates compare it with strings)."""
+
+    GRADIENT = "gradient"
+    HESSIAN = "hessian"
+    JACOBIAN = "jacobian"
+    BY_SCALAR = "derivative by a scalar"
+    BY_MATRIX = "derivative by a matrix"
+    TENSOR = "tensor"
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
     """A basic identity a step relies on, shown beside it: ``d x_i / d x_k = delta_ik``."""
 
-    lhs: Math
-    rhs: Math
+    lhs: Formula
+    rhs: Formula
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +70,7 @@ class Step:
     """One step of a proof.
 
     Attributes:
-        kind: One of :data:`STEP_KINDS`.
+        kind: What the step does (it selects the prose that leads into it).
         lines: Expressions that are all equal, written ``lines[0] = lines[1] = ...``.
         rules: The rules that justify the step.
         facts: Basic identities the step used.
@@ -71,8 +78,8 @@ class Step:
         stage: ``gradient`` or ``hessian`` (which part of a proof the step belongs to).
     """
 
-    kind: str
-    lines: tuple[Math, ...]
+    kind: StepKind
+    lines: tuple[Formula, ...]
     rules: tuple[Rule, ...]
     facts: tuple[Fact, ...] = ()
     for_all: tuple[ix.Index, ...] = ()
@@ -83,9 +90,9 @@ class Step:
 class Result:
     """A proven identity ``lhs = rhs`` and what kind of derivative it is."""
 
-    lhs: Math
-    rhs: Math
-    kind: str
+    lhs: Formula
+    rhs: Formula
+    kind: ResultKind | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +100,7 @@ class StepCheck:
     """The numeric check of one step: the largest relative error between consecutive lines."""
 
     step: int
-    kind: str
+    kind: StepKind
     max_error: float
     passed: bool
 
@@ -130,6 +137,60 @@ class Verification:
         )
 
 
+VERDICTS = ("correct", "conditional", "transpose", "factor", "shape", "wrong")
+
+
+@dataclass(frozen=True, slots=True)
+class Counterexample:
+    """Small integer values at which a wrong answer and the result differ.
+
+    Attributes:
+        sizes: The concrete size of each dimension symbol.
+        values: Each symbol's value, as rows of exact numbers written out (``"3/2"``).
+        entry: The 1-based (row, column) of the entry that differs.
+        answer: That entry of the answer.
+        expected: That entry of the proven result.
+    """
+
+    sizes: dict[str, int]
+    values: dict[str, tuple[tuple[str, ...], ...]]
+    entry: tuple[int, int]
+    answer: str
+    expected: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How a student's answer compares with the proven result (``check.answer`` decides).
+
+    Attributes:
+        kind: One of :data:`VERDICTS`: ``correct``; ``conditional`` (right only when the
+            ``condition`` symbols are symmetric); ``transpose`` (right in the ``layouts``);
+            ``factor`` (``factor`` times the result); ``shape`` (the wrong shape); ``wrong``.
+        source: The answer as the student wrote it.
+        answer: The parsed answer.
+        expected: The proven result it was compared with.
+        condition: Symbols that must be symmetric for the answer to be right.
+        layouts: The layouts in which the answer is the derivative (for ``transpose``).
+        factor: The answer is this multiple of the result (for ``factor``).
+        counterexample: Values at which the answer and the result differ (for ``wrong``).
+    """
+
+    kind: str
+    source: str
+    answer: ex.Expr
+    expected: Formula
+    condition: tuple[str, ...] = ()
+    layouts: tuple[str, ...] = ()
+    factor: str = ""
+    counterexample: Counterexample | None = None
+
+    @property
+    def correct(self) -> bool:
+        """The answer is right as the problem was stated."""
+        return self.kind == "correct"
+
+
 @dataclass(frozen=True)
 class Derivation:
     """A derivative with its proof, as computed by the engine and checked by the verifier."""
@@ -138,11 +199,12 @@ class Derivation:
     problem: Problem
     function: ex.Defined
     wrt: ex.Symbol
-    layout: str
+    layout: ex.Layout
     steps: tuple[Step, ...]
     results: tuple[Result, ...]
     verification: Verification | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    verdict: Verdict | None = None
 
     @property
     def result(self) -> Result:

@@ -20,6 +20,7 @@ from derive import budget
 from derive.check import exact as exact_arith
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.dispatch import Operation
 
 Array = Any  # numpy.ndarray of floats, or of SymPy numbers (dtype=object)
 
@@ -65,17 +66,8 @@ def _matmul(a: Array, b: Array, exact: bool) -> Array:
 # -- matrix expressions -----------------------------------------------------------------
 
 
-def evaluate_expr(node: ex.Expr, point: Point) -> Array:
-    """A 2-D array (rows x cols) for any matrix expression."""
-    method: Callable[[Any, Point], Array] = _EXPR[type(node)]
-    if not isinstance(node, ex.Power | ex.Inverse | ex.Det) and not (
-        point.exact and isinstance(node, ex.MatMul)
-    ):
-        return method(node, point)
-    found = point.memo.get(node)
-    if found is None:
-        found = point.memo[node] = method(node, point)
-    return found
+evaluate_expr: Operation[Array] = Operation("derive.check.evaluate.evaluate_expr")
+"""``evaluate_expr(node, point)``: a 2-D array (rows x cols) for any matrix expression."""
 
 
 def _eye(n: int, exact: bool) -> Array:
@@ -150,6 +142,15 @@ def _scalar(value: Any, exact: bool) -> Array:
     return np.array([[value]], dtype=object if exact else float)
 
 
+def _memo(method: Callable[[Any, Point], Array], node: ex.Expr, point: Point) -> Array:
+    """``method(node, point)``, computed once per point: the costly nodes (powers, inverses,
+    determinants; products in exact arithmetic) recur across the terms of a proof line."""
+    found = point.memo.get(node)
+    if found is None:
+        found = point.memo[node] = method(node, point)
+    return found
+
+
 def _power(node: ex.Power, point: Point) -> Array:
     base = evaluate_expr(node.base, point)
     if node.shape.is_scalar:
@@ -158,7 +159,7 @@ def _power(node: ex.Power, point: Point) -> Array:
                                     lambda a, b: _matmul(a, b, point.exact))
 
 
-_EXPR: dict[type, Callable[[Any, Point], Array]] = {
+evaluate_expr.update({
     ex.Symbol: lambda n, p: p.value(n.name),
     ex.Number: lambda n, p: _scalar(_number(n.value, p.exact), p.exact),
     ex.Identity: lambda n, p: _eye(p.size(n.size), p.exact),
@@ -166,12 +167,13 @@ _EXPR: dict[type, Callable[[Any, Point], Array]] = {
                                    dtype=object if p.exact else float) * 0,
     ex.Size: lambda n, p: _scalar(p.size(n.dim), p.exact),
     ex.Add: lambda n, p: _add(n, p),
-    ex.MatMul: _mul,
+    ex.MatMul: lambda n, p: _memo(_mul, n, p) if p.exact else _mul(n, p),
     ex.Transpose: lambda n, p: evaluate_expr(n.arg, p).T,
-    ex.Inverse: lambda n, p: _inverse(evaluate_expr(n.arg, p), p.exact),
-    ex.Power: _power,
+    ex.Inverse: lambda n, p: _memo(lambda m, q: _inverse(evaluate_expr(m.arg, q), q.exact), n, p),
+    ex.Power: lambda n, p: _memo(_power, n, p),
     ex.Trace: lambda n, p: _scalar(np.trace(evaluate_expr(n.arg, p)), p.exact),
-    ex.Det: lambda n, p: _scalar(_det(evaluate_expr(n.arg, p), p.exact), p.exact),
+    ex.Det: lambda n, p: _memo(
+        lambda m, q: _scalar(_det(evaluate_expr(m.arg, q), q.exact), q.exact), n, p),
     ex.Log: lambda n, p: _scalar(_log(evaluate_expr(n.arg, p)[0, 0], p.exact), p.exact),
     ex.Norm: lambda n, p: _scalar(
         _sqrt((evaluate_expr(n.arg, p) ** 2).sum(), p.exact), p.exact
@@ -179,7 +181,7 @@ _EXPR: dict[type, Callable[[Any, Point], Array]] = {
     ex.Jacobian: lambda n, p: p.jacobians[(n.of.name, n.wrt.name)],
     ex.Defined: lambda n, p: evaluate_expr(n.body, p),
     ex.Derivative: lambda n, p: _whole_derivative(n, p),
-}
+})
 
 
 def _number(value: Any, exact: bool) -> Any:
@@ -285,17 +287,15 @@ def _einsum(pairs: tuple[tuple[Array, Axes], ...], output: Axes) -> Array:
     return np.einsum(f"{inputs}->{result}", *(value for value, _ in pairs))
 
 
-def factor_value(factor: ix.Factor, point: Point) -> Array:
-    """An array over the factor's indices."""
-    if isinstance(factor, ix.Entry):
-        return axes_of(factor.base, evaluate_expr(factor.base, point))
-    if isinstance(factor, ix.Delta):
-        return _eye(point.size(factor.i.dim), point.exact)
-    if isinstance(factor, ix.Count):
-        return point.size(factor.dim)
-    if point.exact:
-        return _exact_partial(factor, point)
-    return finite_difference(lambda p: factor_value(factor.entry, p), factor.wrt, point)
+factor_value: Operation[Array] = Operation("derive.check.evaluate.factor_value", "factor")
+"""``factor_value(factor, point)``: an array over the factor's indices."""
+factor_value.update({
+    ix.Entry: lambda f, p: axes_of(f.base, evaluate_expr(f.base, p)),
+    ix.Delta: lambda f, p: _eye(p.size(f.i.dim), p.exact),
+    ix.Count: lambda f, p: p.size(f.dim),
+    ix.Partial: lambda f, p: _exact_partial(f, p) if p.exact else finite_difference(
+        lambda q: factor_value(f.entry, q), f.wrt, p),
+})
 
 
 def evaluate(node: ex.Expr | ix.IndexSum, point: Point) -> Array:

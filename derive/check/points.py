@@ -14,7 +14,6 @@ from typing import Any, overload
 
 import numpy as np
 
-from derive.calculus import algebra
 from derive.check import exact
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -95,7 +94,7 @@ def rational_form(node: ex.Expr | ix.IndexSum) -> ex.Expr | ix.IndexSum:
         return squares if node.exponent == 2 else ex.Power(squares, node.exponent // 2)
     if isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative) or not node.children:
         return node
-    return algebra.rebuild(node, [rational_form(c) for c in node.children])
+    return node.rebuild([rational_form(c) for c in node.children])
 
 
 def in_sympy(point: exact.ExactPoint) -> exact.ExactPoint:

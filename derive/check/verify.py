@@ -1,10 +1,10 @@
 """Checking a derivation before it is shown as proven.
 
 Exact: at concrete sizes (a distinct size per dimension symbol) and random rational points, the
-original expression is differentiated entry by entry in exact rational arithmetic — with dual
-numbers (``check.exact``), or with SymPy's ``diff`` of the explicit matrices where logarithms or
-square roots make values irrational — and compared with the engine's result (a randomised
-identity test with a negligible chance of a false pass).
+original expression is differentiated entry by entry with forward-mode dual numbers
+(``check.exact``) — over Fractions, or over SymPy's exact numbers where logarithms or square roots
+make values irrational — and compared with the engine's result (a randomised identity test with a
+negligible chance of a false pass).
 Numeric: at random well-conditioned values, every line of every step is evaluated (index sums by
 ``einsum``, marked derivatives and the whole derivative by central differences) and consecutive
 lines must agree to a relative error of 1e-6; where floating point cannot decide, the step is
@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from derive import budget
-from derive.calculus.proof import Derivation, Result, StepCheck, Verification
+from derive.calculus.proof import Derivation, Result, ResultKind, StepCheck, Verification
+from derive.calculus.rules import StepKind
 from derive.check import exact, fallback
 from derive.check.evaluate import Point, arrange, evaluate
 from derive.check.fallback import StepJudge, negligible, relative_error
@@ -149,7 +150,8 @@ def verify(
             methods.append(how)
     if judge.decided_exactly:
         methods.append(f"{_listed(judge.decided_exactly)}, where floating point could not"
-                       " decide, compared exactly at a random rational point")  # fmt: skip
+                       " decide, compared exactly (modulo a large prime) at a random integer"
+                       " point")  # fmt: skip
     record = Verification(
         exact=all(verdicts) if exact else None,
         exact_method="; ".join(dict.fromkeys(methods)),
@@ -212,14 +214,16 @@ def _check_sizes(problem: Problem, wrt: ex.Symbol, sizes: dict[str, int]) -> Non
 
 def _result_name(derivation: Derivation, result: Result) -> str:
     """``the result (step 10)``, or ``the Hessian (step 17)``: where the reader finds it."""
-    what = "the Hessian" if result.kind == "hessian" else "the result"
+    what = "the Hessian" if result.kind == ResultKind.HESSIAN else "the result"
     for number, step in enumerate(derivation.steps):
-        if step.kind == "result" and step.lines[0] == result.lhs:
+        if step.kind == StepKind.RESULT and step.lines[0] == result.lhs:
             return f"{what} (step {number + 1}, result)"
     return what
 
 
-def _check_step(number: int, kind: str, lines: tuple[Any, ...], judge: StepJudge) -> StepCheck:
+def _check_step(
+    number: int, kind: StepKind, lines: tuple[Any, ...], judge: StepJudge
+) -> StepCheck:
     name = f"step {number + 1} ({kind})"
     with budget.stage(f"the check of {name}"):
         error = judge.error(lines, name)
@@ -268,7 +272,7 @@ def exact_check(
     result: Result,
     sizes: dict[str, int],
     rng: np.random.Generator,
-    layout: str,
+    layout: ex.Layout,
     method: str = "auto",
 ) -> tuple[bool, str]:
     """Compare the result with an exact entrywise derivative of the original expression.
@@ -280,9 +284,9 @@ def exact_check(
         sizes: Concrete sizes of the dimension symbols.
         rng: Source of the random rational points.
         layout: The layout the result is in.
-        method: ``"dual"`` (forward-mode dual numbers over Fractions), ``"sympy"`` (SymPy's
-            ``diff`` of the explicit expression), or ``"auto"``: dual numbers, and SymPy where
-            the values turn irrational (logarithms and square roots of rationals).
+        method: ``"dual"`` (forward-mode dual numbers over Fractions), ``"sympy"`` (the same
+            dual numbers over SymPy's exact numbers), or ``"auto"``: over Fractions, and over
+            SymPy numbers where the values turn irrational (logarithms and square roots).
 
     Returns:
         Whether they agree, and a sentence saying how they were compared.
@@ -300,10 +304,10 @@ def dual_exact_check(
     result: Result,
     sizes: dict[str, int],
     rng: np.random.Generator,
-    layout: str,
+    layout: ex.Layout,
 ) -> bool | None:
     """Exact check with dual numbers; None when a value is irrational (SymPy must decide)."""
-    order = 2 if result.kind == "hessian" else 1
+    order = 2 if result.kind == ResultKind.HESSIAN else 1
     function, rhs = rational_form(problem.expr), rational_form(result.rhs)
     compared = 0
     for _ in range(_EXACT_TRIES):
@@ -314,7 +318,7 @@ def dual_exact_check(
             engine = np.asarray(evaluate(rhs, values), dtype=object)
         except ZeroDivisionError:
             continue  # a pole of the function (a singular matrix): this point decides nothing
-        if result.kind != "tensor":
+        if result.kind != ResultKind.TENSOR:
             oracle = arrange(oracle, problem.expr.shape, wrt.shape, layout, order)
         expected = np.asarray(oracle, dtype=object)
         cells = [*engine.flat, *expected.flat]
@@ -338,17 +342,18 @@ def sympy_exact_check(
     result: Result,
     sizes: dict[str, int],
     rng: np.random.Generator,
-    layout: str,
+    layout: ex.Layout,
 ) -> bool:
     """Compare the engine's result with the exact derivative of the original, in SymPy numbers.
 
     The same dual numbers as :func:`dual_exact_check`, over SymPy's exact numbers instead of
     Fractions, so that square roots and logarithms of rationals stay exact (``sqrt(17)``,
-    ``log(3)``); equal values then differ by an expression that simplifies to zero.
+    ``log(3)``); values that are not identical are compared by evaluating them and their
+    difference to 60 digits (no ``simplify``, which can take minutes).
     """
     import sympy
 
-    order = 2 if result.kind == "hessian" else 1
+    order = 2 if result.kind == ResultKind.HESSIAN else 1
     function, rhs = rational_form(problem.expr), rational_form(result.rhs)
     compared = 0
     # a random point may be a pole of the function (a zero denominator, a singular matrix):
@@ -363,7 +368,7 @@ def sympy_exact_check(
             continue
         if any(sympy.sympify(e).has(sympy.zoo, sympy.nan, sympy.oo) for e in oracle.flat):
             continue
-        if result.kind != "tensor":
+        if result.kind != ResultKind.TENSOR:
             oracle = arrange(oracle, problem.expr.shape, wrt.shape, layout, order)
         expected = np.asarray(oracle, dtype=object)
         if engine.size != expected.size:

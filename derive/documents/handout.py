@@ -29,27 +29,31 @@ from typing import Any
 
 from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
+from derive.documents.formats import FORMATS, Format, get, handout_formats
 from derive.documents.handout_file import (
+    FileProblem,
     HandoutFileError,
     HandoutSpec,
     ItemSpec,
     KeyPath,
     Locator,
-    Problem,
     default_handout_path,
     key_name,
     load_handout,
 )
 from derive.documents.render import templates_folder
-from derive.errors import BuildError, DeclarationError, DeriveError, ParseError
+from derive.errors import (
+    BuildError,
+    DeclarationError,
+    DeriveError,
+    LocatedError,
+    ParseError,
+)
 
 __all__ = [
-    "FORMATS", "HandoutFileError", "HandoutSpec", "Problem", "Progress", "build_handout",
+    "HandoutFileError", "HandoutSpec", "FileProblem", "Progress", "build_handout",
     "default_handout_path", "derive_handout", "load_handout",
 ]  # fmt: skip
-
-FORMATS = ("pdf", "tex", "md")
-"""The formats ``build_handout`` writes."""
 
 Progress = Callable[[str, int, int, str], None]
 # derive.api.prove, passed in by the API so that this layer does not import the one above it.
@@ -95,7 +99,7 @@ def derive_handout(
             verification, ...); each problem names the file, the line and the key.
     """
     locator = Locator(spec.text)
-    problems: list[Problem] = []
+    problems: list[FileProblem] = []
     total = sum(item.kind != "definition" for section in spec.sections for item in section.items)
     done = 0
     sections: list[Section] = []
@@ -103,16 +107,18 @@ def derive_handout(
         items: list[Item] = []
         for item in section.items:
             try:
-                items.append(_derive_item(spec, item, prove))
+                items.extend(_derive_items(spec, item, prove))
             except DeriveError as error:
                 key = _blame(item, error)
-                problems.append(Problem(spec.file, locator.line(key), key_name(key), str(error)))
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), str(error)))
             except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
                 key = _blame(item, DeriveError())
                 message = (
                     f"internal error in derive ({type(error).__name__}: {error}); please report it"
                 )
-                problems.append(Problem(spec.file, locator.line(key), key_name(key), message))
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), message))
             if item.kind != "definition":
                 done += 1
                 if progress is not None:
@@ -142,20 +148,62 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> Item:
                     source=item.source or identity.source)  # fmt: skip
     derivation = prove(
         item.expr, item.wrt, declare=spec.declare + item.declare, layout=spec.layout,
-        hessian=item.hessian, verify=spec.verify,
+        hessian=item.hessian, verify=spec.verify, expect=item.expect[0] if item.expect else None,
     )  # fmt: skip
+    _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"
     title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
     return Item(title, item.note, derivation, source=item.source)
+
+
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> list[Item]:
+    """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
+    with the shapes the first fixes, each checked against its answer (``expect``)."""
+    if len(item.variables) < 2:
+        return [_derive_item(spec, item, prove)]
+    derivations: tuple[Derivation, ...] = prove(  # type: ignore[assignment]
+        item.expr, list(item.variables), declare=spec.declare + item.declare,
+        layout=spec.layout, hessian=item.hessian, verify=spec.verify,
+        expect=list(item.expect) if item.expect else None,
+    )  # fmt: skip
+    what = "Hessian" if item.hessian else "Derivative"
+    items: list[Item] = []
+    for variable, derivation in zip(item.variables, derivations, strict=True):
+        _check_key(derivation)
+        title = (f"{item.title} (by {variable.strip()})" if item.title
+                 else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
+        items.append(Item(title, item.note if not items else "", derivation, source=item.source))
+    return items
+
+
+class AnswerKeyError(DeriveError):
+    """An item's ``expect`` (an answer key) is not the proven result; the message says how."""
+
+
+def _check_key(derivation: Derivation) -> None:
+    """Refuse an answer key that is not the proven result.
+
+    Raises:
+        AnswerKeyError: The verdict on ``expect`` is anything but correct.
+    """
+    from derive.documents.render import render_verdict
+
+    if derivation.verdict is not None and not derivation.verdict.correct:
+        verdict = " ".join(render_verdict(derivation).split())
+        raise AnswerKeyError(f"the answer key is not the proven result: {verdict}")
 
 
 def _blame(item: ItemSpec, error: DeriveError) -> KeyPath:
     """The key of ``item`` that ``error`` is about."""
     if item.kind == "identity":
         return (*item.path, "identity")
+    if isinstance(error, AnswerKeyError) or (
+        isinstance(error, LocatedError) and error.source in item.expect
+    ):
+        return (*item.path, "expect")
     if isinstance(error, DeclarationError) and item.declare:
         return (*item.path, "declare")
-    if isinstance(error, ParseError) and error.source == item.wrt:
+    if isinstance(error, ParseError) and error.source in (item.wrt, *item.variables):
         return (*item.path, "wrt")
     return (*item.path, "expr")
 
@@ -183,7 +231,7 @@ def build_handout(
 
     Args:
         path: The handout file; None builds the built-in default handout.
-        formats: Any of ``pdf``, ``tex``, ``md``.
+        formats: Any of :func:`~derive.documents.formats.handout_formats` (pdf, tex, md).
         out_dir: The output folder (``output``).
         prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
         templates_dir: A folder of templates overriding the built-in ones by name.
@@ -205,13 +253,14 @@ def build_handout(
     spec = load_handout(path)
     if answer_key is not None:
         spec = replace(spec, answer_key=answer_key)
-    if "pdf" in wanted or "tex" in wanted:
+    if any(get(f).needs_tex or f == "tex" for f in wanted):
         _check_printable(spec)
-    if "pdf" in wanted:
+    if any(get(f).needs_tex for f in wanted):
         _require_latexmk()
     folder = Path(out_dir) / spec.name
     names = _document_names(spec)
-    outputs = [folder / f"{name}.{fmt}" for name in names for fmt in FORMATS if fmt in wanted]
+    outputs = [folder / f"{name}{f.suffix}" for name in names for f in FORMATS.values()
+               if f.name in wanted]  # fmt: skip
     key = _input_key(spec, wanted, templates)
     stamp = _read_stamp(folder)
     if stamp.get("input") == key and all(_recorded(stamp, out) for out in outputs):
@@ -238,7 +287,7 @@ def _check_printable(spec: HandoutSpec) -> None:
     Raises:
         HandoutFileError: Every such field, each with its line.
     """
-    from derive.documents.render import unprintable_characters
+    from derive.documents.formats import unprintable_characters
 
     fields: list[tuple[KeyPath, str]] = [((key,), getattr(spec, key))
                                          for key in ("title", "author", "course", "date")]
@@ -253,7 +302,7 @@ def _check_printable(spec: HandoutSpec) -> None:
         bad = unprintable_characters(text)
         if bad:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:5])
-            problems.append(Problem(spec.file, locator.line(key), key_name(key),
+            problems.append(FileProblem(spec.file, locator.line(key), key_name(key),
                                     f"the PDF fonts cannot print {shown}; remove it, or build"
                                     " only the Markdown (--format md)"))  # fmt: skip
     if problems:
@@ -262,9 +311,10 @@ def _check_printable(spec: HandoutSpec) -> None:
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
-    unknown = [f for f in wanted if f not in FORMATS]
+    unknown = [f for f in wanted if f not in handout_formats()]
     if unknown or not wanted:
-        raise ValueError(f"formats must be some of {', '.join(FORMATS)}, not {list(formats)}")
+        raise ValueError(f"formats must be some of {', '.join(handout_formats())}, "
+                         f"not {list(formats)}")  # fmt: skip
     return wanted
 
 
@@ -285,14 +335,14 @@ def _document_names(spec: HandoutSpec) -> list[str]:
 def _render(
     documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None
 ) -> dict[tuple[str, str], str]:
-    """Render every document in every text format the build needs (a PDF needs the tex).
+    """Render every document in every text format the build needs (a PDF needs its source).
 
     Raises:
         BuildError: A template is broken (the message names the template and line).
     """
     from derive.documents.render import render_handout
 
-    needed = [fmt for fmt in ("tex", "md") if fmt in wanted or (fmt == "tex" and "pdf" in wanted)]
+    needed = dict.fromkeys(get(f).source or f for f in wanted)
     return {
         (name, fmt): render_handout(handout, fmt, templates_dir)
         for name, handout in documents.items()
@@ -311,7 +361,6 @@ def _install(
     progress: Progress | None,
 ) -> None:
     """Stage every output next to its final place, then rename them all into place."""
-
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     with _build_lock(folder):
@@ -338,11 +387,9 @@ def _install_locked(
     pdfs = [name for name in documents if "pdf" in wanted]
     try:
         for name in documents:
-            for fmt in ("tex", "md"):
-                if fmt in wanted:
-                    pending[folder / f"{name}.{fmt}"] = _stage(
-                        folder / f"{name}.{fmt}", texts[name, fmt].encode()
-                    )
+            for fmt in _text_formats(wanted):
+                final = folder / f"{name}{fmt.suffix}"
+                pending[final] = _stage(final, texts[name, fmt.name].encode())
             if "pdf" not in wanted:
                 continue
             final, tex_key = folder / f"{name}.pdf", _digest(texts[name, "tex"].encode())
@@ -365,6 +412,11 @@ def _install_locked(
             with contextlib.suppress(OSError):
                 folder.rmdir()
     _write_stamp(folder, stamp, key, built_from, documents, wanted)
+
+
+def _text_formats(wanted: Sequence[str]) -> list[Format]:
+    """The formats written as rendered text (not compiled), in the registry's order."""
+    return [f for f in FORMATS.values() if f.name in wanted and not f.needs_tex]
 
 
 def _swap_in(pending: Mapping[Path, Path]) -> None:
@@ -514,9 +566,10 @@ def _write_stamp(
     files = dict(old.get("files", {})) if isinstance(old.get("files"), dict) else {}
     for name in documents:
         for fmt in wanted:
-            digest = _file_digest(folder / f"{name}.{fmt}")
+            file = folder / f"{name}{get(fmt).suffix}"
+            digest = _file_digest(file)
             if digest is not None:
-                files[f"{name}.{fmt}"] = digest
+                files[file.name] = digest
     pdf_from = dict(old.get("pdf_from", {})) if isinstance(old.get("pdf_from"), dict) else {}
     pdf_from.update(built_from)
     stamp = {"input": key, "pdf_from": pdf_from, "files": files}
