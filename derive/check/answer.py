@@ -30,7 +30,8 @@ import numpy as np
 from derive.calculus.proof import Counterexample, Derivation, Verdict
 from derive.check import exact
 from derive.check.evaluate import Point, arrange, evaluate
-from derive.check.verify import _in_sympy, assign_sizes, rational_form, rational_point
+from derive.check.points import in_sympy, rational_form, rational_point
+from derive.check.verify import assign_sizes
 from derive.errors import LocatedError, ParseError, Span, UnsupportedError
 from derive.ir import expr as ex
 from derive.ir.expr import LAYOUTS
@@ -191,7 +192,7 @@ class _Judge:
         rng = np.random.default_rng(self.seed)
         exact_points = [rational_point(problem, sizes, rng) for _ in range(_POINTS)]
         if self.in_sympy:
-            exact_points = [_in_sympy(p) for p in exact_points]
+            exact_points = [in_sympy(p) for p in exact_points]
         return [Point(p.values, p.jacobians, sizes, exact=True) for p in exact_points]
 
     def value(self, node: ex.Expr, point: Point) -> np.ndarray[Any, Any]:

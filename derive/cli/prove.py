@@ -56,6 +56,9 @@ if TYPE_CHECKING:
               default=None, metavar="DIR",
               help="A folder laid out like templates/ (tex/, md/, text/) whose files replace "
                    "the built-in templates of the same name.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
+              show_default=True, metavar="SECONDS",
+              help="Stop with an error when deriving and checking take longer than this.")
 @guarded
 def prove_command(
     expr: str | None,
@@ -71,6 +74,7 @@ def prove_command(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
+    time_limit: float,
 ) -> None:
     """Derive d EXPR / d VAR with a verified step-by-step proof.
 
@@ -91,10 +95,10 @@ def prove_command(
     answers = list(expect) if expect else None
     derivations = (
         prove(text, list(wrt), declare=declare, layout=layout, hessian=hessian, method=method,
-              expect=answers)
+              expect=answers, time_limit=time_limit)
         if several
         else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
-                    expect=answers[0] if answers else None),)
+                    expect=answers[0] if answers else None, time_limit=time_limit),)
     )  # fmt: skip
     if quiet:
         _show_verdicts(derivations, fmt, templates)
