@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import derive
-from derive.calculus.index_method import Options
-from derive.calculus.index_method import derive as run_engine
+from derive.calculus.options import Options
+from derive.calculus.provers import derive as run_engine
 from derive.cli import main
 from derive.errors import DeriveError, LimitError, UnsupportedError
 from derive.ir.index import MAX_TERMS
@@ -117,3 +117,17 @@ def test_limits_cli_reports_one_clear_line() -> None:
     assert result.exit_code == 2
     assert "2000 terms" in result.output
     assert "Traceback" not in result.output
+
+
+def test_limits_nine_dimensions_prove_or_say_why() -> None:
+    # tr(A B C D E F G H J) has nine dimensions (n, m, p, ..., v): a proof, or a clear
+    # DeriveError, never a traceback
+    runner = CliRunner()
+    result = runner.invoke(main, ["prove", "tr(A B C D E F G H J)", "--wrt", "A"])
+    if isinstance(result.exception, KeyError):
+        raise result.exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if result.exit_code == 0:
+        assert "Checked: the result agrees exactly" in result.stdout
+    else:
+        assert result.stderr.startswith("Error: ") and "Traceback" not in result.output

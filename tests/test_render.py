@@ -1,9 +1,9 @@
 """derive.documents.render: proofs and handouts on the page (LaTeX, Markdown, text, JSON).
 
-Whole documents are compared with golden files in ``tests/golden/`` (rewrite them with
-``DERIVE_UPDATE_GOLDEN=1`` and review the diff like code); every Markdown formula of every note
-identity must render in KaTeX; the LaTeX of every note identity must compile; user prose full
-of TeX specials and payloads must come out literally.
+Whole documents are compared with golden files in ``tests/golden/`` (rewritten only by
+``bash scripts/update-golden``, never under CI; review the diff like code); every Markdown
+formula of every note identity must render in KaTeX; the LaTeX of every note identity must
+compile; user prose full of TeX specials and payloads must come out literally.
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ import dataclasses
 import json
 import os
 import re
+import subprocess
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import in_ci
 
 import derive.documents.render
 from derive import prove
@@ -31,6 +34,7 @@ from derive.documents.render import (
     render_derivation,
     render_handout,
     repr_latex,
+    superscript_filter,
 )
 from derive.documents.serialize import to_json_dict
 from derive.errors import BuildError
@@ -38,6 +42,7 @@ from derive.ir import expr as ex
 from derive.ir import index as ix
 
 GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).parent.parent
 SCHEMA_DOC = Path(__file__).resolve().parent.parent / "docs" / "json-schema.md"
 
 # Every identity of the two source notes: (expression, variable, declarations, hessian).
@@ -104,12 +109,41 @@ def markdown_formulas(markdown: str) -> list[tuple[str, bool]]:
 
 
 def check_golden(name: str, text: str) -> None:
+    """Compare ``text`` with ``tests/golden/<name>``, or rewrite the file on request.
+
+    Goldens are rewritten only by ``bash scripts/update-golden`` (``DERIVE_UPDATE_GOLDEN=1``),
+    never under CI (``.ci/run`` refuses the variable): a rewritten file is reported as skipped,
+    not passed, since comparing it with itself would prove nothing.
+    """
     path = GOLDEN / name
-    if os.environ.get("DERIVE_UPDATE_GOLDEN") == "1":
+    if os.environ.get("DERIVE_UPDATE_GOLDEN"):
+        if in_ci():
+            pytest.fail("DERIVE_UPDATE_GOLDEN is set under CI: golden files are never rewritten "
+                        "there", pytrace=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with DERIVE_UPDATE_GOLDEN=1"
+        pytest.skip(f"rewrote {path}: review `git diff {path}` before committing it")
+    assert path.exists(), f"missing golden file {path}; write it with bash scripts/update-golden"
     assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+def test_golden_files_are_not_rewritten_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DERIVE_UPDATE_GOLDEN", "1")
+    monkeypatch.setenv("CI", "true")
+    before = (GOLDEN / "quadratic.txt").read_bytes()
+    with pytest.raises(pytest.fail.Exception, match="never rewritten"):
+        check_golden("quadratic.txt", "not the golden text")
+    assert (GOLDEN / "quadratic.txt").read_bytes() == before
+
+
+def test_golden_update_is_refused_by_ci_run() -> None:
+    # .ci/run checks the variable before it installs anything, so this costs nothing
+    env = {**os.environ, "DERIVE_UPDATE_GOLDEN": "1"}
+    run = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert run.returncode == 1
+    assert "DERIVE_UPDATE_GOLDEN is set" in run.stderr
+    assert "==>" not in run.stdout  # no step ran
 
 
 # -- golden documents ---------------------------------------------------------------------------
@@ -320,12 +354,14 @@ ESCAPED = [
     ("a ~ b $x$", "a {\\textasciitilde} b \\$x\\$"),
     ("é α", "\\'e \\ensuremath{\\alpha}"),
     ("two\n\nparagraphs\x1b[31m", "two paragraphs[31m"),
+    ("C1\x9b31m csi\x85nel", "C131m csinel"),
     ("emoji 😀", "emoji \\texttt{U+1F600}"),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), ESCAPED,
-                         ids=[*PAYLOAD_IDS[:8], "tilde-dollar", "unicode", "controls", "emoji"])
+                         ids=[*PAYLOAD_IDS[:8], "tilde-dollar", "unicode", "controls",
+                              "c1-controls", "emoji"])
 def test_escape_latex_makes_prose_literal(text: str, expected: str) -> None:
     assert escape_latex(text) == expected
     assert isinstance(escape_latex(text), TeX)
@@ -339,12 +375,13 @@ MARKDOWN_ESCAPED = [
     ("1. not a list", "1\\. not a list"),
     ("\\input{x} # | ~", "\\\\input{x} \\# \\| \\~"),
     ("4.1 and -14", "4.1 and -14"),
+    ("bold\x1b[1m csi\x9b1m nel\x85", "bold\\[1m csi1m nel"),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), MARKDOWN_ESCAPED,
                          ids=["emphasis", "html", "math-link", "list", "ordered", "specials",
-                              "numbers"])
+                              "numbers", "controls"])
 def test_escape_markdown_makes_prose_literal(text: str, expected: str) -> None:
     assert escape_markdown(text) == expected
 
@@ -360,9 +397,14 @@ def payload_handout() -> Handout:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=PAYLOAD_IDS)
 def test_render_handout_tex_prints_payloads_literally(payload: str) -> None:
-    page = render_handout(payload_handout(), "tex")
-    assert f"\\subsection{{{escape_latex(payload)}}}" in page
-    assert f"note: {escape_latex(payload)}" in page
+    full = render_handout(replace(payload_handout(), style="full"), "tex")
+    assert f"\\subsection{{{escape_latex(payload)}}}" in full
+    assert f"note: {escape_latex(payload)}" in full
+    compact = render_handout(payload_handout(), "tex")  # the title's source goes on its line
+    escaped = escape_latex(payload)
+    assert (f"\\subsection[{escaped}]{{{escaped}\\hfill{{\\normalfont\\small\\emph{{{escaped}}}}}}}"
+            in compact) or f"\\subsection{{{escaped}}}" in compact
+    assert f"note: {escaped}" in compact
 
 
 def test_render_handout_tex_has_no_live_payload_macros() -> None:
@@ -376,9 +418,11 @@ def test_render_handout_tex_has_no_live_payload_macros() -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=PAYLOAD_IDS)
 def test_render_handout_markdown_prints_payloads_literally(payload: str) -> None:
-    page = render_handout(payload_handout(), "md")
-    assert f"### {escape_markdown(payload)}\n" in page
-    assert f"note: {escape_markdown(payload)}" in page
+    for style in ("full", "compact"):
+        page = render_handout(replace(payload_handout(), style=style), "md")
+        assert re.search(rf"^### (\d+\.\d+ )?{re.escape(escape_markdown(payload))}$", page,
+                         re.MULTILINE)
+        assert f"note: {escape_markdown(payload)}" in page
 
 
 def test_compile_payload_handout(requires_tex: None, tmp_path: Path) -> None:
@@ -420,15 +464,24 @@ def test_find_templates_here_is_the_repository_copy() -> None:
 
 
 def test_user_templates_override_by_name(tmp_path: Path) -> None:
-    (tmp_path / "tex").mkdir()
-    (tmp_path / "tex" / "reasons.tex.j2").write_text(
-        (find_templates() / "tex" / "reasons.tex.j2").read_text(encoding="utf-8").replace(
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "reasons.j2").write_text(
+        (find_templates() / "common" / "reasons.j2").read_text(encoding="utf-8").replace(
             "Sum out the Kronecker deltas", "Contract every delta"), encoding="utf-8")
     d = note_derivation(0)
-    custom = render_derivation(d, "tex", templates_dir=tmp_path)
-    assert "Contract every delta" in custom
-    assert "Sum out the Kronecker deltas" not in custom
-    assert "Sum out the Kronecker deltas" in render_derivation(d, "md", templates_dir=tmp_path)
+    for fmt in ("tex", "md"):  # the reasons are one template, shared
+        custom = render_derivation(d, fmt, templates_dir=tmp_path)
+        assert "Contract every delta" in custom
+        assert "Sum out the Kronecker deltas" not in custom
+    assert "Sum out the Kronecker deltas" in render_derivation(d, "tex")
+
+
+def test_shared_reasons_take_the_format_delimiters_and_escaping() -> None:
+    d = note_derivation(0)
+    tex, md = render_derivation(d, "tex"), render_derivation(d, "md")
+    assert "Write $\\alpha$ in index notation" in tex
+    assert "Write $\\alpha$ in index notation" in md
+    assert "\\$" not in tex  # the delimiters are math, not escaped dollars
 
 
 def test_math_must_go_through_a_filter(tmp_path: Path) -> None:
@@ -499,9 +552,10 @@ def test_proof_view_of_least_squares() -> None:
     assert view.hessian
     assert [s.hessian for s in view.stages] == [False, True]
     assert [c.unicode() for c in view.constants] == ["y", "A"]
-    assert view.stages[0].steps[0].kind == "index_form"
-    assert view.stages[1].steps[0].variable is not None
-    assert view.stages[1].steps[0].variable.unicode() == "xₗ"
+    assert [s.kind for s in view.stages[0].steps[:2]] == ["expand", "index_form"]
+    assert view.stages[1].steps[0].kind == "restate"  # the gradient, restated
+    assert view.stages[1].steps[1].variable is not None
+    assert view.stages[1].steps[1].variable.unicode() == "xₗ"
     assert view.check is not None and view.check.passed
     assert [s.value for s in view.check.sizes] == [3, 2]
 
@@ -568,3 +622,18 @@ def test_environment_is_cached_per_folder(tmp_path: Path) -> None:
     assert derive.documents.render.environment("tex") is derive.documents.render.environment("tex")
     render = derive.documents.render
     assert render.environment("tex", str(tmp_path)) is not render.environment("tex")
+
+
+@pytest.mark.parametrize(
+    ("text", "raised"),
+    [("n×n", "ⁿˣⁿ"), ("3", "³"), ("p×q", "^(p×q)"), ("q", "^q"), ("n_1×n", "^(n_1×n)")],
+    ids=["n-by-n", "digit", "q-has-none", "one-letter", "subscripted"],
+)
+def test_superscript_filter_raises_all_or_nothing(text: str, raised: str) -> None:
+    # there is no superscript q: half-raised text such as ᵖˣq reads as p×q times q
+    assert superscript_filter(text) == raised
+
+
+def test_render_text_dimension_without_superscript_letter() -> None:
+    page = render_derivation(prove("tr(A X)", wrt="X", declare=("A: q x n",)), "text")
+    assert "A ∈ ℝ^(q×n) and X ∈ ℝ^(n×q)" in " ".join(page.split())

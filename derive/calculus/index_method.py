@@ -1,4 +1,4 @@
-"""The derivation engine: expression -> index form -> derivative -> matrices, step by step.
+"""The index-method prover: expression -> index form -> derivative -> matrices, step by step.
 
 The pipeline is a short list of named stages (define, index form, differentiate, basic
 derivatives, contract, collect, recognise, assemble, simplify, result). Each stage is a general
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from derive import budget
 from derive.calculus import algebra
 from derive.calculus.collect import (
     collect_terms,
@@ -20,6 +21,7 @@ from derive.calculus.collect import (
 )
 from derive.calculus.differentiate import (
     Context,
+    basic_rule,
     contract,
     expand_partials,
     factor_depends,
@@ -30,7 +32,8 @@ from derive.calculus.differentiate import (
     work_out,
 )
 from derive.calculus.hypotheses import hypotheses
-from derive.calculus.proof import Derivation, Fact, Math, Result, ResultKind, Step
+from derive.calculus.options import Options
+from derive.calculus.proof import Derivation, Fact, Formula, Result, ResultKind, Step
 from derive.calculus.recognise import term_to_matrix
 from derive.calculus.rules import RULES, Rule, RuleName, StepKind
 from derive.errors import UnsupportedError
@@ -49,27 +52,19 @@ class Recorder:
     def record(
         self,
         kind: StepKind,
-        lines: tuple[Math, ...],
+        lines: tuple[Formula, ...],
         rules: tuple[RuleName, ...],
         facts: tuple[Fact, ...] = (),
         for_all: tuple[ix.Index, ...] = (),
     ) -> None:
         """Add a step that cites ``rules`` (names of :data:`derive.calculus.rules.RULES`)."""
+        budget.check()
         chosen: tuple[Rule, ...] = tuple(RULES[name] for name in dict.fromkeys(rules))
         self.steps.append(Step(kind, lines, chosen, facts, for_all, self.stage))
 
 
-@dataclass(frozen=True)
-class Options:
-    """How to derive: the layout, whether to go on to the Hessian, the size limit."""
-
-    layout: ex.Layout = ex.Layout.MIXED
-    hessian: bool = False
-    max_terms: int = ix.MAX_TERMS
-
-
 def derive(problem: Problem, wrt: str, options: Options) -> Derivation:
-    """Derive ``d problem.expr / d wrt`` with a full proof.
+    """Derive ``d problem.expr / d wrt`` with a full proof by the index method.
 
     Args:
         problem: The parsed, shape-checked expression.
@@ -232,7 +227,7 @@ class _Prover:
             return collected
         if same_factors(folded, collected):
             record(StepKind.REORDER, (lhs, collected), (RuleName.REORDER,))
-        elif same_up_to_renaming(folded, collected):
+        elif len(collected.terms) == len(folded.terms) or same_up_to_renaming(folded, collected):
             record(StepKind.RENAME, (lhs, collected), (RuleName.RENAME_DUMMIES,))
         else:
             record(StepKind.COLLECT, (lhs, collected), (RuleName.COLLECT_LIKE,))
@@ -427,16 +422,10 @@ def _cancel_rule(before: ix.IndexSum, after: ix.IndexSum) -> RuleName:
     return RuleName.MERGE_POWERS
 
 
-_LEAF_RULES = {
-    ex.Inverse: RuleName.INVERSE, ex.Det: RuleName.JACOBI, ex.Log: RuleName.LOG,
-    ex.Norm: RuleName.NORM, ex.Power: RuleName.POWER,
-}  # fmt: skip
-
-
 def _leaf_rule(base: ex.Expr) -> RuleName:
     if isinstance(base, ex.Power) and isinstance(base.base, ex.Norm):
         return RuleName.NORM
-    return _LEAF_RULES[type(base)]
+    return basic_rule(base, base)
 
 
 def _basic_rules(marked: list[ix.Term]) -> tuple[RuleName, ...]:
@@ -444,12 +433,7 @@ def _basic_rules(marked: list[ix.Term]) -> tuple[RuleName, ...]:
     for term in marked:
         for factor in term.factors:
             if isinstance(factor, ix.Partial) and isinstance(factor.entry, ix.Entry):
-                base = factor.entry.base
-                if isinstance(base, ex.Symbol):
-                    same = base.name == factor.wrt.name
-                    rules.append(RuleName.VARIABLE_ENTRY if same else RuleName.JACOBIAN_ENTRY)
-                else:
-                    rules.append(_LEAF_RULES.get(type(base), RuleName.PRODUCT_RULE))
+                rules.append(basic_rule(factor.entry.base, factor.wrt))
     return tuple(rules)
 
 

@@ -18,25 +18,25 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from derive.cli.common import guarded
+from derive.documents.formats import handout_formats
 
 if TYPE_CHECKING:
     from derive.api import CheckResult
-    from derive.catalog.identities import Identity
+    from derive.catalog.identities import CatalogEntry
 
 PDF_HINT = (
     "no PDF: latexmk is not installed; to get the PDF run "
     "`apt-get install latexmk texlive-latex-base texlive-latex-recommended lmodern` "
     "and build again"
 )
-_FORMATS = ("pdf", "tex", "md")
 _RESULT_WIDTH = 46
 
 
 def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    unknown = [f for f in formats if f not in _FORMATS]
+    unknown = [f for f in formats if f not in handout_formats()]
     if unknown or not formats:
-        raise click.BadParameter(f"use a comma-separated list of {', '.join(_FORMATS)}")
+        raise click.BadParameter(f"use a comma-separated list of {', '.join(handout_formats())}")
     return formats
 
 
@@ -75,9 +75,10 @@ class _BuildProgress:
 @click.argument(
     "handout", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--format", "-f", "formats", default="pdf,tex,md", show_default=True,
-              metavar="LIST", callback=_split_formats,
-              help="Comma-separated formats to write: pdf, tex, md.")  # fmt: skip
+@click.option("--format", "-f", "formats", default=",".join(handout_formats()),
+              show_default=True, metavar="LIST", callback=_split_formats,
+              help="Comma-separated formats to write: "
+                   f"{', '.join(handout_formats())}.")  # fmt: skip
 @click.option("--output", "-o", "out_dir", default="output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the outputs; each handout gets its own subfolder.")  # fmt: skip
@@ -152,11 +153,11 @@ def catalog_command(word: str) -> None:
                "use its name in a handout: identity = \"NAME\".")  # fmt: skip
 
 
-def _assumptions(identity: Identity) -> str:
+def _assumptions(identity: CatalogEntry) -> str:
     return "; ".join(identity.declare) or "-"
 
 
-def _statement(identity: Identity) -> str:
+def _statement(identity: CatalogEntry) -> str:
     what = f"d²/d{identity.wrt}²" if identity.hessian else f"d/d{identity.wrt}"
     return f"{what} {identity.expr}"
 
@@ -194,7 +195,7 @@ def check_command(ctx: click.Context, jobs: int | None, word: str) -> None:
         ctx.exit(1)
 
 
-def _run_checks(identities: Sequence[Identity], jobs: int) -> list[CheckResult]:
+def _run_checks(identities: Sequence[CatalogEntry], jobs: int) -> list[CheckResult]:
     """Check every identity, ``jobs`` at a time, with a progress bar on stderr."""
     from derive.api import check_identity
 

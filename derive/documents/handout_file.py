@@ -1,10 +1,10 @@
 """Handout files: read a TOML handout and check every key, naming the file, line and key.
 
 TOML parsers give no positions for values, so :class:`Locator` scans the text for the line of
-every table header and key; every :class:`Problem` names the file, that line and the key's path
-(``section[2].item[1].expr``, 1-based). :func:`load_handout` checks keys, types and declarations
-and returns a :class:`HandoutSpec`; deriving and building happen in :mod:`documents.handout`. The
-format is described in ``docs/handout-format.md``.
+every table header and key; every :class:`FileProblem` names the file, that line and the key's
+path (``section[2].item[1].expr``, 1-based). :func:`load_handout` checks keys, types and
+declarations and returns a :class:`HandoutSpec`; deriving and building happen in
+:mod:`documents.handout`. The format is described in ``docs/handout-format.md``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from derive.errors import DeclarationError, HandoutError
 from derive.ir.expr import LAYOUTS
 
 __all__ = [
-    "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "Problem",
+    "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "FileProblem",
     "SectionSpec", "default_handout_path", "key_name", "load_handout",
 ]  # fmt: skip
 
-_LAYOUTS = LAYOUTS
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
@@ -34,7 +33,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class FileProblem:
     """One thing wrong with a handout file, at a line and a key."""
 
     file: str
@@ -53,7 +52,7 @@ class HandoutFileError(HandoutError):
         problems: Every problem found, in file order.
     """
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[FileProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__(self._text())
 
@@ -182,21 +181,29 @@ class ItemSpec:
     identity: str = ""
     expr: str = ""
     wrt: str = ""
+    variables: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()
     title: str = ""
     note: str = ""
     hessian: bool = False
     declare: tuple[str, ...] = ()
     definition: str = ""
     source: str = ""
+    layout: str = ""
+    question: str = ""
+    points: int = 0
+    space: str = ""
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
-    """One ``[[section]]``."""
+    """One ``[[section]]``; ``layout`` overrides the handout's for its items ("" keeps it)."""
 
     title: str
     intro: str
     items: tuple[ItemSpec, ...]
+    layout: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,7 +216,13 @@ class HandoutSpec:
         name: The output name (``output/<name>/<name>.pdf``).
         declare: Declarations applied to every ``expr`` item (a catalog identity carries its
             own declarations, which fix what the identity says).
+        solutions: Proofs are shown (false: an exercise sheet).
+        results_only: ``solutions = "results"``: results without their proofs.
         answer_key: With ``solutions = false``, also write ``<name>-solutions.*``.
+        key_results_only: ``answer_key = "results"``: the key gives results, not proofs.
+        style: ``compact`` (aligned proofs, the default) or ``full`` (a display per step).
+        show_sources: Print each item's source on an exercise sheet too.
+        numbering: Exercises numbered through the ``sheet`` or per ``section``.
         mtime: The file's modification time (the build date of the PDF).
     """
 
@@ -227,26 +240,41 @@ class HandoutSpec:
     declare: tuple[str, ...]
     sections: tuple[SectionSpec, ...]
     mtime: int
+    results_only: bool = False
+    key_results_only: bool = False
+    style: str = "compact"
+    show_sources: bool = False
+    numbering: str = "sheet"
 
 
 _TYPE_NAMES: dict[type, str] = {
-    str: "a string", bool: "true or false", list: "an array", dict: "a table",
+    str: "a string", bool: "true or false", list: "an array", dict: "a table", int: "a number",
+    object: 'true, false or "results"',
 }  # fmt: skip
 _TOP_KEYS: dict[str, type] = {
     "name": str, "title": str, "author": str, "course": str, "date": str, "layout": str,
-    "solutions": bool, "verify": bool, "answer_key": bool, "declare": list, "symbols": dict,
-    "section": list,
+    "solutions": object, "verify": bool, "answer_key": object, "declare": list, "symbols": dict,
+    "section": list, "style": str, "show_sources": bool, "numbering": str,
 }  # fmt: skip
-_SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list}
+_SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list, "layout": str}
 _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
-    "declare": list, "definition": str, "source": str,
+    "declare": list, "definition": str, "source": str, "expect": str, "layout": str,
+    "question": str, "points": int, "space": str, "label": str,
 }  # fmt: skip
+# keys that take a string or an array of strings (several variables, one answer for each)
+_STRING_OR_LIST = ("declare", "wrt", "expect")
+_EXERCISE_KEYS = {"layout", "question", "points", "space", "label"}
 _KIND_KEYS = {
-    "identity": {"identity", "title", "note", "source"},
-    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source"},
+    "identity": {"identity", "title", "note", "source", *_EXERCISE_KEYS},
+    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect",
+             *_EXERCISE_KEYS},
     "definition": {"definition", "title", "note"},
 }
+STYLES = ("compact", "full")
+"""How proofs are laid out: ``compact`` (one aligned display per part, short reasons beside
+the lines) or ``full`` (a sentence and a display per step)."""
+_SPACE = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|em)")
 
 
 class _Checker:
@@ -255,10 +283,11 @@ class _Checker:
     def __init__(self, file: str, text: str) -> None:
         self.file = file
         self.locator = Locator(text)
-        self.problems: list[Problem] = []
+        self.problems: list[FileProblem] = []
 
     def fail(self, path: KeyPath, message: str) -> None:
-        self.problems.append(Problem(self.file, self.locator.line(path), key_name(path), message))
+        problem = FileProblem(self.file, self.locator.line(path), key_name(path), message)
+        self.problems.append(problem)
 
     def table(self, data: Mapping[str, Any], path: KeyPath, schema: Mapping[str, type]) -> None:
         """Check that ``data`` has only keys of ``schema``, each of the right type."""
@@ -266,18 +295,43 @@ class _Checker:
             expected = schema.get(key)
             if expected is None:
                 self.fail((*path, key), _unknown_key(key, schema))
-            elif expected is list and isinstance(value, str) and key == "declare":
-                continue  # a single declaration may be written as a string
-            elif not isinstance(value, expected):
+            elif key in _STRING_OR_LIST and isinstance(value, str | list):
+                continue  # one declaration (variable, answer) as a string, or several
+            elif expected is object and not (isinstance(value, bool) or value == "results"):
+                self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {value!r}")
+            elif expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+                self.fail((*path, key), f"must be a whole number, not {_toml_type(value)}")
+            elif expected is not object and not isinstance(value, expected):
                 self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {_toml_type(value)}")
 
     def text(self, data: Mapping[str, Any], path: KeyPath, key: str, default: str = "") -> str:
         value = data.get(key, default)
         return value if isinstance(value, str) else default
 
+    def prose(self, data: Mapping[str, Any], path: KeyPath, key: str, default: str = "") -> str:
+        """A prose key, whose ``$...$`` math must pass :func:`documents.prose.check_prose`."""
+        from derive.documents.prose import check_prose
+
+        value = self.text(data, path, key, default)
+        problem = check_prose(value)
+        if problem is not None:
+            self.fail((*path, key), problem)
+        return value
+
     def flag(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
         value = data.get(key, default)
         return value if isinstance(value, bool) else default
+
+    def strings(self, data: Mapping[str, Any], path: KeyPath, key: str) -> tuple[str, ...]:
+        """Read a string or an array of strings (``wrt = ["x", "A"]``)."""
+        value = data.get(key, [])
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        if not all(isinstance(item, str) for item in items):
+            self.fail((*path, key), "must be a string or an array of strings")
+            return ()
+        if key in data and isinstance(value, list) and not items:
+            self.fail((*path, key), "must not be an empty array")
+        return tuple(items)
 
     def declarations(self, data: Mapping[str, Any], path: KeyPath) -> tuple[str, ...]:
         """Read ``declare`` (a string or an array of strings), checking each declaration."""
@@ -339,17 +393,44 @@ def load_handout(path: str | Path | None = None) -> HandoutSpec:
         text = source.read_text(encoding="utf-8")
         mtime = int(source.stat().st_mtime)
     except (OSError, UnicodeDecodeError) as error:
-        problem = Problem(label, 1, "(file)", f"cannot read the file: {error}")
+        problem = FileProblem(label, 1, "(file)", f"cannot read the file: {error}")
         raise HandoutFileError([problem]) from None
+    if text.startswith("\ufeff"):
+        raise HandoutFileError([FileProblem(label, 1, "(file)", _BOM_MESSAGE)])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise HandoutFileError([_syntax_problem(label, text, error)]) from None
+    except RecursionError:
+        problem = FileProblem(label, _deepest_line(text), "(syntax)", "invalid TOML: arrays or"
+                          " inline tables are nested too deeply to read")  # fmt: skip
+        raise HandoutFileError([problem]) from None
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", source.stem).strip("-") or "handout"
     return _check(data, label, text, stem, mtime)
 
 
-def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Problem:
+_BOM_MESSAGE = (
+    "the file starts with a byte-order mark (U+FEFF), which TOML does not allow: save it as"
+    " UTF-8 without a BOM (in many editors: 'UTF-8' rather than 'UTF-8 with BOM')"
+)
+
+
+def _deepest_line(text: str) -> int:
+    """The line where brackets and braces nest deepest (strings are not told apart)."""
+    depth, deepest, line, at = 0, 0, 1, 1
+    for character in text:
+        if character == "\n":
+            line += 1
+        elif character in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, line
+        elif character in "]}":
+            depth -= 1
+    return at
+
+
+def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> FileProblem:
     """Turn tomllib's message into a located problem (the key on the offending line, if any)."""
     message = str(error)
     where = _SYNTAX_WHERE.search(message)
@@ -366,7 +447,7 @@ def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Pr
         ".".join(_split_key(key.group(1))) if key is not None
         else header.group(2).strip() if header is not None else "(syntax)"
     )  # fmt: skip
-    return Problem(label, line, name, f"invalid TOML: {message}")
+    return FileProblem(label, line, name, f"invalid TOML: {message}")
 
 
 def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -> HandoutSpec:
@@ -375,9 +456,9 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
     name = check.text(data, (), "name", stem)
     if not _NAME.fullmatch(name):
         check.fail(("name",), "use letters, digits, '-' and '_' only (it names the output files)")
-    layout = check.text(data, (), "layout", "mixed")
-    if layout not in _LAYOUTS:
-        check.fail(("layout",), f"must be one of {', '.join(_LAYOUTS)}, not {layout!r}")
+    layout = _choice(check, data, (), "layout", LAYOUTS, "mixed")
+    style = _choice(check, data, (), "style", STYLES, "compact")
+    numbering = _choice(check, data, (), "numbering", ("sheet", "section"), "sheet")
     declare = check.declarations(data, ()) + _symbols(check, data.get("symbols", {}))
     sections = data.get("section", [])
     if not isinstance(sections, list) or not sections:
@@ -385,12 +466,15 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
         sections = []
     spec = HandoutSpec(
         file=label, text=text, name=name,
-        title=check.text(data, (), "title", name.replace("-", " ").replace("_", " ").title()),
-        author=check.text(data, (), "author"), course=check.text(data, (), "course"),
+        title=check.prose(data, (), "title", name.replace("-", " ").replace("_", " ").title()),
+        author=check.prose(data, (), "author"), course=check.prose(data, (), "course"),
         date=check.text(data, (), "date"), layout=layout,
-        solutions=check.flag(data, "solutions", True), verify=check.flag(data, "verify", True),
-        answer_key=check.flag(data, "answer_key", False), declare=declare,
+        solutions=data.get("solutions", True) is not False,
+        results_only=data.get("solutions") == "results", verify=check.flag(data, "verify", True),
+        answer_key=data.get("answer_key", False) in (True, "results"),
+        key_results_only=data.get("answer_key") == "results", declare=declare,
         sections=tuple(_section(check, s, i) for i, s in enumerate(sections)), mtime=mtime,
+        style=style, show_sources=check.flag(data, "show_sources", False), numbering=numbering,
     )  # fmt: skip
     if check.problems:
         raise HandoutFileError(check.problems)
@@ -419,6 +503,15 @@ def _symbols(check: _Checker, table: object) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _choice(check: _Checker, data: Mapping[str, Any], path: KeyPath, key: str,
+            choices: Sequence[str], default: str) -> str:
+    """A string key that must be one of ``choices``."""
+    value = check.text(data, path, key, default)
+    if key in data and value not in choices:
+        check.fail((*path, key), f"must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _section(check: _Checker, data: object, index: int) -> SectionSpec:
     path: KeyPath = ("section", index)
     if not isinstance(data, dict):
@@ -431,9 +524,10 @@ def _section(check: _Checker, data: object, index: int) -> SectionSpec:
     if not isinstance(items, list):
         items = []
     return SectionSpec(
-        check.text(data, path, "title"),
-        check.text(data, path, "intro"),
+        check.prose(data, path, "title"),
+        check.prose(data, path, "intro"),
         tuple(_item(check, item, (*path, "item", i)) for i, item in enumerate(items)),
+        _choice(check, data, path, "layout", LAYOUTS, ""),
     )
 
 
@@ -452,16 +546,49 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         if key in _ITEM_KEYS and key not in _KIND_KEYS[kind]:
             check.fail((*path, key), f"{key!r} cannot be used with {kind!r} (allowed: "
                        f"{', '.join(sorted(_KIND_KEYS[kind]))})")  # fmt: skip
-    if kind == "expr" and not isinstance(data.get("wrt"), str):
+    if kind == "expr" and not isinstance(data.get("wrt"), str | list):
         check.fail((*path, "expr"), "an 'expr' item needs 'wrt', the variable, e.g. wrt = \"x\"")
+    variables = check.strings(data, path, "wrt")
+    expect = check.strings(data, path, "expect")
+    if expect and len(expect) != len(variables):
+        check.fail((*path, "expect"), f"give one answer per variable ({len(variables)} "
+                   f"variables, {len(expect)} answers)")  # fmt: skip
     definition = check.text(data, path, "definition")
     if kind == "definition" and definition not in DEFINITIONS:
         check.fail((*path, "definition"), f"unknown definition {definition!r}; one of "
                    f"{', '.join(DEFINITIONS)}")  # fmt: skip
     return ItemSpec(
         path, kind, identity=check.text(data, path, "identity"),
-        expr=check.text(data, path, "expr"), wrt=check.text(data, path, "wrt"),
-        title=check.text(data, path, "title"), note=check.text(data, path, "note"),
+        expr=check.text(data, path, "expr"), wrt=variables[0] if variables else "",
+        variables=variables, expect=expect,
+        title=check.prose(data, path, "title"), note=check.prose(data, path, "note"),
         hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
         definition=definition, source=check.text(data, path, "source"),
+        layout=_choice(check, data, path, "layout", LAYOUTS, ""),
+        question=check.prose(data, path, "question"), points=_points(check, data, path),
+        space=_space(check, data, path), label=_label(check, data, path),
     )  # fmt: skip
+
+
+def _points(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> int:
+    value = data.get("points", 0)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    if value < 0:
+        check.fail((*path, "points"), f"must be 0 or more, not {value}")
+    return value
+
+
+def _space(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> str:
+    value = check.text(data, path, "space")
+    if value and not _SPACE.fullmatch(value.strip()):
+        check.fail((*path, "space"), f"must be a length such as \"6cm\" (cm, mm, in, pt or em), "
+                   f"not {value!r}")  # fmt: skip
+    return value.strip()
+
+
+def _label(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> str:
+    value = check.text(data, path, "label")
+    if value and not _NAME.fullmatch(value):
+        check.fail((*path, "label"), "use letters, digits, '-' and '_' only")
+    return value
