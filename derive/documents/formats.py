@@ -24,6 +24,7 @@ __all__ = [
     "FORMATS",
     "Delimiters",
     "Format",
+    "STYLES",
     "TeX",
     "escape_latex",
     "escape_markdown",
@@ -131,6 +132,12 @@ def escape_text(value: object) -> str:
         The text.
     """
     return value if isinstance(value, TeX) else _clean(str(value))
+
+
+STYLES = ("compact", "full")
+"""How proofs are laid out (presentation, not the proof's route): ``compact``, one aligned display
+per part with a short reason beside each line (the handouts' default), or ``full``, a sentence
+and a display per step (``derive prove``'s default)."""
 
 
 # -- the registry ------------------------------------------------------------------------------
