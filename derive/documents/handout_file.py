@@ -393,12 +393,39 @@ def load_handout(path: str | Path | None = None) -> HandoutSpec:
     except (OSError, UnicodeDecodeError) as error:
         problem = FileProblem(label, 1, "(file)", f"cannot read the file: {error}")
         raise HandoutFileError([problem]) from None
+    if text.startswith("\ufeff"):
+        raise HandoutFileError([FileProblem(label, 1, "(file)", _BOM_MESSAGE)])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise HandoutFileError([_syntax_problem(label, text, error)]) from None
+    except RecursionError:
+        problem = FileProblem(label, _deepest_line(text), "(syntax)", "invalid TOML: arrays or"
+                          " inline tables are nested too deeply to read")  # fmt: skip
+        raise HandoutFileError([problem]) from None
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", source.stem).strip("-") or "handout"
     return _check(data, label, text, stem, mtime)
+
+
+_BOM_MESSAGE = (
+    "the file starts with a byte-order mark (U+FEFF), which TOML does not allow: save it as"
+    " UTF-8 without a BOM (in many editors: 'UTF-8' rather than 'UTF-8 with BOM')"
+)
+
+
+def _deepest_line(text: str) -> int:
+    """The line where brackets and braces nest deepest (strings are not told apart)."""
+    depth, deepest, line, at = 0, 0, 1, 1
+    for character in text:
+        if character == "\n":
+            line += 1
+        elif character in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, line
+        elif character in "]}":
+            depth -= 1
+    return at
 
 
 def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> FileProblem:

@@ -41,7 +41,7 @@ from derive.documents.formats import (
     get,
 )
 from derive.documents.page import Math, Sci, build_proof
-from derive.errors import BuildError
+from derive.errors import BuildError, DeriveError
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -209,8 +209,7 @@ def environment(
     fmt = next(f for f in FORMATS.values() if f.templates == kind)
     syntax = SYNTAXES["jinja" if shared else fmt.syntax]
     search = [templates_dir] if templates_dir is not None else []
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in
-                                  [*search, str(find_templates())]])
+    loader = jinja2.ChoiceLoader([_utf8_loader(p) for p in [*search, str(find_templates())]])
     env = jinja2.Environment(
         block_start_string=syntax.block_start,
         block_end_string=syntax.block_end,
@@ -312,15 +311,64 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return _TolerantCache(folder)
 
 
+class TemplatesFolderError(DeriveError):
+    """The folder given as ``--templates`` (``templates_dir``) is not an existing folder."""
+
+
+def templates_folder(templates_dir: str | Path) -> Path:
+    """A user's templates folder, checked.
+
+    Raises:
+        TemplatesFolderError: It does not exist or is not a folder.
+    """
+    folder = Path(templates_dir)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise TemplatesFolderError(f"the templates folder {str(folder)!r} {what}: give a folder"
+                                   " laid out like templates/ (tex/, md/, text/)")  # fmt: skip
+    return folder
+
+
+def _utf8_loader(folder: str) -> jinja2.BaseLoader:
+    """A file loader whose templates that are not UTF-8 are a TemplateError naming the file."""
+    import jinja2
+
+    class Utf8Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+            try:
+                return super().get_source(environment, template)
+            except UnicodeDecodeError as error:
+                raise jinja2.TemplateError(
+                    f"the template {template} in {folder} is not UTF-8 text (byte"
+                    f" {error.object[error.start]:#04x} at offset {error.start})"
+                ) from None
+
+    return Utf8Loader(folder)
+
+
 def _render(kind: str, name: str, templates_dir: str | Path | None, **data: object) -> str:
-    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`."""
+    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`.
+
+    A user's template is code: besides Jinja's own errors it can recurse without end (a macro
+    that calls itself, a template that includes or extends itself) or fail in an expression
+    (``1 // 0``, ``"a" + 1``), so every exception it raises is reported with the template and
+    line it happened at.
+    """
     from jinja2 import TemplateError
 
-    folder = None if templates_dir is None else str(Path(templates_dir).resolve())
+    folder = None if templates_dir is None else str(templates_folder(templates_dir).resolve())
     try:
         return environment(kind, folder).get_template(name).render(**data)
+    except BuildError:
+        raise
     except TemplateError as error:
         raise BuildError(f"template error{_where(error)}: {error.message or error}") from None
+    except RecursionError as error:
+        raise BuildError(f"template error{_where(error)}: a template calls, includes or extends"
+                         " itself without end") from None  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - a user's template can raise anything
+        raise BuildError(f"template error{_where(error)}: {type(error).__name__}: {error}"
+                         ) from None  # fmt: skip
 
 
 def _where(error: Exception) -> str:
