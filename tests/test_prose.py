@@ -63,3 +63,28 @@ def test_prose_handout_file_names_the_line_of_bad_math(tmp_path: Path) -> None:
     with pytest.raises(HandoutFileError, match=r"bad\.toml:8: section\[1\]\.item\[1\]\.note: "
                                                r"\\input is not allowed in math"):
         load_handout(path)
+
+
+def test_prose_cites_an_item_by_its_label() -> None:
+    assert segments("see \\eqref{quadratic_form}.") == (
+        Segment("see "), Segment("quadratic_form", is_ref=True), Segment("."))
+    cite = {"quadratic_form": "(4.3)"}.__getitem__
+    assert render_prose("see \\eqref{quadratic_form}", escape_latex, ("$", "$"), cite) == (
+        "see (4.3)")
+    with pytest.raises(ProseError, match="only a handout's prose can cite"):
+        render_prose("see \\eqref{x}", escape_latex, ("$", "$"))
+
+
+def test_prose_citations_in_the_default_handout() -> None:
+    from derive.api import prove
+    from derive.documents.handout import derive_handout
+    from derive.documents.render import render_handout
+
+    spec = load_handout(None)
+    handout = derive_handout(spec, prove=prove)
+    md = render_handout(handout, "md")
+    assert "the general gradient [(4.3)](#eq-quadratic-form) are equal" in md
+    assert '<a id="eq-quadratic-form"></a>' in md
+    tex = render_handout(handout, "tex")
+    assert "the general gradient \\eqref{eq:quadratic-form} are equal" in tex
+    assert "\\label{eq:quadratic-form}" in tex

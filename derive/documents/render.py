@@ -27,7 +27,7 @@ import functools
 import json
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,7 +227,7 @@ def environment(
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
-    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""))
+    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""), fmt.cite)
     if fmt.math is not None:
         env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
         env.globals["short_reason"] = functools.partial(_short_reason, kind, templates_dir)
@@ -257,12 +257,22 @@ def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> T
     return TeX(str(macro(step, why)))
 
 
-def _prose(escape: Callable[[object], str], math: tuple[str, str], value: object) -> TeX:
-    """``|prose``: prose with ``$...$`` math, escaped for the format (the math checked)."""
+def _prose(escape: Callable[[object], str], math: tuple[str, str], cite: str, value: object,
+           refs: Mapping[str, str] | None = None) -> TeX:
+    """``|prose`` (``|prose(h.refs)`` in a handout): prose with ``$...$`` math, escaped for the
+    format (the math checked); ``refs`` maps each item's label to its number, for ``\\eqref``."""
     from derive.documents.prose import ProseError, render_prose
 
+    def cited(name: str) -> str:
+        label = "eq:" + name.replace("_", "-")
+        if refs is None or label not in refs:
+            known = ", ".join(sorted(r.removeprefix("eq:") for r in refs or ()))
+            raise ProseError(f"\\eqref{{{name}}}: no item has the label {name!r}"
+                             + (f" (labels: {known})" if known else ""))
+        return cite.format(label=label, number=refs[label], anchor=label.replace(":", "-"))
+
     try:
-        return TeX(render_prose(value, escape, math))
+        return TeX(render_prose(value, escape, math, cited))
     except ProseError as error:
         raise _template_error(str(error)) from None
 
