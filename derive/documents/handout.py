@@ -4,8 +4,8 @@ The pipeline is four named stages (the file format is described in ``docs/handou
 
 1. ``load_handout`` (``handout_file``) reads the file with ``tomllib`` and checks every
    key and type (:mod:`documents.handout_file`); every error names the file, the line and the key.
-2. :func:`~documents.handout_derive.derive_handout` derives and verifies *every* item before
-   anything is written, and reports all failing items at once: nothing is built when one fails.
+2. :func:`derive_handout` derives and verifies *every* item before anything is written, and
+   reports all failing items at once: nothing is built when one fails.
 3. ``documents.render.render_handout`` turns the :class:`~documents.document.Handout` into LaTeX and
    Markdown text (the templates own all formatting).
 4. :func:`build_handout` writes ``out_dir/<name>/<name>.{tex,md,pdf}``: every file arrives by an
@@ -17,32 +17,44 @@ The pipeline is four named stages (the file format is described in ``docs/handou
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
-import re
-import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from derive.documents.document import Handout
+from derive.calculus.proof import Derivation
+from derive.documents.document import Handout, Item, Section
 from derive.documents.formats import FORMATS, Format, get, handout_formats
-from derive.documents.handout_derive import Progress, Prover, derive_handout
 from derive.documents.handout_file import (
     FileProblem,
     HandoutFileError,
     HandoutSpec,
+    ItemSpec,
     KeyPath,
     Locator,
     default_handout_path,
     key_name,
     load_handout,
 )
+from derive.documents.outputs import (  # noqa: F401 - _tree_digest for tests
+    _build_lock,
+    _digest,
+    _input_key,
+    _read_stamp,
+    _recorded,
+    _remove_stale_temporaries,
+    _stage,
+    _temp,
+    _write_stamp,
+)
 from derive.documents.render import templates_folder
 from derive.errors import (
     BuildError,
+    DeclarationError,
+    DeriveError,
+    LocatedError,
+    ParseError,
 )
 
 __all__ = [
@@ -50,9 +62,169 @@ __all__ = [
     "default_handout_path", "derive_handout", "load_handout",
 ]  # fmt: skip
 
+Progress = Callable[[str, int, int, str], None]
+# derive.api.prove, passed in by the API so that this layer does not import the one above it.
+Prover = Callable[..., Derivation]
+"""``progress(stage, done, total, label)``.
+
+Stages: ``derive`` (after each item), ``pdf`` (before each latexmk run), ``reuse`` (a PDF whose
+LaTeX source did not change is kept), ``unchanged`` (nothing changed: every output is kept).
+"""
 
 _SOLUTIONS_SUFFIX = "-solutions"
-_STAMP = ".derive-stamp.json"
+_DEFINITION_TITLES = {
+    "layouts": "Notation and layouts",
+    "jacobian": "The Jacobian",
+    "gradient": "The gradient",
+    "hessian": "The Hessian",
+    "matrix_derivative": "Derivative of a scalar by a matrix",
+}
+
+
+# --- deriving ---------------------------------------------------------------------------------
+
+
+def derive_handout(
+    spec: HandoutSpec, *, prove: Prover, progress: Progress | None = None
+) -> Handout:
+    """Derive and verify every item of a checked handout.
+
+    Every item is tried, so one run reports every failing item; nothing is returned unless all
+    of them succeed.
+
+    Args:
+        spec: The handout from :func:`load_handout`.
+        prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
+        progress: Called as ``progress("derive", done, total, title)`` after each derivation.
+
+    Returns:
+        The handout the templates render.
+
+    Raises:
+        HandoutFileError: Items failed (unknown identity, bad expression, shape error, failed
+            verification, ...); each problem names the file, the line and the key.
+    """
+    locator = Locator(spec.text)
+    problems: list[FileProblem] = []
+    total = sum(item.kind != "definition" for section in spec.sections for item in section.items)
+    done = 0
+    sections: list[Section] = []
+    for section in spec.sections:
+        items: list[Item] = []
+        for item in section.items:
+            try:
+                items.extend(_derive_items(spec, item, prove, section.layout))
+            except DeriveError as error:
+                key = _blame(item, error)
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), str(error)))
+            except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
+                key = _blame(item, DeriveError())
+                message = (
+                    f"internal error in derive ({type(error).__name__}: {error}); please report it"
+                )
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), message))
+            if item.kind != "definition":
+                done += 1
+                if progress is not None:
+                    progress("derive", done, total, item.title or item.identity or item.expr)
+        sections.append(Section(section.title, tuple(items), section.intro, section.layout))
+    if problems:
+        raise HandoutFileError(problems)
+    return Handout(
+        name=spec.name, title=spec.title, sections=tuple(sections), layout=spec.layout,
+        author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
+        options={"verify": spec.verify}, style=spec.style, results_only=spec.results_only,
+        show_sources=spec.show_sources, numbering=spec.numbering, exercises=not spec.solutions,
+    )  # fmt: skip
+
+
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str) -> Item:
+    """Derive one item; its layout is the item's, else the section's, else the handout's."""
+    if item.kind == "definition":
+        title = item.title or _DEFINITION_TITLES[item.definition]
+        return Item(title, item.note, definition=item.definition)
+    if item.kind == "identity":
+        from derive.catalog import identities as catalog
+        identity = catalog.get(item.identity)
+        layout = item.layout or section_layout or identity.layout or spec.layout
+        derivation = prove(
+            identity.expr, identity.wrt, declare=identity.declare,
+            layout=layout, hessian=identity.hessian, verify=spec.verify,
+        )  # fmt: skip
+        return Item(item.title or identity.title, item.note, derivation,
+                    source=item.source or identity.source,
+                    label=item.label or identity.name, **_exercise(item))  # fmt: skip
+    derivation = prove(
+        item.expr, item.wrt, declare=spec.declare + item.declare,
+        layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
+        verify=spec.verify, expect=item.expect[0] if item.expect else None,
+    )  # fmt: skip
+    _check_key(derivation)
+    what = "Hessian" if item.hessian else "Derivative"
+    title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
+    return Item(title, item.note, derivation, source=item.source, label=item.label,
+                **_exercise(item))  # fmt: skip
+
+
+def _exercise(item: ItemSpec) -> dict[str, Any]:
+    return {"question": item.question, "points": item.points, "space": item.space}
+
+
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
+                  section_layout: str) -> list[Item]:
+    """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
+    with the shapes the first fixes, each checked against its answer (``expect``)."""
+    if len(item.variables) < 2:
+        return [_derive_item(spec, item, prove, section_layout)]
+    derivations: tuple[Derivation, ...] = prove(  # type: ignore[assignment]
+        item.expr, list(item.variables), declare=spec.declare + item.declare,
+        layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
+        verify=spec.verify,
+        expect=list(item.expect) if item.expect else None,
+    )  # fmt: skip
+    what = "Hessian" if item.hessian else "Derivative"
+    items: list[Item] = []
+    for variable, derivation in zip(item.variables, derivations, strict=True):
+        _check_key(derivation)
+        title = (f"{item.title} (by {variable.strip()})" if item.title
+                 else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
+        items.append(Item(title, item.note if not items else "", derivation, source=item.source,
+                          **_exercise(item)))
+    return items
+
+
+class AnswerKeyError(DeriveError):
+    """An item's ``expect`` (an answer key) is not the proven result; the message says how."""
+
+
+def _check_key(derivation: Derivation) -> None:
+    """Refuse an answer key that is not the proven result.
+
+    Raises:
+        AnswerKeyError: The verdict on ``expect`` is anything but correct.
+    """
+    from derive.documents.render import render_verdict
+
+    if derivation.verdict is not None and not derivation.verdict.correct:
+        verdict = " ".join(render_verdict(derivation).split())
+        raise AnswerKeyError(f"the answer key is not the proven result: {verdict}")
+
+
+def _blame(item: ItemSpec, error: DeriveError) -> KeyPath:
+    """The key of ``item`` that ``error`` is about."""
+    if item.kind == "identity":
+        return (*item.path, "identity")
+    if isinstance(error, AnswerKeyError) or (
+        isinstance(error, LocatedError) and error.source in item.expect
+    ):
+        return (*item.path, "expect")
+    if isinstance(error, DeclarationError) and item.declare:
+        return (*item.path, "declare")
+    if isinstance(error, ParseError) and error.source in (item.wrt, *item.variables):
+        return (*item.path, "wrt")
+    return (*item.path, "expr")
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -305,175 +477,3 @@ def _keep(final: Path) -> Path | None:
 
         shutil.copy2(final, old)
     return old
-
-
-# --- concurrent and killed builds ---------------------------------------------------------------
-
-# the temporary files of a build: ".NAME.tex.1a2b3c4d5e6f.tmp" (and compile_pdf's ".part")
-_TEMPORARY = re.compile(r"\..+\.[0-9a-f]{12}\.(tmp|part)")
-
-
-@contextlib.contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the output folder while files are staged and swapped in.
-
-    Two builds of one handout then take turns, and a build holding the lock knows that every
-    temporary file it finds is left over from a build that was killed (a killed process
-    releases its lock). The lock is on the folder itself, so no lock file is left beside the
-    outputs. Where such locks are not available, nothing is locked.
-    """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)  # closing releases the lock
-
-
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Remove the temporary files killed builds left in ``folder`` (the lock is held)."""
-    from derive.documents.pdf import remove_stale_build_folders
-
-    for entry in folder.iterdir():
-        if _TEMPORARY.fullmatch(entry.name) and entry.is_file():
-            with contextlib.suppress(OSError):
-                entry.unlink()
-    remove_stale_build_folders()
-
-
-def _temp(final: Path) -> Path:
-    return final.with_name(f".{final.name}.{secrets.token_hex(6)}.tmp")
-
-
-def _stage(final: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``final`` and return its path."""
-    temp = _temp(final)
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return temp
-
-
-def _write_atomic(final: Path, data: bytes) -> None:
-    temp = _stage(final, data)
-    try:
-        os.replace(temp, final)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-# --- the stamp: what the outputs were built from ---------------------------------------------
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _file_digest(path: Path) -> str | None:
-    try:
-        return _digest(path.read_bytes())
-    except OSError:
-        return None
-
-
-def _read_stamp(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / _STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _recorded(stamp: Mapping[str, Any], path: Path) -> bool:
-    """True when ``path`` exists with the content the stamp recorded for it."""
-    files = stamp.get("files", {})
-    expected = files.get(path.name) if isinstance(files, dict) else None
-    return expected is not None and _file_digest(path) == expected
-
-
-def _write_stamp(
-    folder: Path,
-    old: Mapping[str, Any],
-    key: str,
-    built_from: Mapping[str, str],
-    documents: Mapping[str, Handout],
-    wanted: tuple[str, ...],
-) -> None:
-    files = dict(old.get("files", {})) if isinstance(old.get("files"), dict) else {}
-    for name in documents:
-        for fmt in wanted:
-            file = folder / f"{name}{get(fmt).suffix}"
-            digest = _file_digest(file)
-            if digest is not None:
-                files[file.name] = digest
-    pdf_from = dict(old.get("pdf_from", {})) if isinstance(old.get("pdf_from"), dict) else {}
-    pdf_from.update(built_from)
-    stamp = {"input": key, "pdf_from": pdf_from, "files": files}
-    _write_atomic(folder / _STAMP, json.dumps(stamp, indent=1, sort_keys=True).encode())
-
-
-def _input_key(spec: HandoutSpec, wanted: tuple[str, ...], templates_dir: Path | None) -> str:
-    """A digest of everything the outputs depend on: the file, the options, derive, templates."""
-    from derive import __version__
-    parts = {
-        "text": spec.text, "formats": sorted(wanted), "answer_key": spec.answer_key,
-        "version": __version__, "code": _tree_digest(_package_dir()),
-        "templates": [_templates_digest(d) for d in (*_builtin_template_dirs(), templates_dir)
-                      if d],
-    }  # fmt: skip
-    return _digest(json.dumps(parts, sort_keys=True).encode())
-
-
-def _package_dir() -> Path:
-    return Path(__file__).resolve().parents[1]
-
-
-def _builtin_template_dirs() -> list[Path]:
-    """Where the built-in templates live: inside the wheel, or at the repository root."""
-    candidates = [_package_dir() / "templates", _package_dir().parent / "templates"]
-    return [d for d in candidates if d.is_dir()]
-
-
-def _tree_digest(root: Path) -> str:
-    """A digest of every file under ``root`` (names and contents), caches left out."""
-    digest = hashlib.sha256()
-    for file in sorted(_files(root)):
-        digest.update(str(file.relative_to(root)).encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
-
-
-def _templates_digest(root: Path) -> str:
-    """A digest of the template files (``*.j2``) in a templates folder, at most three levels
-    down: a folder such as /usr given by mistake is not read whole."""
-    digest = hashlib.sha256()
-    files = {f for pattern in _TEMPLATE_PATTERNS for f in root.glob(pattern) if f.is_file()}
-    for file in sorted(files):
-        digest.update(str(file.relative_to(root)).encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
-
-
-_TEMPLATE_PATTERNS = ("*.j2", "*/*.j2", "*/*/*.j2")
-
-
-def _files(root: Path) -> Iterator[Path]:
-    if not root.is_dir():
-        return
-    for entry in root.rglob("*"):
-        if entry.is_file() and "__pycache__" not in entry.parts:
-            yield entry
