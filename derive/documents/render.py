@@ -428,7 +428,9 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
 
 
 def render_derivations(
-    ds: Sequence[Derivation], fmt: str, templates_dir: str | Path | None = None,
+    ds: Sequence[Derivation],
+    fmt: str,
+    templates_dir: str | Path | None = None,
     style: str = "full",
 ) -> str:
     """Render derivations of one expression by several variables as one document.
