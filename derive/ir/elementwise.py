@@ -1,0 +1,212 @@
+"""The nodes of machine-learning calculus: entry-by-entry functions and products, sums, diag.
+
+``Apply("sigma", u)`` is ``σ(u)`` taken entry by entry (an ordinary function of a scalar ``u``);
+``Hadamard`` is the entrywise product ``a ∘ b`` of equal shapes; ``HadamardPower`` is ``u .^ p``
+for a rational ``p`` (of a scalar: any rational power, ``(x' x)^(1/2)``); ``Ones`` is the matrix
+of ones; ``Sum`` adds every entry; ``Diag`` turns a vector into a diagonal matrix or a square
+matrix into the vector of its diagonal. ``LogSumExp`` and ``Softmax`` are named compositions that
+a proof expands once (:attr:`LogSumExp.body`).
+
+The constructors (:func:`hadamard`, :func:`hadamard_power`, :func:`ones_like`) normalise as the
+product and sum constructors of :mod:`derive.ir.expr` do: a scalar in a Hadamard product is an
+ordinary factor, ``u .^ 1`` is ``u``, ``u .^ 0`` is a matrix of ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from derive.ir import expr as ex
+
+
+@dataclass(frozen=True, slots=True)
+class Apply(ex.Expr):
+    """An elementwise function (a row of :data:`derive.ir.functions.FUNCTIONS`) of ``arg``."""
+
+    function: str
+    arg: ex.Expr
+
+    @property
+    def shape(self) -> ex.Shape:
+        return self.arg.shape
+
+    @property
+    def children(self) -> tuple[ex.Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Hadamard(ex.Expr):
+    """``a ∘ b ∘ ...``: the entrywise product of two or more operands of one (non-scalar) shape."""
+
+    factors: tuple[ex.Expr, ...]
+
+    @property
+    def shape(self) -> ex.Shape:
+        return self.factors[0].shape
+
+    @property
+    def children(self) -> tuple[ex.Expr, ...]:
+        return self.factors
+
+
+@dataclass(frozen=True, slots=True)
+class HadamardPower(ex.Expr):
+    """``base .^ exponent`` entry by entry; of a scalar, the power with a rational exponent."""
+
+    base: ex.Expr
+    exponent: Fraction
+
+    @property
+    def shape(self) -> ex.Shape:
+        return self.base.shape
+
+    @property
+    def children(self) -> tuple[ex.Expr, ...]:
+        return (self.base,)
+
+
+@dataclass(frozen=True, slots=True)
+class Ones(ex.Expr):
+    """The matrix (or column vector) whose entries are all 1; ``1ᵀ`` is its transpose."""
+
+    ones_shape: ex.Shape
+
+    @property
+    def shape(self) -> ex.Shape:
+        return self.ones_shape
+
+
+@dataclass(frozen=True, slots=True)
+class Sum(ex.Expr):
+    """``sum(arg)``: the sum of all entries, ``1ᵀ X 1``."""
+
+    arg: ex.Expr
+
+    @property
+    def shape(self) -> ex.Shape:
+        return ex.SCALAR
+
+    @property
+    def children(self) -> tuple[ex.Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Diag(ex.Expr):
+    """``diag(x)`` of a column vector: the diagonal matrix; of a square matrix: its diagonal."""
+
+    arg: ex.Expr
+
+    @property
+    def shape(self) -> ex.Shape:
+        rows = self.arg.shape.rows
+        return ex.Shape(rows, rows) if self.arg.shape.cols == 1 else ex.Shape(rows, 1)
+
+    @property
+    def children(self) -> tuple[ex.Expr, ...]:
+        return (self.arg,)
+
+    @property
+    def to_matrix(self) -> bool:
+        """Whether this is a vector made into a diagonal matrix (else a matrix's diagonal)."""
+        return self.arg.shape.cols == 1
+
+
+@dataclass(frozen=True, slots=True)
+class LogSumExp(ex.Expr):
+    """``logsumexp(x) = log Σ_i exp(x_i)``."""
+
+    arg: ex.Expr
+
+    @property
+    def shape(self) -> ex.Shape:
+        return ex.SCALAR
+
+    @property
+    def children(self) -> tuple[ex.Expr, ...]:
+        return (self.arg,)
+
+    @property
+    def body(self) -> ex.Expr:
+        """The definition, expanded once by a proof."""
+        return ex.Log(Sum(Apply("exp", self.arg)))
+
+
+@dataclass(frozen=True, slots=True)
+class Softmax(ex.Expr):
+    """``softmax(x)_i = exp(x_i) / Σ_j exp(x_j)``."""
+
+    arg: ex.Expr
+
+    @property
+    def shape(self) -> ex.Shape:
+        return self.arg.shape
+
+    @property
+    def children(self) -> tuple[ex.Expr, ...]:
+        return (self.arg,)
+
+    @property
+    def body(self) -> ex.Expr:
+        """The definition, expanded once by a proof."""
+        return ex.mul(ex.Power(Sum(Apply("exp", self.arg)), -1), Apply("exp", self.arg))
+
+
+Composite = LogSumExp | Softmax
+NODES = (Apply, Hadamard, HadamardPower, Ones, Sum, Diag, LogSumExp, Softmax)
+
+
+# -- smart constructors ---------------------------------------------------------------------
+
+
+def ones_like(node: ex.Expr) -> ex.Expr:
+    """A matrix of ones of ``node``'s shape (the number 1 for a scalar)."""
+    shape = node.shape
+    if shape.is_scalar:
+        return ex.number(1)
+    if shape.is_row:
+        return ex.transpose(Ones(shape.T))
+    return Ones(shape)
+
+
+def hadamard(*factors: ex.Expr) -> ex.Expr:
+    """``a ∘ b ∘ ...``: nested products flattened, scalars and numbers pulled out as factors.
+
+    Ones are dropped (``1 ∘ u = u``), and so is the whole product when a factor is zero.
+    """
+    scalars: list[ex.Expr] = []
+    flat: list[ex.Expr] = []
+    for factor in factors:
+        for item in factor.factors if isinstance(factor, Hadamard) else (factor,):
+            (scalars if item.shape.is_scalar else flat).append(item)
+    shape = flat[0].shape if flat else ex.SCALAR
+    if any(isinstance(f, ex.Zero) for f in flat):
+        return ex.Zero(shape)
+    kept = [f for f in flat if not _is_ones(f)]
+    if not kept and flat:
+        kept = [flat[0]]
+    core = kept[0] if len(kept) == 1 else Hadamard(tuple(kept)) if kept else ex.number(1)
+    return ex.mul(*scalars, core)
+
+
+def _is_ones(node: ex.Expr) -> bool:
+    return isinstance(node, Ones) or (isinstance(node, ex.Transpose) and isinstance(node.arg, Ones))
+
+
+def hadamard_power(base: ex.Expr, exponent: Fraction | int) -> ex.Expr:
+    """``base .^ exponent``: 1 gives ``base``, 0 ones, a power of a power merges."""
+    exponent = Fraction(exponent)
+    if exponent == 1:
+        return base
+    if exponent == 0:
+        return ones_like(base)
+    if isinstance(base, ex.Number):
+        if exponent.denominator == 1 and (base.value != 0 or exponent > 0):
+            return ex.Number(base.value ** int(exponent))
+    if isinstance(base, HadamardPower):
+        return hadamard_power(base.base, base.exponent * exponent)
+    if base.shape.is_scalar and exponent.denominator == 1:
+        return ex.Power(base, int(exponent))
+    return HadamardPower(base, exponent)
