@@ -6,3 +6,5 @@ collect, recognise, assemble, simplify); ``differentiate`` holds the differentia
 simplifies matrix expressions, ``rules`` is the table of rules a step cites, and ``proof`` holds
 the data a derivation is made of (``Derivation``, ``Step``).
 """
+
+from derive.calculus import elementwise  # noqa: F401  (registers the rules of ir.elementwise)

@@ -14,10 +14,13 @@ ordinary factor, ``u .^ 1`` is ``u``, ``u .^ 0`` is a matrix of ones.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from derive.ir import expr as ex
+from derive.ir import order
+from derive.ir.index import Delta, Entry, Index, IndexNames, Term, multiply, to_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,9 @@ class Apply(ex.Expr):
     def children(self) -> tuple[ex.Expr, ...]:
         return (self.arg,)
 
+    def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
+        return Apply(self.function, children[0])
+
 
 @dataclass(frozen=True, slots=True)
 class Hadamard(ex.Expr):
@@ -49,6 +55,9 @@ class Hadamard(ex.Expr):
     @property
     def children(self) -> tuple[ex.Expr, ...]:
         return self.factors
+
+    def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
+        return hadamard(*children)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,9 @@ class HadamardPower(ex.Expr):
     @property
     def children(self) -> tuple[ex.Expr, ...]:
         return (self.base,)
+
+    def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
+        return hadamard_power(children[0], self.exponent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +104,9 @@ class Sum(ex.Expr):
     def children(self) -> tuple[ex.Expr, ...]:
         return (self.arg,)
 
+    def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
+        return Sum(children[0])
+
 
 @dataclass(frozen=True, slots=True)
 class Diag(ex.Expr):
@@ -107,6 +122,9 @@ class Diag(ex.Expr):
     @property
     def children(self) -> tuple[ex.Expr, ...]:
         return (self.arg,)
+
+    def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
+        return Diag(children[0])
 
     @property
     def to_matrix(self) -> bool:
@@ -128,6 +146,9 @@ class LogSumExp(ex.Expr):
     def children(self) -> tuple[ex.Expr, ...]:
         return (self.arg,)
 
+    def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
+        return LogSumExp(children[0])
+
     @property
     def body(self) -> ex.Expr:
         """The definition, expanded once by a proof."""
@@ -147,6 +168,9 @@ class Softmax(ex.Expr):
     @property
     def children(self) -> tuple[ex.Expr, ...]:
         return (self.arg,)
+
+    def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
+        return Softmax(children[0])
 
     @property
     def body(self) -> ex.Expr:
@@ -210,3 +234,84 @@ def hadamard_power(base: ex.Expr, exponent: Fraction | int) -> ex.Expr:
     if base.shape.is_scalar and exponent.denominator == 1:
         return ex.Power(base, int(exponent))
     return HadamardPower(base, exponent)
+
+
+# -- index form -----------------------------------------------------------------------------
+# f(u)_ij = f(u_ij) is an entry of its own (its derivative reaches inside: calculus.elementwise);
+# (a ∘ b)_ij = a_ij b_ij shares the indices; diag(x)_ij = x_i δ_ij; diag(X)_i = X_ii;
+# sum(X) = Σ_ij X_ij; logsumexp and softmax are expanded by their definitions.
+
+
+def _indices(row: Index | None, col: Index | None) -> tuple[Index, ...]:
+    return tuple(i for i in (row, col) if i is not None)
+
+
+@to_index.register(Apply, HadamardPower, Ones)
+def _leaf(node: ex.Expr, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
+    if isinstance(node, Apply) and node.function == "log" and isinstance(node.arg, Softmax):
+        # log softmax(u)_i = u_i - logsumexp(u): the definition, with the logarithm worked out
+        u = node.arg.arg
+        return to_index(ex.add(u, ex.neg(ex.mul(LogSumExp(u), Ones(u.shape)))), row, col, names)
+    return [Term(Fraction(1), (), (Entry(node, _indices(row, col)),))]
+
+
+@to_index.register(Hadamard)
+def _hadamard(node: Hadamard, row: Index | None, col: Index | None, names: IndexNames) -> (
+    list[Term]
+):
+    return multiply(to_index(f, row, col, names) for f in node.factors)
+
+
+@to_index.register(Diag)
+def _diag(node: Diag, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
+    if node.to_matrix:
+        assert row is not None and col is not None
+        return multiply([to_index(node.arg, row, None, names),
+                         [Term(Fraction(1), (), (Delta(row, col),))]])  # fmt: skip
+    return to_index(node.arg, row, row, names)
+
+
+@to_index.register(Sum)
+def _sum(node: Sum, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
+    shape = node.arg.shape
+    a = names.fresh(shape.rows) if shape.rows != 1 else None
+    b = names.fresh(shape.cols) if shape.cols != 1 else None
+    sums = _indices(a, b)
+    return [Term(t.coeff, sums + t.sums, t.factors) for t in to_index(node.arg, a, b, names)]
+
+
+@to_index.register(LogSumExp, Softmax)
+def _composite(node: LogSumExp | Softmax, row: Index | None, col: Index | None,
+               names: IndexNames) -> list[Term]:  # fmt: skip
+    return to_index(node.body, row, col, names)
+
+
+# -- canonical order (derive.ir.order): keys in the shape of the ASCII input language ------------
+
+
+@order.sort_key.register
+def _(node: Apply) -> str:
+    return f"{node.function}({order.key(node.arg)})"
+
+
+@order.sort_key.register
+def _(node: Hadamard) -> str:
+    return " .* ".join(f"({order.key(f)})" for f in node.factors)
+
+
+@order.sort_key.register
+def _(node: HadamardPower) -> str:
+    return f"({order.key(node.base)}) .^ ({node.exponent})"
+
+
+@order.sort_key.register
+def _(node: Ones) -> str:
+    return "ones"
+
+
+@order.sort_key.register(Sum)
+@order.sort_key.register(Diag)
+@order.sort_key.register(LogSumExp)
+@order.sort_key.register(Softmax)
+def _(node: Sum | Diag | LogSumExp | Softmax) -> str:
+    return f"{type(node).__name__.lower()}({order.key(node.arg)})"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from derive.errors import ShapeError, UnsupportedError
 from derive.ir import expr as ex
-from derive.language.build import Builder, constant_value, power, reciprocal
+from derive.language.build import Builder, power, reciprocal
+from derive.language.constants import constant_value
 from derive.language.declare import Declaration
 from derive.language.names import canonical_name, is_greek
 from derive.language.syntax import Syntax, left_spine
