@@ -129,7 +129,7 @@ SHAPE_ERRORS = [
     ("A / x", ("x: k",), "cannot divide by x (k x 1): the divisor must be a scalar", 1),
     ("x / A", (), "cannot divide by A (m x p): the divisor must be a scalar", 1),
     ("log(A)", (), "log needs a scalar or a vector, but A is n x m", 1),
-    ("1 + log(s)", ("s: n",), "cannot add 1 (1 x 1) and log(s) (n x 1)", 1),
+    ("alpha + log(s)", ("s: n",), "cannot add alpha (1 x 1) and log(s) (n x 1)", 1),
     # entrywise operations, sums, diag, named compositions
     ("A .* x", (), "cannot multiply A (n x m) and x (n x 1) entry by entry", 1),
     ("x ./ A", ("A: 2 x 3",), "cannot divide x (2 x 1) and A (2 x 3) entry by entry", 1),

@@ -54,10 +54,8 @@ def merge_entrywise(term: Term, row: Index | None, col: Index | None) -> Term:
             else:
                 factors.append(Count(index.dim))
     missing = [i for i in free if counts.get(i, 0) == 0]
-    if len(missing) == 2:
-        factors.append(Entry(el.Ones(ex.Shape(missing[0].dim, missing[1].dim)), tuple(missing)))
-    elif missing:
-        factors.append(Entry(el.Ones(ex.Shape(missing[0].dim, 1)), (missing[0],)))
+    for index in missing:  # a matrix of ones is 𝟏 𝟏ᵀ
+        factors.append(Entry(el.Ones(ex.Shape(index.dim, 1)), (index,)))
     return Term(coeff, tuple(sums), tuple(factors))
 
 

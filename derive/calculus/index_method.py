@@ -14,10 +14,12 @@ from fractions import Fraction
 from derive.calculus import algebra
 from derive.calculus.collect import collect_terms
 from derive.calculus.differentiate import Context, contract, factor_depends, product_rule, work_out
+from derive.calculus.named import name_compositions
 from derive.calculus.proof import Derivation, Fact, Math, Result, ResultKind, Step
 from derive.calculus.recognise import term_to_matrix
 from derive.calculus.rules import RULES, Rule, RuleName, StepKind
 from derive.errors import UnsupportedError
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.language.shapes import Problem
@@ -166,6 +168,8 @@ class _Prover:
             uses_trace = any(_has_trace(m) for _, m in pieces)
             rules = (RuleName.RECOGNISE_PRODUCT,) + ((RuleName.RECOGNISE_TRACE,) if uses_trace
                                                      else ())  # fmt: skip
+            if any(_has_entrywise(m) for _, m in pieces):
+                rules += (RuleName.RECOGNISE_ENTRYWISE,)
             record(StepKind.RECOGNISE, (lhs_entry, shown), rules)
         whole = ex.Derivative(self.function, self.var, self.options.layout, order)
         assembled = ex.add(*(ex.mul(ex.Number(c), m) for c, m in pieces)) if pieces else \
@@ -186,6 +190,7 @@ class _Prover:
             (RuleName.COLLECT_TERMS, algebra.collect),
             (RuleName.FACTOR_OUT, algebra.factor),
             (RuleName.MERGE_POWERS, algebra.merge_powers),
+            (RuleName.NAME_FUNCTIONS, name_compositions),
         )
         lines: list[ex.Expr] = [assembled]
         rules: list[RuleName] = []
@@ -280,13 +285,20 @@ def _function_name(problem: Problem) -> str:
     return next((c for c in choices if c not in problem.symbols), f"{choices[0]}_0")
 
 
+def _has_entrywise(node: ex.Expr) -> bool:
+    return isinstance(node, el.Hadamard | el.Diag | el.Ones) or any(
+        _has_entrywise(c) for c in node.children
+    )
+
+
 def _has_trace(node: ex.Expr) -> bool:
     return isinstance(node, ex.Trace) or any(_has_trace(c) for c in node.children)
 
 
 _LEAF_RULES = {
     ex.Inverse: RuleName.INVERSE, ex.Det: RuleName.JACOBI, ex.Log: RuleName.LOG,
-    ex.Norm: RuleName.NORM, ex.Power: RuleName.POWER,
+    ex.Norm: RuleName.NORM, ex.Power: RuleName.POWER, el.Apply: RuleName.CHAIN_RULE,
+    el.HadamardPower: RuleName.POWER,
 }  # fmt: skip
 
 

@@ -54,6 +54,9 @@ class RuleName(StrEnum):
     MERGE_POWERS = "merge_powers"
     HESSIAN = "hessian"
     RESULT = "result"
+    CHAIN_RULE = "chain_rule"
+    RECOGNISE_ENTRYWISE = "recognise_entrywise"
+    NAME_FUNCTIONS = "name_functions"
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -87,6 +90,10 @@ RULES = _rules(
     Rule("merge_powers", "write repeated factors as powers"),
     Rule("hessian", "differentiate the gradient's entries once more"),
     Rule("result", "the result"),
+    Rule("chain_rule", "chain rule entry by entry: f(u)_i = f(u_i), so ∂f(u_i) = f'(u_i) ∂u_i"),
+    Rule("recognise_entrywise",
+         "an index shared by several factors is an entrywise product or a diagonal matrix"),
+    Rule("name_functions", "the definitions of σ and softmax, read backwards"),
 )
 
 

@@ -81,7 +81,7 @@ class HadamardPower(ex.Expr):
 
 @dataclass(frozen=True, slots=True)
 class Ones(ex.Expr):
-    """The matrix (or column vector) whose entries are all 1; ``1ᵀ`` is its transpose."""
+    """The column of ones ``𝟏``; ``𝟏ᵀ`` is its transpose, ``𝟏 𝟏ᵀ`` a matrix of ones."""
 
     ones_shape: ex.Shape
 
@@ -125,6 +125,10 @@ class Diag(ex.Expr):
 
     def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
         return Diag(children[0])
+
+    @property
+    def is_symmetric(self) -> bool:
+        return self.to_matrix
 
     @property
     def to_matrix(self) -> bool:
@@ -185,14 +189,24 @@ NODES = (Apply, Hadamard, HadamardPower, Ones, Sum, Diag, LogSumExp, Softmax)
 # -- smart constructors ---------------------------------------------------------------------
 
 
-def ones_like(node: ex.Expr) -> ex.Expr:
-    """A matrix of ones of ``node``'s shape (the number 1 for a scalar)."""
-    shape = node.shape
+def ones(shape: ex.Shape) -> ex.Expr:
+    """The matrix of ones of a shape: ``𝟏``, ``𝟏ᵀ``, ``𝟏 𝟏ᵀ`` (the number 1 for a scalar).
+
+    Only the column of ones is a node of its own, so that every printed form reads back (``ones``
+    is a column) and a matrix of ones is the outer product it is.
+    """
     if shape.is_scalar:
         return ex.number(1)
     if shape.is_row:
         return ex.transpose(Ones(shape.T))
-    return Ones(shape)
+    if shape.is_column:
+        return Ones(shape)
+    return ex.mul(Ones(ex.Shape(shape.rows, 1)), ex.transpose(Ones(ex.Shape(shape.cols, 1))))
+
+
+def ones_like(node: ex.Expr) -> ex.Expr:
+    """A matrix of ones of ``node``'s shape (the number 1 for a scalar)."""
+    return ones(node.shape)
 
 
 def hadamard(*factors: ex.Expr) -> ex.Expr:
@@ -204,6 +218,10 @@ def hadamard(*factors: ex.Expr) -> ex.Expr:
     flat: list[ex.Expr] = []
     for factor in factors:
         for item in factor.factors if isinstance(factor, Hadamard) else (factor,):
+            coefficient, rest = ex.coefficient_of(item)
+            if coefficient != 1 and not rest.shape.is_scalar:  # (-y) ∘ u = -(y ∘ u)
+                scalars.append(ex.Number(coefficient))
+                item = rest
             (scalars if item.shape.is_scalar else flat).append(item)
     shape = flat[0].shape if flat else ex.SCALAR
     if any(isinstance(f, ex.Zero) for f in flat):
@@ -216,7 +234,7 @@ def hadamard(*factors: ex.Expr) -> ex.Expr:
 
 
 def _is_ones(node: ex.Expr) -> bool:
-    return isinstance(node, Ones) or (isinstance(node, ex.Transpose) and isinstance(node.arg, Ones))
+    return node == ones(node.shape)
 
 
 def hadamard_power(base: ex.Expr, exponent: Fraction | int) -> ex.Expr:
@@ -251,7 +269,7 @@ def _leaf(node: ex.Expr, row: Index | None, col: Index | None, names: IndexNames
     if isinstance(node, Apply) and node.function == "log" and isinstance(node.arg, Softmax):
         # log softmax(u)_i = u_i - logsumexp(u): the definition, with the logarithm worked out
         u = node.arg.arg
-        return to_index(ex.add(u, ex.neg(ex.mul(LogSumExp(u), Ones(u.shape)))), row, col, names)
+        return to_index(ex.add(u, ex.neg(ex.mul(LogSumExp(u), ones(u.shape)))), row, col, names)
     return [Term(Fraction(1), (), (Entry(node, _indices(row, col)),))]
 
 

@@ -122,7 +122,7 @@ class Builder:
                 position += 1
             operands = [self.operand(link) for link in run]
             if is_sum:
-                result = ex.add(result, *operands)
+                result = ex.add(*_broadcast([result, *operands]))
             else:
                 result = self.checked(ex.mul(result, *operands), run[-1])
         return result
@@ -189,6 +189,19 @@ class Builder:
             where.span,
             self.source,
         )
+
+
+def _broadcast(terms: list[ex.Expr]) -> list[ex.Expr]:
+    """The numbers of a sum of vectors or matrices times a matrix of ones (``1 + exp(v)``).
+
+    Shape inference allows a number literal beside a vector or matrix and nothing else, so a
+    Number here is the only kind of scalar a non-scalar sum can hold.
+    """
+    shape = next((t.shape for t in terms if not t.shape.is_scalar), None)
+    if shape is None:
+        return terms
+    ones = el.ones(shape)
+    return [ex.mul(t, ones) if isinstance(t, ex.Number) else t for t in terms]
 
 
 def power(base: ex.Expr, exponent: int) -> ex.Expr:

@@ -200,6 +200,9 @@ class _Inference:
         for operand, other in ((node.args[0], right), (node.args[1], left)):
             if self.is_scalar(other) and self.defaulted_vector(operand):
                 raise _ForcedScalar(operand.name)
+        for operand, pair, other in ((node.args[0], left, right), (node.args[1], right, left)):
+            if operand.op == "num" and self.is_scalar(pair):
+                return other  # 1 + exp(v): the number times the vector of ones, as notes write
         a, b = (arg.describe(self.source) for arg in node.args)
         first, second = f"{a} ({self.show(left)})", f"{b} ({self.show(right)})"
         what = f"add {first} and {second}" if node.op == "add" else \
