@@ -9,7 +9,14 @@ they never reach :func:`entry_derivative` as entries.
 
 from __future__ import annotations
 
-from derive.calculus.differentiate import Context, depends, derivative, entry_derivative
+from derive.calculus.differentiate import (
+    Context,
+    basic_rule,
+    depends,
+    derivative,
+    entry_derivative,
+)
+from derive.calculus.rules import RuleName
 from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir.functions import derivative as function_derivative
@@ -75,3 +82,11 @@ def _expanded(base: ex.Expr, indices: tuple[Index, ...], k: tuple[Index, ...], c
     return derivative(base, row, col, k, ctx)
 
 
+
+
+basic_rule.update({
+    el.Apply: lambda base, wrt: RuleName.CHAIN_RULE,
+    el.HadamardPower: lambda base, wrt: RuleName.POWER,
+    **{node_type: lambda base, wrt: RuleName.PRODUCT_RULE
+       for node_type in (el.Hadamard, el.Ones, el.Sum, el.Diag, el.LogSumExp, el.Softmax)},
+})  # fmt: skip
