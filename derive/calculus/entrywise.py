@@ -135,7 +135,9 @@ def _to_diag(factors: list[Factor], sums: list[Index], index: Index) -> bool:
     others = [n for n, f in enumerate(factors) if n != found[0] and index in f.indices]
     target = max(others, key=lambda n: len(factors[n].indices))  # a matrix if there is one
     fresh = Index(f"_d{next(_fresh)}", index.dim)
-    factors[found[0]] = Entry(el.Diag(_column(vector)), (index, fresh))
+    column = _column(vector)
+    diagonal = ex.Identity(index.dim) if isinstance(column, el.Ones) else el.Diag(column)
+    factors[found[0]] = Entry(diagonal, (index, fresh))
     factors[target] = rename_factor(factors[target], {index: fresh})
     sums.append(fresh)
     return True
