@@ -3,7 +3,8 @@
 The numeric checks of the suite must not take their expected values from the code under test,
 so this module shares nothing with ``derive.check.evaluate`` (the evaluator ``verify`` uses): it
 walks the expression itself and does the arithmetic with NumPy's own ``@``, ``inv``, ``det``,
-``matrix_power``, ``trace``, ``log`` and ``norm``, and index sums with ``einsum``. It is checked
+``matrix_power``, ``trace``, ``log`` and ``norm``, index sums with ``einsum``, and a marked
+derivative ``∂x_i/∂z_k`` by central differences. It is checked
 against SymPy's explicit matrices in ``test_oracle.py``. The only thing it takes from derive is
 the data structure it reads.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -94,7 +96,31 @@ class Oracle:
             return np.eye(self.size(factor.i.dim)), (factor.i, factor.j)
         if isinstance(factor, ix.Count):
             return np.array(float(self.size(factor.dim))), ()
+        if isinstance(factor, ix.Partial):
+            return self.partial(factor), factor.indices
         raise TypeError(f"the test oracle cannot evaluate {type(factor).__name__}")
+
+    def partial(self, factor: ix.Partial, step: float = 1e-4) -> np.ndarray:
+        """``d entry / d wrt`` by central differences: the entry's axes, then the variable's."""
+        name = factor.wrt.name
+        base = self.values[name]
+        shape = factor.wrt.shape
+        wrt_axes = [n for n, d in zip(base.shape, (shape.rows, shape.cols), strict=True) if d != 1]
+
+        def entry_at(value: np.ndarray) -> np.ndarray:
+            moved = Oracle({**self.values, name: value}, self.sizes, self.jacobians)
+            return moved.factor(factor.entry)[0]
+
+        center = entry_at(base)
+        out = np.zeros((*center.shape, *wrt_axes))
+        for position in np.ndindex(*base.shape):
+            bump = np.zeros_like(base)
+            bump[position] = step
+            slope = (entry_at(base + bump) - entry_at(base - bump)) / (2 * step)
+            axes = tuple(p for p, d in zip(position, (shape.rows, shape.cols), strict=True)
+                         if d != 1)  # fmt: skip
+            out[(...,) + axes] = slope
+        return out
 
     def product(self, node: ex.MatMul) -> np.ndarray:
         result = np.ones((1, 1))
@@ -136,6 +162,41 @@ _RULES: dict[type, Callable[[Oracle, Any], Any]] = {
     ex.Jacobian: lambda o, n: o.jacobians[(n.of.name, n.wrt.name)],
     ex.Defined: lambda o, n: o.value(n.body),
 }
+
+# the elementwise functions, written here again (not read from derive.ir.functions)
+_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
+    "sigma": lambda u: 1 / (1 + np.exp(-u)), "softplus": lambda u: np.log1p(np.exp(u)),
+    "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "relu": lambda u: np.where(u > 0, u, 0.0),
+    "step": lambda u: np.where(u > 0, 1.0, 0.0),
+}  # fmt: skip
+
+
+def _diag(value: np.ndarray) -> np.ndarray:
+    return np.diag(value[:, 0]) if value.shape[1] == 1 else np.diag(value).reshape(-1, 1)
+
+
+def _softmax(value: np.ndarray) -> np.ndarray:
+    return np.exp(value) / np.sum(np.exp(value))
+
+
+def _hadamard(o: Oracle, node: Any) -> np.ndarray:
+    result = o.value(node.factors[0])
+    for factor in node.factors[1:]:
+        result = result * o.value(factor)
+    return result
+
+
+_RULES.update({
+    el.Apply: lambda o, n: _FUNCTIONS[n.function](o.value(n.arg)),
+    el.Hadamard: _hadamard,
+    el.HadamardPower: lambda o, n: o.value(n.base) ** float(n.exponent),
+    el.Ones: lambda o, n: np.ones((o.size(n.shape.rows), 1)),
+    el.Sum: lambda o, n: _scalar(np.sum(o.value(n.arg))),
+    el.Diag: lambda o, n: _diag(o.value(n.arg)),
+    el.LogSumExp: lambda o, n: _scalar(np.log(np.sum(np.exp(o.value(n.arg))))),
+    el.Softmax: lambda o, n: _softmax(o.value(n.arg)),
+})
 
 
 def value_of(

@@ -128,7 +128,7 @@ def _central(function: Callable[[dict[str, Any]], Any], values: dict[str, Any], 
 
 
 def _as_layout(tensor: Any, of_shape: tuple[int, int], wrt_shape: tuple[int, int]) -> Any:
-    """Mixed layout: a gradient has the variable's shape, a Jacobian is (f entries) x (x entries)."""
+    """Mixed layout: a gradient has the variable's shape, a Jacobian is f entries x x entries."""
     if of_shape == (1, 1):
         return tensor.reshape(wrt_shape)
     return tensor.reshape(of_shape[0] * of_shape[1], wrt_shape[0] * wrt_shape[1])

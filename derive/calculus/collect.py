@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
+from derive import budget
 from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -21,6 +22,7 @@ def collect_terms(index_sum: ix.IndexSum, avoid: Iterable[str] = ()) -> ix.Index
     free = set(index_sum.free)
     totals: dict[tuple[tuple[ix.Index, ...], tuple[ix.Factor, ...]], Fraction] = {}
     for term in index_sum.terms:
+        budget.check()
         canonical = _canonical(_fold_powers(term), free)
         key = (canonical.sums, canonical.factors)
         totals[key] = totals.get(key, Fraction(0)) + canonical.coeff

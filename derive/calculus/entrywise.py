@@ -36,7 +36,9 @@ def merge_entrywise(term: Term, row: Index | None, col: Index | None) -> Term:
     missing or lonely index.
     """
     free = tuple(i for i in (row, col) if i is not None)
-    factors = [_diagonal(f) for f in term.factors]
+    factors = list(term.factors)
+    counts = _counts(factors)
+    factors = [_diagonal(f, counts, free) for f in factors]
     sums = list(term.sums)
     coeff = term.coeff
     while (index := _overused(factors, free)) is not None:
@@ -74,11 +76,13 @@ def _overused(factors: list[Factor], free: tuple[Index, ...]) -> Index | None:
     return None
 
 
-def _diagonal(factor: Factor) -> Factor:
-    """``X_ii`` -> ``diag(X)_i``."""
+def _diagonal(factor: Factor, counts: dict[Index, int], free: tuple[Index, ...]) -> Factor:
+    """``X_ii`` -> ``diag(X)_i`` where ``i`` occurs too often (``Σ_i X_ii`` stays a trace)."""
     if isinstance(factor, Entry) and len(factor.indices) == 2 and \
             factor.indices[0] == factor.indices[1]:  # fmt: skip
-        return Entry(el.Diag(factor.base), factor.indices[:1])
+        index = factor.indices[0]
+        if counts[index] > (1 if index in free else 2):
+            return Entry(el.Diag(factor.base), factor.indices[:1])
     return factor
 
 

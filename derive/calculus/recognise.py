@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from derive import budget
 from derive.calculus.entrywise import merge_entrywise
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
@@ -105,6 +106,7 @@ def term_to_matrix(term: Term, row: Index | None, col: Index | None) -> ex.Expr:
     Raises:
         UnsupportedError: The term has a pattern no matrix product expresses (a diagonal).
     """
+    budget.check()
     term = merge_entrywise(term, row, col)
     _check_occurrences(term, row, col)
     scalars = [_scalar(f) for f in term.factors if _edge(f) is None]

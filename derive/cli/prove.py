@@ -56,6 +56,9 @@ if TYPE_CHECKING:
               default=None, metavar="DIR",
               help="A folder laid out like templates/ (tex/, md/, text/) whose files replace "
                    "the built-in templates of the same name.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
+              show_default=True, metavar="SECONDS",
+              help="Stop with an error when deriving and checking take longer than this.")
 @guarded
 def prove_command(
     expr: str | None,
@@ -71,6 +74,7 @@ def prove_command(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
+    time_limit: float,
 ) -> None:
     """Derive d EXPR / d VAR with a verified step-by-step proof.
 
@@ -91,10 +95,10 @@ def prove_command(
     answers = list(expect) if expect else None
     derivations = (
         prove(text, list(wrt), declare=declare, layout=layout, hessian=hessian, method=method,
-              expect=answers)
+              expect=answers, time_limit=time_limit)
         if several
         else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
-                    expect=answers[0] if answers else None),)
+                    expect=answers[0] if answers else None, time_limit=time_limit),)
     )  # fmt: skip
     if quiet:
         _show_verdicts(derivations, fmt, templates)
@@ -118,8 +122,8 @@ def _check_options(
         raise click.UsageError(f"--format {fmt} needs -o FILE{get_format(fmt).suffix}")
     if quiet and not expect:
         raise click.UsageError("--quiet goes with --expect (it shows only the verdict)")
-    if quiet and fmt not in ("text", "json"):
-        raise click.UsageError("--quiet shows the verdict as text or json")
+    if quiet and (fmt not in ("text", "json") or output is not None):
+        raise click.UsageError("--quiet shows the verdict as text or json on the terminal")
     if expect and len(expect) != len(wrt):
         raise click.UsageError(f"give one --expect per --wrt ({len(wrt)} variables, "
                                f"{len(expect)} answers)")  # fmt: skip

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -40,6 +41,7 @@ from derive.documents.handout_file import (
     key_name,
     load_handout,
 )
+from derive.documents.render import templates_folder
 from derive.errors import (
     BuildError,
     DeclarationError,
@@ -105,7 +107,7 @@ def derive_handout(
         items: list[Item] = []
         for item in section.items:
             try:
-                items.extend(_derive_items(spec, item, prove))
+                items.extend(_derive_items(spec, item, prove, section.layout))
             except DeriveError as error:
                 key = _blame(item, error)
                 line = locator.line(key)
@@ -121,47 +123,59 @@ def derive_handout(
                 done += 1
                 if progress is not None:
                     progress("derive", done, total, item.title or item.identity or item.expr)
-        sections.append(Section(section.title, tuple(items), section.intro))
+        sections.append(Section(section.title, tuple(items), section.intro, section.layout))
     if problems:
         raise HandoutFileError(problems)
     return Handout(
         name=spec.name, title=spec.title, sections=tuple(sections), layout=spec.layout,
         author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
-        options={"verify": spec.verify},
+        options={"verify": spec.verify}, style=spec.style, results_only=spec.results_only,
+        show_sources=spec.show_sources, numbering=spec.numbering, exercises=not spec.solutions,
     )  # fmt: skip
 
 
-def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> Item:
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str) -> Item:
+    """Derive one item; its layout is the item's, else the section's, else the handout's."""
     if item.kind == "definition":
         title = item.title or _DEFINITION_TITLES[item.definition]
         return Item(title, item.note, definition=item.definition)
     if item.kind == "identity":
         from derive.catalog import identities as catalog
         identity = catalog.get(item.identity)
+        layout = item.layout or section_layout or identity.layout or spec.layout
         derivation = prove(
             identity.expr, identity.wrt, declare=identity.declare,
-            layout=identity.layout or spec.layout, hessian=identity.hessian, verify=spec.verify,
+            layout=layout, hessian=identity.hessian, verify=spec.verify,
         )  # fmt: skip
         return Item(item.title or identity.title, item.note, derivation,
-                    source=item.source or identity.source)  # fmt: skip
+                    source=item.source or identity.source,
+                    label=item.label or identity.name, **_exercise(item))  # fmt: skip
     derivation = prove(
-        item.expr, item.wrt, declare=spec.declare + item.declare, layout=spec.layout,
-        hessian=item.hessian, verify=spec.verify, expect=item.expect[0] if item.expect else None,
+        item.expr, item.wrt, declare=spec.declare + item.declare,
+        layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
+        verify=spec.verify, expect=item.expect[0] if item.expect else None,
     )  # fmt: skip
     _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"
     title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
-    return Item(title, item.note, derivation, source=item.source)
+    return Item(title, item.note, derivation, source=item.source, label=item.label,
+                **_exercise(item))  # fmt: skip
 
 
-def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> list[Item]:
+def _exercise(item: ItemSpec) -> dict[str, Any]:
+    return {"question": item.question, "points": item.points, "space": item.space}
+
+
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
+                  section_layout: str) -> list[Item]:
     """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
     with the shapes the first fixes, each checked against its answer (``expect``)."""
     if len(item.variables) < 2:
-        return [_derive_item(spec, item, prove)]
+        return [_derive_item(spec, item, prove, section_layout)]
     derivations: tuple[Derivation, ...] = prove(  # type: ignore[assignment]
         item.expr, list(item.variables), declare=spec.declare + item.declare,
-        layout=spec.layout, hessian=item.hessian, verify=spec.verify,
+        layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
+        verify=spec.verify,
         expect=list(item.expect) if item.expect else None,
     )  # fmt: skip
     what = "Hessian" if item.hessian else "Derivative"
@@ -170,7 +184,8 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> list[Item
         _check_key(derivation)
         title = (f"{item.title} (by {variable.strip()})" if item.title
                  else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
-        items.append(Item(title, item.note if not items else "", derivation, source=item.source))
+        items.append(Item(title, item.note if not items else "", derivation, source=item.source,
+                          **_exercise(item)))
     return items
 
 
@@ -247,10 +262,12 @@ def build_handout(
         ValueError: ``formats`` is empty or holds an unknown format.
     """
     wanted = _formats(formats)
-    templates = None if templates_dir is None else Path(templates_dir)
+    templates = None if templates_dir is None else templates_folder(templates_dir)
     spec = load_handout(path)
     if answer_key is not None:
         spec = replace(spec, answer_key=answer_key)
+    if any(get(f).needs_tex or f == "tex" for f in wanted):
+        _check_printable(spec)
     if any(get(f).needs_tex for f in wanted):
         _require_latexmk()
     folder = Path(out_dir) / spec.name
@@ -267,7 +284,8 @@ def build_handout(
     documents = {names[0]: handout}
     if len(names) > 1:
         documents[names[1]] = replace(
-            handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True
+            handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True,
+            results_only=spec.key_results_only,
         )
     texts = _render(documents, wanted, templates)
     try:
@@ -275,6 +293,34 @@ def build_handout(
     except OSError as error:
         raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
+
+
+def _check_printable(spec: HandoutSpec) -> None:
+    """Refuse prose that pdflatex cannot print (an emoji, CJK), naming the character and key.
+
+    Raises:
+        HandoutFileError: Every such field, each with its line.
+    """
+    from derive.documents.formats import unprintable_characters
+
+    fields: list[tuple[KeyPath, str]] = [((key,), getattr(spec, key))
+                                         for key in ("title", "author", "course", "date")]
+    for number, section in enumerate(spec.sections):
+        fields += [(("section", number, "title"), section.title),
+                   (("section", number, "intro"), section.intro)]
+        fields += [((*item.path, key), getattr(item, key)) for item in section.items
+                   for key in ("title", "note", "source")]  # fmt: skip
+    locator = Locator(spec.text)
+    problems = []
+    for key, text in fields:
+        bad = unprintable_characters(text)
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:5])
+            problems.append(FileProblem(spec.file, locator.line(key), key_name(key),
+                                    f"the PDF fonts cannot print {shown}; remove it, or build"
+                                    " only the Markdown (--format md)"))  # fmt: skip
+    if problems:
+        raise HandoutFileError(problems)
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -329,10 +375,26 @@ def _install(
     progress: Progress | None,
 ) -> None:
     """Stage every output next to its final place, then rename them all into place."""
-    from derive.documents.pdf import compile_pdf
-
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
+    with _build_lock(folder):
+        _remove_stale_temporaries(folder)
+        _install_locked(folder, documents, texts, wanted, stamp, key, spec, progress, created)
+
+
+def _install_locked(
+    folder: Path,
+    documents: Mapping[str, Handout],
+    texts: Mapping[tuple[str, str], str],
+    wanted: tuple[str, ...],
+    stamp: dict[str, Any],
+    key: str,
+    spec: HandoutSpec,
+    progress: Progress | None,
+    created: bool,
+) -> None:
+    from derive.documents.pdf import compile_pdf
+
     pending: dict[Path, Path] = {}
     built_from: dict[str, str] = {}
     epoch = None if "SOURCE_DATE_EPOCH" in os.environ else spec.mtime
@@ -355,20 +417,99 @@ def _install(
                 progress("pdf", done, len(pdfs), final.name)
             pending[final] = compile_pdf(texts[name, "tex"], _temp(final), jobname=name,
                                          source_date_epoch=epoch)  # fmt: skip
-        for final, temp in pending.items():
-            os.replace(temp, final)
+        _swap_in(pending)
         pending.clear()
     finally:
         for temp in pending.values():
             temp.unlink(missing_ok=True)
         if created and not any(folder.iterdir()):
-            folder.rmdir()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     _write_stamp(folder, stamp, key, built_from, documents, wanted)
 
 
 def _text_formats(wanted: Sequence[str]) -> list[Format]:
     """The formats written as rendered text (not compiled), in the registry's order."""
     return [f for f in FORMATS.values() if f.name in wanted and not f.needs_tex]
+
+
+def _swap_in(pending: Mapping[Path, Path]) -> None:
+    """Rename every staged file into place, or none of them.
+
+    Each output that exists is first kept under a temporary name (a hard link, or a copy); if
+    a rename fails (an immutable file, a folder in the way, an interrupt), the renames already
+    done are undone from those copies, so every output is as it was before the build.
+    """
+    kept: dict[Path, Path | None] = {}
+    try:
+        for final, temp in pending.items():
+            kept[final] = _keep(final)
+            os.replace(temp, final)
+    except BaseException:
+        for final, old in kept.items():
+            with contextlib.suppress(OSError):
+                if old is not None:
+                    os.replace(old, final)
+                elif final.is_file():
+                    final.unlink()
+        raise
+    finally:
+        for old in kept.values():
+            if old is not None:
+                old.unlink(missing_ok=True)
+
+
+def _keep(final: Path) -> Path | None:
+    """A second name for ``final``'s current content (None when it is not a file)."""
+    if not final.is_file():
+        return None
+    old = _temp(final)
+    try:
+        os.link(final, old)
+    except OSError:
+        import shutil
+
+        shutil.copy2(final, old)
+    return old
+
+
+# --- concurrent and killed builds ---------------------------------------------------------------
+
+# the temporary files of a build: ".NAME.tex.1a2b3c4d5e6f.tmp" (and compile_pdf's ".part")
+_TEMPORARY = re.compile(r"\..+\.[0-9a-f]{12}\.(tmp|part)")
+
+
+@contextlib.contextmanager
+def _build_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder while files are staged and swapped in.
+
+    Two builds of one handout then take turns, and a build holding the lock knows that every
+    temporary file it finds is left over from a build that was killed (a killed process
+    releases its lock). The lock is on the folder itself, so no lock file is left beside the
+    outputs. Where such locks are not available, nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Remove the temporary files killed builds left in ``folder`` (the lock is held)."""
+    from derive.documents.pdf import remove_stale_build_folders
+
+    for entry in folder.iterdir():
+        if _TEMPORARY.fullmatch(entry.name) and entry.is_file():
+            with contextlib.suppress(OSError):
+                entry.unlink()
+    remove_stale_build_folders()
 
 
 def _temp(final: Path) -> Path:
@@ -455,7 +596,8 @@ def _input_key(spec: HandoutSpec, wanted: tuple[str, ...], templates_dir: Path |
     parts = {
         "text": spec.text, "formats": sorted(wanted), "answer_key": spec.answer_key,
         "version": __version__, "code": _tree_digest(_package_dir()),
-        "templates": [_tree_digest(d) for d in (*_builtin_template_dirs(), templates_dir) if d],
+        "templates": [_templates_digest(d) for d in (*_builtin_template_dirs(), templates_dir)
+                      if d],
     }  # fmt: skip
     return _digest(json.dumps(parts, sort_keys=True).encode())
 
@@ -478,6 +620,21 @@ def _tree_digest(root: Path) -> str:
         with contextlib.suppress(OSError):
             digest.update(file.read_bytes())
     return digest.hexdigest()
+
+
+def _templates_digest(root: Path) -> str:
+    """A digest of the template files (``*.j2``) in a templates folder, at most three levels
+    down: a folder such as /usr given by mistake is not read whole."""
+    digest = hashlib.sha256()
+    files = {f for pattern in _TEMPLATE_PATTERNS for f in root.glob(pattern) if f.is_file()}
+    for file in sorted(files):
+        digest.update(str(file.relative_to(root)).encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+_TEMPLATE_PATTERNS = ("*.j2", "*/*.j2", "*/*/*.j2")
 
 
 def _files(root: Path) -> Iterator[Path]:

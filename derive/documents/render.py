@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from derive.documents.document import build_handout
 from derive.documents.formats import (
     FORMATS,
     SYNTAXES,
@@ -39,8 +40,8 @@ from derive.documents.formats import (
     escape_markdown,
     get,
 )
-from derive.documents.page import Math, Sci, build_handout, build_proof
-from derive.errors import BuildError
+from derive.documents.page import Math, Sci, build_proof
+from derive.errors import BuildError, DeriveError
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -208,8 +209,7 @@ def environment(
     fmt = next(f for f in FORMATS.values() if f.templates == kind)
     syntax = SYNTAXES["jinja" if shared else fmt.syntax]
     search = [templates_dir] if templates_dir is not None else []
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in
-                                  [*search, str(find_templates())]])
+    loader = jinja2.ChoiceLoader([_utf8_loader(p) for p in [*search, str(find_templates())]])
     env = jinja2.Environment(
         block_start_string=syntax.block_start,
         block_end_string=syntax.block_end,
@@ -227,20 +227,26 @@ def environment(
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
+    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""))
     if fmt.math is not None:
         env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
+        env.globals["short_reason"] = functools.partial(_short_reason, kind, templates_dir)
     return env
 
 
 @functools.lru_cache(maxsize=16)
-def _reasons(kind: str, templates_dir: str | None) -> Any:
-    """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind."""
+def _reasons(kind: str, templates_dir: str | None, math: tuple[str, str] | None = None) -> Any:
+    """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind.
+
+    ``math`` replaces the format's inline-math delimiters (inside ``\\text{...}``, Markdown
+    closes the text and reopens it: ``}`` and ``\\text{``, so no ``$`` is nested in math).
+    """
     fmt = next(f for f in FORMATS.values() if f.templates == kind)
     assert fmt.math is not None
     template = environment(kind, templates_dir, shared=True).get_template(
         f"{_SHARED}/reasons.j2"
     )
-    opening, closing = fmt.math
+    opening, closing = math or fmt.math
     return template.make_module({"open": TeX(opening), "close": TeX(closing),
                                  "wrap": TeX("\n" if kind == "tex" else "")})  # fmt: skip
 
@@ -249,6 +255,22 @@ def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> T
     """The sentence that leads into ``step``; ``why`` is its rules, already laid out."""
     macro = getattr(_reasons(kind, templates_dir), step.kind)
     return TeX(str(macro(step, why)))
+
+
+def _prose(escape: Callable[[object], str], math: tuple[str, str], value: object) -> TeX:
+    """``|prose``: prose with ``$...$`` math, escaped for the format (the math checked)."""
+    from derive.documents.prose import ProseError, render_prose
+
+    try:
+        return TeX(render_prose(value, escape, math))
+    except ProseError as error:
+        raise _template_error(str(error)) from None
+
+
+def _short_reason(kind: str, templates_dir: str | None, step: StepView,
+                  math: tuple[str, str] | None = None) -> TeX:
+    """The few words beside a line of a compact proof (``by $x_k$; product rule``)."""
+    return TeX(str(_reasons(kind, templates_dir, math).tag(step)))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -289,15 +311,64 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return _TolerantCache(folder)
 
 
+class TemplatesFolderError(DeriveError):
+    """The folder given as ``--templates`` (``templates_dir``) is not an existing folder."""
+
+
+def templates_folder(templates_dir: str | Path) -> Path:
+    """A user's templates folder, checked.
+
+    Raises:
+        TemplatesFolderError: It does not exist or is not a folder.
+    """
+    folder = Path(templates_dir)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise TemplatesFolderError(f"the templates folder {str(folder)!r} {what}: give a folder"
+                                   " laid out like templates/ (tex/, md/, text/)")  # fmt: skip
+    return folder
+
+
+def _utf8_loader(folder: str) -> jinja2.BaseLoader:
+    """A file loader whose templates that are not UTF-8 are a TemplateError naming the file."""
+    import jinja2
+
+    class Utf8Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+            try:
+                return super().get_source(environment, template)
+            except UnicodeDecodeError as error:
+                raise jinja2.TemplateError(
+                    f"the template {template} in {folder} is not UTF-8 text (byte"
+                    f" {error.object[error.start]:#04x} at offset {error.start})"
+                ) from None
+
+    return Utf8Loader(folder)
+
+
 def _render(kind: str, name: str, templates_dir: str | Path | None, **data: object) -> str:
-    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`."""
+    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`.
+
+    A user's template is code: besides Jinja's own errors it can recurse without end (a macro
+    that calls itself, a template that includes or extends itself) or fail in an expression
+    (``1 // 0``, ``"a" + 1``), so every exception it raises is reported with the template and
+    line it happened at.
+    """
     from jinja2 import TemplateError
 
-    folder = None if templates_dir is None else str(Path(templates_dir).resolve())
+    folder = None if templates_dir is None else str(templates_folder(templates_dir).resolve())
     try:
         return environment(kind, folder).get_template(name).render(**data)
+    except BuildError:
+        raise
     except TemplateError as error:
         raise BuildError(f"template error{_where(error)}: {error.message or error}") from None
+    except RecursionError as error:
+        raise BuildError(f"template error{_where(error)}: a template calls, includes or extends"
+                         " itself without end") from None  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - a user's template can raise anything
+        raise BuildError(f"template error{_where(error)}: {type(error).__name__}: {error}"
+                         ) from None  # fmt: skip
 
 
 def _where(error: Exception) -> str:
@@ -313,7 +384,8 @@ def _where(error: Exception) -> str:
 # -- public API ---------------------------------------------------------------------------------
 
 
-def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None = None) -> str:
+def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None = None,
+                      style: str = "full") -> str:
     """Render one derivation.
 
     Args:
@@ -321,6 +393,8 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
         fmt: One of :data:`DERIVATION_FORMATS`: ``tex`` (a complete document),
             ``tex-fragment`` (to ``\\input``), ``md``, ``text`` or ``json``.
         templates_dir: A folder whose templates override the packaged ones by name.
+        style: ``full`` (a sentence and a display per step) or ``compact`` (one aligned display
+            per part, a short reason beside each line); text and JSON have one style.
 
     Returns:
         The document as a string.
@@ -340,7 +414,7 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
     form = get(fmt)
     proof = build_proof(d, width=form.width)
     return _render(form.templates, form.template(form.derivation_template), templates_dir,
-                   p=proof, v=build_verdict(d))  # fmt: skip
+                   p=proof, v=build_verdict(d), style=style)  # fmt: skip
 
 
 def render_derivations(
