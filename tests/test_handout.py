@@ -17,6 +17,7 @@ import derive.documents.pdf
 from derive.api import prove
 from derive.calculus.proof import Derivation
 from derive.documents import handout as ho
+from derive.documents import outputs
 from derive.documents.document import DEFINITIONS
 from derive.documents.handout_file import Locator
 from derive.documents.printer import latex, unicode
@@ -37,7 +38,7 @@ identity = "linear_form"
 
 # The build stamp covers derive's own code. Other work on the code between two builds of one test
 # is a real change; a frozen digest keeps such tests about the handout alone.
-frozen_digest = functools.cache(ho._tree_digest)
+frozen_digest = functools.cache(outputs._tree_digest)
 
 
 def write(tmp_path: Path, text: str, name: str = "course.toml") -> Path:
@@ -390,7 +391,7 @@ def test_build_interrupted_keeps_the_previous_files(
 def test_build_noop_rebuild_derives_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ho, "_tree_digest", frozen_digest)
+    monkeypatch.setattr(outputs, "_tree_digest", frozen_digest)
     path = write(tmp_path, SMALL)
     first = ho.build_handout(path, ("tex", "md"), tmp_path / "out", prove=prove)
     before = files_in(tmp_path / "out")
@@ -432,7 +433,7 @@ def default_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool(tex_missing_reason())
     out = tmp_path_factory.mktemp("default-build")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ho, "_tree_digest", frozen_digest)
+        patch.setattr(outputs, "_tree_digest", frozen_digest)
         ho.build_handout(None, ("pdf", "tex", "md"), out, prove=prove)
     return out / "default"
 
@@ -508,7 +509,7 @@ def test_build_second_time_does_not_run_latexmk(
 ) -> None:
     shutil.copytree(default_build, tmp_path / "default")
     before = files_in(tmp_path)
-    monkeypatch.setattr(ho, "_tree_digest", frozen_digest)
+    monkeypatch.setattr(outputs, "_tree_digest", frozen_digest)
     monkeypatch.setattr(derive.documents.pdf, "compile_pdf", _must_not_run("latexmk"))
     ho.build_handout(None, ("pdf", "tex", "md"), tmp_path, prove=prove)
     assert files_in(tmp_path) == before

@@ -117,9 +117,6 @@ def test_limits_cli_reports_one_clear_line() -> None:
     assert "Traceback" not in result.output
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason="nine dimensions: verify.assign_sizes runs"
-                   " out of test sizes and raises KeyError 'v' (issue 19; the hardening work"
-                   " fixes it, not yet on main)")
 def test_limits_nine_dimensions_prove_or_say_why() -> None:
     # tr(A B C D E F G H J) has nine dimensions (n, m, p, ..., v): a proof, or a clear
     # DeriveError, never a traceback
