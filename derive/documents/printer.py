@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
-from derive.documents import print_elementwise as pe
+from derive.documents.printers import elementwise as pe
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.language.names import name_latex, name_unicode, split_name
