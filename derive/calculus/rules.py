@@ -90,10 +90,9 @@ RULES = _rules(
     Rule("merge_powers", "write repeated factors as powers"),
     Rule("hessian", "differentiate the gradient's entries once more"),
     Rule("result", "the result"),
-    Rule("chain_rule", "chain rule entry by entry: f(u)_i = f(u_i), so ∂f(u_i) = f'(u_i) ∂u_i"),
-    Rule("recognise_entrywise",
-         "an index shared by several factors is an entrywise product or a diagonal matrix"),
-    Rule("name_functions", "the definitions of σ and softmax, read backwards"),
+    Rule("chain_rule", "the chain rule, entry by entry"),
+    Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
+    Rule("name_functions", "the definitions of sigmoid and softmax"),
 )
 
 
