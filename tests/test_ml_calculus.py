@@ -55,6 +55,11 @@ CASES: list[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any]], Any], st
      "2 (d ∘ x)"),
     ("a' diag(X)", "X", (), lambda v: v["a"].T @ np.diag(v["X"]).reshape(-1, 1), "diag(a)"),
     ("tr(X .* X)", "X", (), lambda v: np.trace(v["X"] * v["X"]), "2 diag(diag(X))"),
+    # δ_ii inside a sum whose index other factors carry: the sum stays (Σ_i v_i δ_ii = Σ_i v_i)
+    ("tr(diag(x .* y))", "x", (), lambda v: np.sum(v["x"] * v["y"]), "y"),
+    # a closed walk through an index used too often is a diagonal: Σ_q X_kq (A X)_qk
+    ("tr(X .* (A X))", "X", (), lambda v: np.trace(v["X"] * (v["A"] @ v["X"])),
+     "diag(diag(A X)) + Aᵀ diag(diag(X))"),
     ("norm(x)", "x", (), lambda v: np.linalg.norm(v["x"]), "‖x‖⁻¹ x"),
     ("norm(A x - b)", "x", (), lambda v: np.linalg.norm(v["A"] @ v["x"] - v["b"]),
      "‖A x - b‖⁻¹ Aᵀ (A x - b)"),

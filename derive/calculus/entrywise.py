@@ -43,6 +43,7 @@ def merge_entrywise(term: Term, row: Index | None, col: Index | None) -> Term:
     coeff = term.coeff
     while (index := _overused(factors, free)) is not None:
         if not (_merge_vectors(factors, index) or _merge_matrices(factors, index, free)
+                or _diagonal_chain(factors, sums, index, free)
                 or _to_diag(factors, sums, index)):  # fmt: skip
             break  # only matrices: no matrix form; recognise says so
     counts = _counts(factors)
@@ -125,6 +126,41 @@ def _merge_matrices(factors: list[Factor], index: Index, free: tuple[Index, ...]
         right = second.base if second.indices == first.indices else ex.transpose(second.base)
         factors[a] = Entry(el.hadamard(first.base, right), first.indices)
         del factors[b]
+        return True
+    return False
+
+
+def _diagonal_chain(
+    factors: list[Factor], sums: list[Index], index: Index, free: tuple[Index, ...]
+) -> bool:
+    """``Σ_q X_kq Y_qk`` -> ``diag(X Y)_k``: a closed walk from an over-used index to itself."""
+    counts = _counts(factors)
+    matrices = [n for n, f in enumerate(factors) if isinstance(f, Entry) and len(f.indices) == 2]
+    for start in matrices:
+        entry = factors[start]
+        assert isinstance(entry, Entry)
+        if index not in entry.indices or entry.indices[0] == entry.indices[1]:
+            continue
+        chain, used, here = [], [start], index
+        while True:
+            step = factors[used[-1]]
+            assert isinstance(step, Entry)
+            forward = step.indices[0] == here
+            chain.append(step.base if forward else ex.transpose(step.base))
+            here = step.indices[1] if forward else step.indices[0]
+            if here == index or here in free or counts.get(here) != 2 or here not in sums:
+                break
+            following = [n for n in matrices if n not in used and here in factors[n].indices]
+            if not following:
+                break
+            used.append(following[0])
+        if here != index or len(used) < 2:
+            continue
+        inner = {i for n in used for i in factors[n].indices} - {index}
+        factors[used[0]] = Entry(el.Diag(ex.mul(*chain)), (index,))
+        for n in sorted(used[1:], reverse=True):
+            del factors[n]
+        sums[:] = [i for i in sums if i not in inner]
         return True
     return False
 
