@@ -9,6 +9,7 @@ they never reach :func:`entry_derivative` as entries.
 
 from __future__ import annotations
 
+from derive.calculus.collect import foldable
 from derive.calculus.differentiate import (
     Context,
     basic_rule,
@@ -90,3 +91,11 @@ basic_rule.update({
     **{node_type: lambda base, wrt: RuleName.PRODUCT_RULE
        for node_type in (el.Hadamard, el.Ones, el.Sum, el.Diag, el.LogSumExp, el.Softmax)},
 })  # fmt: skip
+
+
+# equal scalar leaves fold into one power (‖x‖^(-1/2) ‖x‖^-1 = ‖x‖^(-3/2)); the others are
+# expanded before they could stand as a scalar leaf
+foldable.update({node_type: lambda base: True
+                 for node_type in (el.HadamardPower, el.Apply, el.Sum)})
+foldable.update({node_type: lambda base: False
+                 for node_type in (el.Hadamard, el.Ones, el.Diag, el.LogSumExp, el.Softmax)})
