@@ -31,6 +31,7 @@ from derive.errors import UnsupportedError
 from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.functions import derivative as function_derivative
 from derive.language.shapes import Problem
 
 
@@ -319,4 +320,18 @@ def _facts(marked: list[ix.Term], ctx: Context) -> tuple[Fact, ...]:
                 value = ix.IndexSum(tuple(partial_value(factor, ctx)), factor.indices)
                 facts[base.name] = Fact(ix.IndexSum(((ix.Term(Fraction(1), (), (factor,))),),
                                                     factor.indices), value)  # fmt: skip
+            elif isinstance(base, el.Apply) and base.function not in facts and \
+                    not isinstance(function_derivative(base), ex.Zero | ex.Number):
+                facts[base.function] = _chain_rule_fact(factor, base)
     return tuple(facts.values())
+
+
+def _chain_rule_fact(factor: ix.Partial, base: el.Apply) -> Fact:
+    """``∂σ(u)_i/∂v_k = σ'(u)_i ∂u_i/∂v_k``, with σ' from the function table."""
+    entry = factor.entry
+    assert isinstance(entry, ix.Entry)
+    inner = ix.Partial(ix.Entry(base.arg, entry.indices), factor.wrt, factor.wrt_indices)
+    coeff, outer = ex.coefficient_of(function_derivative(base))
+    lhs = ix.Term(Fraction(1), (), (factor,))
+    rhs = ix.Term(coeff, (), (ix.Entry(outer, entry.indices), inner))
+    return Fact(ix.IndexSum((lhs,), factor.indices), ix.IndexSum((rhs,), factor.indices))
