@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-
 from derive.ir import expr as ex
 from derive.ir.elementwise import Apply, hadamard, hadamard_power, ones_like
 
@@ -52,6 +50,20 @@ class Function:
     symbolic: Callable[[Any], Any]
 
 
+def _np() -> Any:
+    import numpy  # lazily: the parser reads this table, and `derive --help` must stay fast
+
+    return numpy
+
+
+def _numpy(name: str) -> Callable[[Any], Any]:
+    return lambda u: getattr(_np(), name)(u)
+
+
+def _sympy_fn(name: str) -> Callable[[Any], Any]:
+    return lambda u: getattr(_sympy(), name)(u)
+
+
 def _sympy() -> Any:
     import sympy
 
@@ -72,7 +84,7 @@ def _zero(u: ex.Expr) -> ex.Expr:
 
 
 def _sigmoid(u: Any) -> Any:
-    return 1 / (1 + np.exp(-u))
+    return 1 / (1 + _np().exp(-u))
 
 
 def _table(*rows: Function) -> dict[str, Function]:
@@ -80,38 +92,37 @@ def _table(*rows: Function) -> dict[str, Function]:
 
 
 FUNCTIONS = _table(
-    Function("exp", ("exp",), "\\exp", "exp", _apply("exp"), "real", np.exp,
-             lambda u: _sympy().exp(u)),
+    Function("exp", ("exp",), "\\exp", "exp", _apply("exp"), "real", _numpy("exp"),
+             _sympy_fn("exp")),
     Function("log", ("log", "ln"), "\\log", "log", lambda u: hadamard_power(u, -1), "positive",
-             np.log, lambda u: _sympy().log(u)),
-    Function("sin", ("sin",), "\\sin", "sin", _apply("cos"), "real", np.sin,
-             lambda u: _sympy().sin(u)),
-    Function("cos", ("cos",), "\\cos", "cos", lambda u: ex.neg(Apply("sin", u)), "real", np.cos,
-             lambda u: _sympy().cos(u)),
+             _numpy("log"), _sympy_fn("log")),
+    Function("sin", ("sin",), "\\sin", "sin", _apply("cos"), "real", _numpy("sin"),
+             _sympy_fn("sin")),
+    Function("cos", ("cos",), "\\cos", "cos", lambda u: ex.neg(Apply("sin", u)), "real",
+             _numpy("cos"), _sympy_fn("cos")),
     Function("tan", ("tan",), "\\tan", "tan",
-             lambda u: ex.add(ones_like(u), hadamard_power(Apply("tan", u), 2)), "real", np.tan,
-             lambda u: _sympy().tan(u)),
+             lambda u: ex.add(ones_like(u), hadamard_power(Apply("tan", u), 2)), "real",
+             _numpy("tan"), _sympy_fn("tan")),
     Function("tanh", ("tanh",), "\\tanh", "tanh",
-             lambda u: _minus(ones_like(u), hadamard_power(Apply("tanh", u), 2)), "real", np.tanh,
-             lambda u: _sympy().tanh(u)),
+             lambda u: _minus(ones_like(u), hadamard_power(Apply("tanh", u), 2)), "real",
+             _numpy("tanh"), _sympy_fn("tanh")),
     Function("sigma", ("sigma", "sigmoid"), "\\sigma", "σ",
              lambda u: hadamard(Apply("sigma", u), _minus(ones_like(u), Apply("sigma", u))),
              "real", _sigmoid, lambda u: 1 / (1 + _sympy().exp(-u))),
     Function("softplus", ("softplus",), "\\operatorname{softplus}", "softplus",
-             _apply("sigma"), "real", lambda u: np.logaddexp(0, u),
+             _apply("sigma"), "real", lambda u: _np().logaddexp(0, u),
              lambda u: _sympy().log(1 + _sympy().exp(u))),
     Function("sqrt", ("sqrt",), "\\sqrt", "sqrt",
              lambda u: ex.mul(ex.number(Fraction(1, 2)), hadamard_power(u, Fraction(-1, 2))),
-             "positive", np.sqrt, lambda u: _sympy().sqrt(u)),
-    Function("abs", ("abs",), "\\operatorname{abs}", "abs", _apply("sign"), "nonzero", np.abs,
-             lambda u: _sympy().Abs(u)),
+             "positive", _numpy("sqrt"), _sympy_fn("sqrt")),
+    Function("abs", ("abs",), "\\operatorname{abs}", "abs", _apply("sign"), "nonzero",
+             _numpy("abs"), _sympy_fn("Abs")),
     Function("sign", ("sign", "sgn"), "\\operatorname{sign}", "sign", _zero, "nonzero",
-             np.sign, lambda u: _sympy().sign(u)),
+             _numpy("sign"), _sympy_fn("sign")),
     Function("relu", ("relu",), "\\operatorname{relu}", "relu", _apply("step"), "nonzero",
-             lambda u: np.maximum(u, 0), lambda u: _sympy().Max(u, 0)),
+             lambda u: _np().maximum(u, 0), lambda u: _sympy().Max(u, 0)),
     Function("step", ("step", "heaviside"), "\\operatorname{step}", "step", _zero, "nonzero",
-             lambda u: np.heaviside(u, 0.5),
-             lambda u: _sympy().Heaviside(u)),
+             lambda u: _np().heaviside(u, 0.5), _sympy_fn("Heaviside")),
 )  # fmt: skip
 
 SPELLINGS: dict[str, str] = {s: f.name for f in FUNCTIONS.values() for s in f.spellings}
