@@ -16,7 +16,6 @@ import pytest
 import sympy
 from numpy.linalg import det, inv
 from numpy.testing import assert_allclose
-
 from oracle import value_of
 
 from derive.api import check_identity, prove_identity
