@@ -91,7 +91,7 @@ BAD_FILES = [
      "section[1].item[1].identity", "did you mean quadratic_form"),
     ("bad-expression", ITEM + 'expr = "x\' A x)"\nwrt = "x"\n', 5, "section[1].item[1].expr",
      "found ')'"),
-    ("unsupported", ITEM + 'expr = "exp(x)"\nwrt = "x"\n', 5, "section[1].item[1].expr",
+    ("unsupported", ITEM + 'expr = "vec(x)"\nwrt = "x"\n', 5, "section[1].item[1].expr",
      "not supported"),
     ("shape-error", ITEM + 'expr = "y\' A x"\nwrt = "x"\ndeclare = ["A: m x n", "y: n"]\n', 5,
      "section[1].item[1].expr", "cannot multiply y' (1 x n) by A (m x n)"),

@@ -60,10 +60,11 @@ _CB_TRACE = "Cookbook: traces"
 _CB_DET = "Cookbook: determinants"
 _CB_INVERSE = "Cookbook: inverses"
 _CB_NORM = "Cookbook: norms and least squares"
+_ML = "Machine-learning identities"
 
 SECTIONS = (
     _LINEAR, _FORMS, _PRODUCT, _LSQ, _HESSIAN, _MATRIX,
-    _CB_LINEAR, _CB_QUADRATIC, _CB_TRACE, _CB_DET, _CB_INVERSE, _CB_NORM,
+    _CB_LINEAR, _CB_QUADRATIC, _CB_TRACE, _CB_DET, _CB_INVERSE, _CB_NORM, _ML,
 )  # fmt: skip
 """The catalog's sections, in the order ``derive catalog`` lists them."""
 
@@ -220,6 +221,45 @@ _CATALOG: tuple[CatalogEntry, ...] = (
         "Matrix Cookbook (84), W = I", *_MN),
     _id("matrix_least_squares", "Matrix least squares", "norm(A X - B)^2", "X", _CB_NORM,
         "Matrix Cookbook (119), special case"),
+    # --- machine learning: elementwise functions, softmax, network layers ------------------
+    _id("logistic_loss_gradient", "Logistic loss: gradient", "sum(log(1 + exp(-y .* (X w))))",
+        "w", _ML, "machine learning: logistic regression", "X: m x n"),
+    _id("logistic_loss_hessian", "Logistic loss: Hessian", "sum(log(1 + exp(-y .* (X w))))",
+        "w", _ML, "machine learning: logistic regression", "X: m x n", hessian=True),
+    _id("logistic_loss_single", "Logistic loss of one positive example", "log(1 + exp(-w' x))",
+        "w", _ML, "machine learning: logistic regression"),
+    _id("softmax_cross_entropy", "Softmax cross-entropy by the weights",
+        "0 - y' log(softmax(W x))", "W", _ML,
+        "machine learning: multinomial logistic regression", "W: m x n"),
+    _id("logsumexp_gradient", "Log-sum-exp: gradient", "logsumexp(x)", "x", _ML,
+        "machine learning: definition of softmax"),
+    _id("logsumexp_hessian", "Log-sum-exp: Hessian", "logsumexp(x)", "x", _ML,
+        "machine learning: definition of softmax", hessian=True),
+    _id("softmax_jacobian", "Jacobian of softmax", "softmax(x)", "x", _ML,
+        "machine learning: softmax"),
+    _id("layer_by_weights", "One-layer network by its weights", "a' sigma(W x + b)", "W", _ML,
+        "machine learning: a sigmoid layer", "W: m x n"),
+    _id("layer_by_bias", "One-layer network by its bias", "a' sigma(W x + b)", "b", _ML,
+        "machine learning: a sigmoid layer", "W: m x n"),
+    _id("layer_jacobian", "Jacobian of a sigmoid layer", "sigma(W x)", "x", _ML,
+        "machine learning: a sigmoid layer", "W: m x n"),
+    _id("norm_gradient", "Gradient of the Euclidean norm", "norm(x)", "x", _ML,
+        "machine learning: Matrix Cookbook (129), a = 0"),
+    _id("residual_norm_gradient", "Gradient of a residual's norm", "norm(A x - b)", "x", _ML,
+        "machine learning: least absolute deviations", *_MN),
+    _id("ridge_regression", "Ridge regression (unit weight)", "norm(A x - b)^2 + norm(x)^2", "x",
+        _ML, "machine learning: Tikhonov regularisation", *_MN),
+    _id("weighted_squares_by_weights", "Weighted sum of squares by its weights",
+        "x' diag(d) x", "d", _ML, "machine learning: diag as index form"),
+    _id("trace_hadamard_square", "Trace of X ∘ X", "tr(X .* X)", "X", _ML,
+        "machine learning: Hadamard product",
+        "X: n x n"),
+    _id("squared_determinant", "Squared determinant", "det(X)^2", "X", _ML,
+        "machine learning: Matrix Cookbook (49), squared", "X: n x n, invertible"),
+    _id("inverse_square_bilinear", "Bilinear form in X^-2", "a' X^-2 b", "X", _ML,
+        "machine learning: Matrix Cookbook (61), k = 2", "X: n x n, invertible"),
+    _id("l1_norm_gradient", "1-norm: the sign vector", "norm(x, 1)", "x", _ML,
+        "machine learning: where no entry of x is zero"),
 )  # fmt: skip
 
 _BY_NAME: dict[str, CatalogEntry] = {identity.name: identity for identity in _CATALOG}
