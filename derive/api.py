@@ -11,7 +11,7 @@ import derive.check  # noqa: F401 - registers Derivation.to_sympy
 import derive.documents  # noqa: F401 - registers Derivation.to_latex, to_markdown, ...
 from derive.calculus.proof import Derivation
 from derive.errors import DeriveError
-from derive.ir.expr import LAYOUTS
+from derive.ir.expr import LAYOUTS, Layout
 
 if TYPE_CHECKING:
     from derive.catalog.identities import Identity
@@ -56,7 +56,7 @@ def prove(
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     variable = _variable(wrt)
     problem = parse(expr, declare, wrt=variable)
-    derivation = derive(problem, variable, Options(layout=layout, hessian=hessian))
+    derivation = derive(problem, variable, Options(layout=Layout(layout), hessian=hessian))
     return check(derivation, seed=seed) if verify else derivation
 
 
@@ -97,7 +97,7 @@ def prove_identity(
 
 def build(
     handout_path: str | Path | None = None,
-    formats: Iterable[str] = ("pdf", "tex", "md"),
+    formats: Iterable[str] | None = None,
     out_dir: str | Path = "output",
     *,
     templates_dir: str | Path | None = None,
@@ -108,7 +108,8 @@ def build(
 
     Args:
         handout_path: The handout TOML file, or None for the built-in default handout.
-        formats: Any of the formats of :mod:`derive.documents.formats` that a handout can have.
+        formats: Any of the formats of :mod:`derive.documents.formats` that a handout can have;
+            all of them (pdf, tex, md) by default.
         out_dir: The output folder; the handout gets its own subfolder.
         templates_dir: A folder of templates overriding the built-in ones by name.
         progress: Called with ``(stage, done, total, label)`` as the build goes.
@@ -121,9 +122,11 @@ def build(
         HandoutFileError: The handout file is at fault (nothing is written).
         BuildError: LaTeX failed, latexmk is missing, or a template is broken.
     """
+    from derive.documents.formats import handout_formats
     from derive.documents.handout import build_handout
 
-    return build_handout(handout_path, tuple(formats), Path(out_dir), prove=prove,
+    wanted = handout_formats() if formats is None else tuple(formats)
+    return build_handout(handout_path, wanted, Path(out_dir), prove=prove,
                          templates_dir=templates_dir, progress=progress,
                          answer_key=answer_key)  # fmt: skip
 

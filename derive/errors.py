@@ -8,7 +8,12 @@ line and a caret under the problem, as lark and pylatexenc do.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# C0 and C1 control characters but tab: ESC and CSI (\x9b) start terminal escape sequences, so an
+# excerpt shows each as one U+FFFD (the caret below keeps its column).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +43,13 @@ def caret_excerpt(source: str, span: Span) -> str:
     line_end = source.find("\n", start)
     if line_end < 0:
         line_end = len(source)
-    text = source[line_start:line_end]
+    text = _CONTROL.sub("\ufffd", source[line_start:line_end])
     width = max(1, min(span.end, line_end) - start)
     return f"  {text}\n  {' ' * (start - line_start)}{'^' * width}"
+
+
+class InternalError(RuntimeError):
+    """A bug in derive itself, never the user's input: a node type missing from an operation."""
 
 
 class DeriveError(Exception):

@@ -152,3 +152,28 @@ def test_prove_with_a_broken_template_exits_1(runner: CliRunner, tmp_path: Path)
     assert "Error: template error" in result.stderr
     assert "no_such_thing" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_prove_multi_letter_index_names_keep_their_commas(runner: CliRunner) -> None:
+    # seventeen scalars take every single-letter dummy, so x' A x sums over i1 and i2
+    letters = "a b c d e g h i j p q r s t u v w".split()
+    declare = [arg for c in letters for arg in ("-d", f"{c}: scalar")]
+    result = prove(runner, "x' A x + " + " ".join(letters), "--wrt", "x", *declare)
+    assert result.exit_code == 0, result.output
+    assert "α = Σᵢ₁ Σᵢ₂ xᵢ₁ A_{i1,i2} xᵢ₂ + a b c" in result.stdout
+    assert "∂xᵢ₁/∂xₖ = δ_{i1,k}" in result.stdout
+    assert "│ ∂α/∂x = (A + Aᵀ) x │" in result.stdout
+    tex = prove(runner, "x' A x + " + " ".join(letters), "--wrt", "x", *declare, "-f", "tex")
+    assert "A_{i_{1},i_{2}}" in tex.stdout and "\\delta_{i_{1},k}" in tex.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("x\x9b31m' x", "--wrt", "x"),
+    ("x' x", "--wrt", "x", "-d", "x\x1b[2J: n"),
+], ids=["expression", "declaration"])
+def test_prove_error_excerpt_sends_no_control_characters(runner: CliRunner, args: tuple[str, ...]
+                                                         ) -> None:
+    result = runner.invoke(main, ["prove", *args], color=True)  # color: click strips nothing
+    assert result.exit_code == 2
+    assert "\ufffd" in result.stderr
+    assert not any("\x00" <= c < " " and c != "\n" or "\x7f" <= c <= "\x9f" for c in result.stderr)

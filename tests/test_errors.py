@@ -91,6 +91,9 @@ ERRORS: list[tuple[str, type[LocatedError], str, int]] = [
     (r"\exp(x)", U, r"the elementwise function \exp is not supported yet", 1),
     ("foo(x)", U, "unknown function foo(...)", 1),
     ("x + bar(y)", U, "unknown function bar(...)", 5),
+    # a capital letter does not make a name a matrix product: Fx(X) is not F x (X)
+    ("Fx(X)", U, "unknown function Fx(...)", 1),
+    ("x' Grad(x)", U, "unknown function Grad(...)", 4),
     ("X^n", U, "exponent 'n' is not supported: write T for a transpose or an integer literal", 3),
     ("X^2.5", U, "exponent '2.5' is not supported", 3),
     ("2 ^ x", U, "integer literal", 5),
@@ -166,6 +169,17 @@ def test_errors_line_col_and_excerpt_helpers() -> None:
     assert line_col("ab", 99) == (1, 3)
     assert caret_excerpt("ab\ncd", Span(3, 5)) == "  cd\n  ^^"
     assert caret_excerpt("x", Span(1, 1)) == "  x\n   ^"
+
+
+@pytest.mark.parametrize(
+    "control", ["\x1b", "\x9b", "\x07", "\x85"], ids=["ESC", "CSI", "BEL", "NEL"]
+)
+def test_errors_excerpt_never_sends_control_characters_to_the_terminal(control: str) -> None:
+    # ESC and the 8-bit CSI (\x9b) start terminal escape sequences: a source line echoed raw
+    # could recolour or rewrite the user's terminal. Each shows as one U+FFFD, so the caret
+    # still stands under the right column.
+    excerpt = caret_excerpt(f"x{control}[31m' x", Span(1, 2))
+    assert excerpt == "  x\ufffd[31m' x\n   ^"
 
 
 def test_errors_every_derive_error_has_an_exit_code() -> None:

@@ -31,6 +31,20 @@ def test_exact_inverse_and_det_match_sympy(n: int) -> None:
     assert (sympy.Matrix(exact.inverse(m).tolist()) - reference.inv()).is_zero_matrix
 
 
+@pytest.mark.parametrize("n", [2, 3, 4], ids=lambda n: f"n={n}")
+def test_exact_det_and_inverse_through_row_swaps(n: int) -> None:
+    # zeros on the diagonal force the elimination to swap rows; each swap flips the sign
+    rng = np.random.default_rng(10 + n)
+    cells = [[Fraction(int(rng.integers(1, 7))) if i != j else Fraction(0) for j in range(n)]
+             for i in range(n)]  # fmt: skip
+    m = exact.matrix(cells)
+    reference = sympy.Matrix(cells)
+    assert exact.det(m) == reference.det() != 0
+    assert (sympy.Matrix(exact.inverse(m).tolist()) - reference.inv()).is_zero_matrix
+    swap = exact.matrix([[Fraction(0), Fraction(1)], [Fraction(1), Fraction(0)]])
+    assert exact.det(swap) == -1
+
+
 def test_exact_inverse_of_singular_matrix_raises() -> None:
     m = exact.matrix([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
     assert exact.det(m) == 0

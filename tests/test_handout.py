@@ -283,8 +283,13 @@ def test_default_handout_covers_both_notes_in_order() -> None:
         ("[[x]]\n[[x.y]]\n[[x]]\n[[x.y]]\n[[x.y]]\nk = 1\n", ("x", 1, "y", 1, "k"), 6),
         ("a = 1\n", ("missing", "key"), 1),
         ('s = """\nk = 1\n"""\nk = 2\n', ("k",), 4),
+        # brackets in a comment open no array: k is still found on its own line
+        ("a = [1]  # see [2\nk = 1\n", ("k",), 2),
+        ('a = [  # ] closes nothing\n  1,\n]\nk = 1\n', ("k",), 4),
+        ('a = "#["\nk = 1\n', ("k",), 2),
     ],
-    ids=["quoted-key", "array-of-tables", "array-value", "nested-arrays", "fallback", "string"],
+    ids=["quoted-key", "array-of-tables", "array-value", "nested-arrays", "fallback", "string",
+         "comment-opens", "comment-closes", "hash-in-string"],
 )
 def test_locator_finds_the_line_of_a_key(text: str, path: tuple[str | int, ...], line: int) -> None:
     assert Locator(text).line(path) == line

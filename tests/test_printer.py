@@ -98,6 +98,7 @@ def test_printer_table_reads_back(printer: Callable[[ex.Expr], str], source: str
 # -- the index level ------------------------------------------------------------------------
 
 i, j = ix.Index("i", "n"), ix.Index("j", "n")
+i1, i2 = ix.Index("i1", "n"), ix.Index("i2", "n")
 A_sym = ex.Symbol("A", ex.Shape("n", "n"))
 W2 = ex.Symbol("W_2", ex.Shape("n", "n"))
 x1 = ex.Symbol("x_1", ex.Shape("n", 1))
@@ -107,10 +108,16 @@ ENTRIES = [
     (ix.Entry(W2, (i, j)), r"(W_{2})_{ij}", "(W₂)ᵢⱼ"),
     (ix.Entry(x1, (i,)), r"(x_{1})_{i}", "(x₁)ᵢ"),
     (ix.Delta(i, j), r"\delta_{ij}", "δᵢⱼ"),
+    # past the single letters, dummies are i1, i2, ...: a comma keeps a_{i1,i2} from reading as
+    # the entry (i, 1, i, 2), in unicode too, where the subscript digits would run together
+    (ix.Entry(A_sym, (i1, i2)), r"a_{i_{1},i_{2}}", "a_{i1,i2}"),
+    (ix.Entry(A_sym, (ix.Index("k", "n"), i2)), r"a_{k,i_{2}}", "a_{k,i2}"),
+    (ix.Delta(i1, ix.Index("k", "n")), r"\delta_{i_{1},k}", "δ_{i1,k}"),
 ]
 
 
-@pytest.mark.parametrize(("node", "tex", "text"), ENTRIES, ids=["a_ij", "W_2", "x_1", "delta"])
+@pytest.mark.parametrize(("node", "tex", "text"), ENTRIES,
+                         ids=["a_ij", "W_2", "x_1", "delta", "i1-i2", "k-i2", "delta-i1-k"])
 def test_printer_entries(node: object, tex: str, text: str) -> None:
     # a subscripted symbol's entries are bracketed: x_{1}_{i} is a LaTeX error
     assert latex(node) == tex

@@ -31,6 +31,7 @@ from derive.documents.render import (
     render_derivation,
     render_handout,
     repr_latex,
+    superscript_filter,
 )
 from derive.documents.serialize import to_json_dict
 from derive.errors import BuildError
@@ -314,12 +315,14 @@ ESCAPED = [
     ("a ~ b $x$", "a {\\textasciitilde} b \\$x\\$"),
     ("é α", "\\'e \\ensuremath{\\alpha}"),
     ("two\n\nparagraphs\x1b[31m", "two paragraphs[31m"),
+    ("C1\x9b31m csi\x85nel", "C131m csinel"),
     ("emoji 😀", "emoji \\texttt{U+1F600}"),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), ESCAPED,
-                         ids=[*PAYLOAD_IDS[:8], "tilde-dollar", "unicode", "controls", "emoji"])
+                         ids=[*PAYLOAD_IDS[:8], "tilde-dollar", "unicode", "controls",
+                              "c1-controls", "emoji"])
 def test_escape_latex_makes_prose_literal(text: str, expected: str) -> None:
     assert escape_latex(text) == expected
     assert isinstance(escape_latex(text), TeX)
@@ -333,12 +336,13 @@ MARKDOWN_ESCAPED = [
     ("1. not a list", "1\\. not a list"),
     ("\\input{x} # | ~", "\\\\input{x} \\# \\| \\~"),
     ("4.1 and -14", "4.1 and -14"),
+    ("bold\x1b[1m csi\x9b1m nel\x85", "bold\\[1m csi1m nel"),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), MARKDOWN_ESCAPED,
                          ids=["emphasis", "html", "math-link", "list", "ordered", "specials",
-                              "numbers"])
+                              "numbers", "controls"])
 def test_escape_markdown_makes_prose_literal(text: str, expected: str) -> None:
     assert escape_markdown(text) == expected
 
@@ -414,15 +418,24 @@ def test_find_templates_here_is_the_repository_copy() -> None:
 
 
 def test_user_templates_override_by_name(tmp_path: Path) -> None:
-    (tmp_path / "tex").mkdir()
-    (tmp_path / "tex" / "reasons.tex.j2").write_text(
-        (find_templates() / "tex" / "reasons.tex.j2").read_text(encoding="utf-8").replace(
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "reasons.j2").write_text(
+        (find_templates() / "common" / "reasons.j2").read_text(encoding="utf-8").replace(
             "Sum out the Kronecker deltas", "Contract every delta"), encoding="utf-8")
     d = note_derivation(0)
-    custom = render_derivation(d, "tex", templates_dir=tmp_path)
-    assert "Contract every delta" in custom
-    assert "Sum out the Kronecker deltas" not in custom
-    assert "Sum out the Kronecker deltas" in render_derivation(d, "md", templates_dir=tmp_path)
+    for fmt in ("tex", "md"):  # the reasons are one template, shared
+        custom = render_derivation(d, fmt, templates_dir=tmp_path)
+        assert "Contract every delta" in custom
+        assert "Sum out the Kronecker deltas" not in custom
+    assert "Sum out the Kronecker deltas" in render_derivation(d, "tex")
+
+
+def test_shared_reasons_take_the_format_delimiters_and_escaping() -> None:
+    d = note_derivation(0)
+    tex, md = render_derivation(d, "tex"), render_derivation(d, "md")
+    assert "Write $\\alpha$ in index notation" in tex
+    assert "Write $\\alpha$ in index notation" in md
+    assert "\\$" not in tex  # the delimiters are math, not escaped dollars
 
 
 def test_math_must_go_through_a_filter(tmp_path: Path) -> None:
@@ -562,3 +575,18 @@ def test_environment_is_cached_per_folder(tmp_path: Path) -> None:
     assert derive.documents.render.environment("tex") is derive.documents.render.environment("tex")
     render = derive.documents.render
     assert render.environment("tex", str(tmp_path)) is not render.environment("tex")
+
+
+@pytest.mark.parametrize(
+    ("text", "raised"),
+    [("n×n", "ⁿˣⁿ"), ("3", "³"), ("p×q", "^(p×q)"), ("q", "^q"), ("n_1×n", "^(n_1×n)")],
+    ids=["n-by-n", "digit", "q-has-none", "one-letter", "subscripted"],
+)
+def test_superscript_filter_raises_all_or_nothing(text: str, raised: str) -> None:
+    # there is no superscript q: half-raised text such as ᵖˣq reads as p×q times q
+    assert superscript_filter(text) == raised
+
+
+def test_render_text_dimension_without_superscript_letter() -> None:
+    page = render_derivation(prove("tr(A X)", wrt="X", declare=("A: q x n",)), "text")
+    assert "A ∈ ℝ^(q×n) and X ∈ ℝ^(n×q)" in " ".join(page.split())

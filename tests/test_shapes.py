@@ -80,6 +80,20 @@ def test_shapes_provisional_names_avoid_declared_ones() -> None:
     assert shapes == {"A": ("n", "n"), "B": ("n", "m"), "x": ("m", 1)}
 
 
+@pytest.mark.parametrize(
+    ("text", "shapes"),
+    [
+        ("A n", {"A": ("m", "p"), "n": ("p", 1)}),
+        ("m' A n", {"m": ("p", 1), "A": ("p", "q"), "n": ("q", 1)}),
+        ("tr(N n n')", {"N": ("m", "m"), "n": ("m", 1)}),
+    ],
+    ids=["A-n", "m-A-n", "N-n"],
+)
+def test_shapes_provisional_names_avoid_symbol_names(text: str, shapes: Shapes) -> None:
+    # "A n" with n in R^m would make the reader think n is both a vector and its own length
+    assert shapes_of(text) == shapes
+
+
 def test_shapes_flags_are_kept() -> None:
     problem = parse("x' A x + log(det(X))", ("A: n x n, symmetric", "X: invertible"))
     assert problem.symbols["A"].symmetric and not problem.symbols["A"].invertible

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import derive
-from derive.calculus.proof import Derivation, Result, Step
+from derive.calculus.proof import Derivation, Result, ResultKind, Step
 from derive.check.verify import TOLERANCE, assign_sizes, verify
 from derive.errors import DeriveError, VerificationError
 from derive.ir import expr as ex
@@ -206,7 +206,7 @@ def test_verify_catches_a_wrong_tensor() -> None:
     positive = ix.IndexSum(tuple(dataclasses.replace(t, coeff=-t.coeff) for t in rhs.terms),
                            rhs.free)  # fmt: skip
     tampered = dataclasses.replace(
-        derivation, results=(Result(derivation.result.lhs, positive, "tensor"),)
+        derivation, results=(Result(derivation.result.lhs, positive, ResultKind.TENSOR),)
     )
     with pytest.raises(VerificationError, match="the result"):
         verify(tampered)

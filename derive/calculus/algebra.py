@@ -13,29 +13,14 @@ from math import gcd
 from derive.ir import expr as ex
 
 
-def rebuild(node: ex.Expr, children: list[ex.Expr]) -> ex.Expr:
-    """The same node over new children, through the smart constructors."""
-    if isinstance(node, ex.Add):
-        return ex.add(*children)
-    if isinstance(node, ex.MatMul):
-        return ex.mul(*children)
-    if isinstance(node, ex.Transpose):
-        return ex.transpose(children[0])
-    if isinstance(node, ex.Power):
-        return ex.Power(children[0], node.exponent)
-    if isinstance(node, ex.Inverse | ex.Trace | ex.Det | ex.Log | ex.Norm):
-        return type(node)(children[0])
-    return node
-
-
 def map_children(node: ex.Expr, function: Callable[[ex.Expr], ex.Expr]) -> ex.Expr:
-    """Apply ``function`` to each child and rebuild."""
-    if not node.children or isinstance(node, ex.Jacobian | ex.Defined):
+    """Apply ``function`` to each child and rebuild (:meth:`derive.ir.expr.Expr.rebuild`)."""
+    if not node.children:
         return node
     children = [function(c) for c in node.children]
     if all(new is old for new, old in zip(children, node.children, strict=True)):
         return node  # nothing changed below: keep the node rather than rebuild it
-    return rebuild(node, children)
+    return node.rebuild(children)
 
 
 def push_transpose(node: ex.Expr) -> ex.Expr:

@@ -14,6 +14,8 @@ from fractions import Fraction
 
 from derive.errors import LimitError, UnsupportedError
 from derive.ir import expr as ex
+from derive.ir import index as ix
+from derive.ir.dispatch import Operation
 from derive.ir.index import (
     MAX_TERMS,
     Count,
@@ -61,30 +63,57 @@ class Context:
             )
 
 
-def depends(node: ex.Expr, ctx: Context) -> bool:
-    """Whether ``node`` varies with the variable of differentiation."""
-    if isinstance(node, ex.Symbol):
-        info = ctx.symbols.get(node.name)
-        return node.name == ctx.wrt.name or (
-            info is not None and ctx.wrt.name in info.depends_on
+depends: Operation[bool] = Operation("derive.calculus.differentiate.depends")
+"""``depends(node, ctx)``: whether ``node`` varies with the variable of differentiation."""
+
+
+@depends.register(ex.Symbol)
+def _symbol_depends(node: ex.Symbol, ctx: Context) -> bool:
+    info = ctx.symbols.get(node.name)
+    return node.name == ctx.wrt.name or (info is not None and ctx.wrt.name in info.depends_on)
+
+
+@depends.register(ex.Jacobian)
+def _jacobian_depends(node: ex.Jacobian, ctx: Context) -> bool:
+    if node.wrt.name == ctx.wrt.name or depends(node.wrt, ctx):
+        raise UnsupportedError(
+            f"second derivatives through the declared dependency of {node.of.name} on"
+            f" {node.wrt.name} are not supported"
         )
-    if isinstance(node, ex.Jacobian):
-        if node.wrt.name == ctx.wrt.name or depends(node.wrt, ctx):
-            raise UnsupportedError(
-                f"second derivatives through the declared dependency of {node.of.name} on"
-                f" {node.wrt.name} are not supported"
-            )
-        return False
-    if isinstance(node, ex.Defined):
-        return depends(node.body, ctx)
+    return False
+
+
+@depends.register(ex.Defined)
+def _defined_depends(node: ex.Defined, ctx: Context) -> bool:
+    return depends(node.body, ctx)
+
+
+@depends.register(
+    ex.Number, ex.Identity, ex.Zero, ex.Size, ex.Add, ex.MatMul, ex.Transpose, ex.Inverse,
+    ex.Power, ex.Trace, ex.Det, ex.Log, ex.Norm, ex.Derivative,
+)
+def _children_depend(node: ex.Expr, ctx: Context) -> bool:
     return any(depends(child, ctx) for child in node.children)
 
 
-def factor_depends(factor: Factor, ctx: Context) -> bool:
-    """Whether a factor varies with the variable."""
-    if isinstance(factor, Entry):
-        return depends(factor.base, ctx)
-    return isinstance(factor, Partial)
+factor_depends: Operation[bool] = Operation("derive.calculus.differentiate.factor_depends",
+                                            "factor")
+"""``factor_depends(factor, ctx)``: whether an index factor varies with the variable."""
+
+
+@factor_depends.register(ix.Entry)
+def _entry_depends(factor: ix.Entry, ctx: Context) -> bool:
+    return depends(factor.base, ctx)
+
+
+@factor_depends.register(ix.Partial)
+def _partial_depends(factor: ix.Partial, ctx: Context) -> bool:
+    return True
+
+
+@factor_depends.register(ix.Delta, ix.Count)
+def _constant(factor: ix.Factor, ctx: Context) -> bool:
+    return False
 
 
 def product_rule(term: Term, wrt_indices: tuple[Index, ...], ctx: Context) -> list[Term]:
@@ -119,41 +148,85 @@ def partial_value(partial: Partial, ctx: Context) -> list[Term]:
     entry = partial.entry
     if isinstance(entry, Partial):
         raise UnsupportedError("a derivative of a derivative cannot be worked out here")
-    base, k = entry.base, partial.wrt_indices
-    if isinstance(base, ex.Symbol):
-        if base.name == ctx.wrt.name:
-            deltas = tuple(Delta(i, j) for i, j in zip(entry.indices, k, strict=True))
-            return [Term(Fraction(1), (), deltas)]
-        jacobian = ex.Jacobian(base, ctx.wrt)
-        return [Term(Fraction(1), (), (Entry(jacobian, entry.indices + k),))]
-    return _leaf_value(base, entry.indices, k, ctx)
+    return entry_derivative(entry.base, entry.indices, partial.wrt_indices, ctx)
 
 
-def _leaf_value(
-    base: ex.Expr, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context
-) -> list[Term]:
-    names = ctx.names
-    if isinstance(base, ex.Inverse):
-        a, b = indices
-        c, d = names.fresh(a.dim), names.fresh(b.dim)
-        left = [Term(Fraction(-1), (c, d), (Entry(base, (a, c)),))]
-        right = [Term(Fraction(1), (), (Entry(base, (d, b)),))]
-        return multiply([left, derivative(base.arg, c, d, k, ctx), right])
-    if isinstance(base, ex.Det):
-        a, b = names.fresh(base.arg.shape.rows), names.fresh(base.arg.shape.cols)
-        jacobi = [Term(Fraction(1), (a, b), (Entry(base, ()), Entry(ex.Inverse(base.arg), (b, a))))]
-        return multiply([jacobi, derivative(base.arg, a, b, k, ctx)])
-    if isinstance(base, ex.Log):
-        reciprocal = [Term(Fraction(1), (), (Entry(ex.Power(base.arg, -1), ()),))]
-        return multiply([reciprocal, derivative(base.arg, None, None, k, ctx)])
-    if isinstance(base, ex.Norm):
-        return _norm_value(base, -1, k, ctx)
-    if isinstance(base, ex.Power) and base.shape.is_scalar:
-        if isinstance(base.base, ex.Norm):
-            return _norm_value(base.base, base.exponent - 2, k, ctx, Fraction(base.exponent))
-        lower = _scalar_power(base.base, base.exponent - 1)
-        return multiply([[Term(Fraction(base.exponent), (), lower)],
-                         derivative(base.base, None, None, k, ctx)])  # fmt: skip
+entry_derivative: Operation[list[Term]] = Operation(
+    "derive.calculus.differentiate.entry_derivative"
+)
+"""``entry_derivative(base, indices, k, ctx)``: ``d base_indices / d v_k`` in index form.
+
+The bases are the leaves of :func:`derive.ir.index.to_index`; the other node types are expanded
+before they are differentiated, and reaching one here is unsupported.
+"""
+
+
+@entry_derivative.register(ex.Symbol)
+def _symbol(base: ex.Symbol, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context) -> (
+    list[Term]
+):
+    if base.name == ctx.wrt.name:
+        deltas = tuple(Delta(i, j) for i, j in zip(indices, k, strict=True))
+        return [Term(Fraction(1), (), deltas)]
+    jacobian = ex.Jacobian(base, ctx.wrt)
+    return [Term(Fraction(1), (), (Entry(jacobian, indices + k),))]
+
+
+@entry_derivative.register(ex.Inverse)
+def _inverse(base: ex.Inverse, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context) -> (
+    list[Term]
+):
+    a, b = indices
+    c, d = ctx.names.fresh(a.dim), ctx.names.fresh(b.dim)
+    left = [Term(Fraction(-1), (c, d), (Entry(base, (a, c)),))]
+    right = [Term(Fraction(1), (), (Entry(base, (d, b)),))]
+    return multiply([left, derivative(base.arg, c, d, k, ctx), right])
+
+
+@entry_derivative.register(ex.Det)
+def _det(base: ex.Det, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context) -> (
+    list[Term]
+):
+    a, b = ctx.names.fresh(base.arg.shape.rows), ctx.names.fresh(base.arg.shape.cols)
+    jacobi = [Term(Fraction(1), (a, b), (Entry(base, ()), Entry(ex.Inverse(base.arg), (b, a))))]
+    return multiply([jacobi, derivative(base.arg, a, b, k, ctx)])
+
+
+@entry_derivative.register(ex.Log)
+def _log(base: ex.Log, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context) -> (
+    list[Term]
+):
+    reciprocal = [Term(Fraction(1), (), (Entry(ex.Power(base.arg, -1), ()),))]
+    return multiply([reciprocal, derivative(base.arg, None, None, k, ctx)])
+
+
+@entry_derivative.register(ex.Norm)
+def _norm(base: ex.Norm, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context) -> (
+    list[Term]
+):
+    return _norm_value(base, -1, k, ctx)
+
+
+@entry_derivative.register(ex.Power)
+def _power(base: ex.Power, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context) -> (
+    list[Term]
+):
+    if not base.shape.is_scalar:
+        return _not_a_leaf(base, indices, k, ctx)
+    if isinstance(base.base, ex.Norm):
+        return _norm_value(base.base, base.exponent - 2, k, ctx, Fraction(base.exponent))
+    lower = _scalar_power(base.base, base.exponent - 1)
+    return multiply([[Term(Fraction(base.exponent), (), lower)],
+                     derivative(base.base, None, None, k, ctx)])  # fmt: skip
+
+
+@entry_derivative.register(
+    ex.Number, ex.Identity, ex.Zero, ex.Size, ex.Add, ex.MatMul, ex.Transpose, ex.Trace,
+    ex.Jacobian, ex.Defined, ex.Derivative,
+)
+def _not_a_leaf(base: ex.Expr, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context) -> (
+    list[Term]
+):
     raise UnsupportedError(f"cannot differentiate {type(base).__name__} entries yet")
 
 

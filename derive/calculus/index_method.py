@@ -14,9 +14,9 @@ from fractions import Fraction
 from derive.calculus import algebra
 from derive.calculus.collect import collect_terms
 from derive.calculus.differentiate import Context, contract, factor_depends, product_rule, work_out
-from derive.calculus.proof import Derivation, Fact, Math, Result, Step
+from derive.calculus.proof import Derivation, Fact, Math, Result, ResultKind, Step
 from derive.calculus.recognise import term_to_matrix
-from derive.calculus.rules import RULES, Rule
+from derive.calculus.rules import RULES, Rule, RuleName, StepKind
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -32,13 +32,13 @@ class Recorder:
 
     def record(
         self,
-        kind: str,
+        kind: StepKind,
         lines: tuple[Math, ...],
-        rules: tuple[str, ...],
+        rules: tuple[RuleName, ...],
         facts: tuple[Fact, ...] = (),
         for_all: tuple[ix.Index, ...] = (),
     ) -> None:
-        """Add a step; ``rules`` are names from :data:`derive.calculus.rules.RULES`."""
+        """Add a step that cites ``rules`` (names of :data:`derive.calculus.rules.RULES`)."""
         chosen: tuple[Rule, ...] = tuple(RULES[name] for name in dict.fromkeys(rules))
         self.steps.append(Step(kind, lines, chosen, facts, for_all, self.stage))
 
@@ -47,7 +47,7 @@ class Recorder:
 class Options:
     """How to derive: the layout, whether to go on to the Hessian, the size limit."""
 
-    layout: str = "mixed"
+    layout: ex.Layout = ex.Layout.MIXED
     hessian: bool = False
     max_terms: int = ix.MAX_TERMS
 
@@ -86,13 +86,13 @@ class _Prover:
 
     def run(self) -> Derivation:
         record = self.recorder.record
-        record("define", (self.function, self.problem.expr), ("define",))
+        record(StepKind.DEFINE, (self.function, self.problem.expr), (RuleName.DEFINE,))
         f_free = tuple(i for i in self.f_indices if i is not None)
         body = self.ctx.check_size(ix.to_index(self.problem.expr, *self.f_indices,
                                                self.ctx.names))  # fmt: skip
         index_form = ix.tidy(ix.IndexSum(tuple(body), f_free), self.avoid)
         entry = ix.Entry(self.function, f_free)
-        record("index_form", (_single(entry, f_free), index_form), ("expand_index",))
+        record(StepKind.INDEX_FORM, (_single(entry, f_free), index_form), (RuleName.EXPAND_INDEX,))
         v_free = tuple(i for i in self.v_indices if i is not None)
         gradient = self.differentiate(index_form, entry, v_free, f_free + v_free)
         results = [self.finish(gradient, order=1)]
@@ -123,7 +123,7 @@ class _Prover:
     ) -> ix.IndexSum:
         record = self.recorder.record
         lhs = _single(ix.Partial(entry, self.var, wrt_indices), free)
-        first = "hessian" if self.recorder.stage == "hessian" else "product_rule"
+        first = RuleName.HESSIAN if self.recorder.stage == "hessian" else RuleName.PRODUCT_RULE
         # the product rule makes one term per varying factor: count before building them
         self.ctx.check_count(sum(factor_depends(f, self.ctx) for t in index_form.terms
                                  for f in t.factors))  # fmt: skip
@@ -131,30 +131,30 @@ class _Prover:
         constant = any(
             not factor_depends(f, self.ctx) for t in index_form.terms for f in t.factors
         )
-        rules = (first, "product_rule") + (("constant",) if constant else ())
+        rules = (first, RuleName.PRODUCT_RULE) + ((RuleName.CONSTANT,) if constant else ())
         if not marked:
-            record("differentiate", (lhs, ix.IndexSum((), free)), rules)
+            record(StepKind.DIFFERENTIATE, (lhs, ix.IndexSum((), free)), rules)
             return ix.IndexSum((), free)
-        record("differentiate", (lhs, ix.IndexSum(tuple(marked), free)), rules)
+        record(StepKind.DIFFERENTIATE, (lhs, ix.IndexSum(tuple(marked), free)), rules)
         worked = ix.tidy(ix.IndexSum(tuple(work_out(marked, self.ctx)), free), self.avoid)
-        record("basic_derivatives", (lhs, worked), _basic_rules(marked), _facts(marked, self.ctx))
+        record(StepKind.BASIC_DERIVATIVES, (lhs, worked), _basic_rules(marked),
+               _facts(marked, self.ctx))
         contracted = ix.IndexSum(tuple(contract(t) for t in worked.terms), free)
         if contracted != worked:
-            record("contract", (lhs, contracted), ("sift_delta",))
+            record(StepKind.CONTRACT, (lhs, contracted), (RuleName.SIFT_DELTA,))
         collected = collect_terms(contracted, self.avoid)
         if collected != contracted:
-            record("collect", (lhs, collected), ("rename_dummies",))
+            record(StepKind.COLLECT, (lhs, collected), (RuleName.RENAME_DUMMIES,))
         return collected
 
     # -- back to matrices ----------------------------------------------------------------
     def finish(self, derivative: ix.IndexSum, order: int) -> Result:
         record = self.recorder.record
-        lhs_index = derivative  # placeholder for the tensor case below
         row, col = self.orientation(order)
         if row is None and col is None and len(derivative.free) > 0:
             lhs = _single(self.partial_entry(derivative.free, order), derivative.free)
-            record("result", (lhs, derivative), ("result",))
-            return Result(lhs, lhs_index, "tensor")
+            record(StepKind.RESULT, (lhs, derivative), (RuleName.RESULT,))
+            return Result(lhs, derivative, ResultKind.TENSOR)
         pieces = [(t.coeff, term_to_matrix(ix.Term(Fraction(1), t.sums, t.factors), row, col))
                   for t in derivative.terms]  # fmt: skip
         entries = tuple(i for i in (row, col) if i is not None)
@@ -164,36 +164,38 @@ class _Prover:
         lhs_entry = _single(self.partial_entry(derivative.free, order), derivative.free)
         if pieces and not _trivial(shown, derivative):
             uses_trace = any(_has_trace(m) for _, m in pieces)
-            rules = ("recognise_product",) + (("recognise_trace",) if uses_trace else ())
-            record("recognise", (lhs_entry, shown), rules)
+            rules = (RuleName.RECOGNISE_PRODUCT,) + ((RuleName.RECOGNISE_TRACE,) if uses_trace
+                                                     else ())  # fmt: skip
+            record(StepKind.RECOGNISE, (lhs_entry, shown), rules)
         whole = ex.Derivative(self.function, self.var, self.options.layout, order)
         assembled = ex.add(*(ex.mul(ex.Number(c), m) for c, m in pieces)) if pieces else \
             ex.Zero(whole.shape)
         if pieces and self.transposed(order):  # a zero already has the layout's shape
             assembled = algebra.push_transpose(ex.transpose(assembled))
-        record("assemble", (whole, assembled), ("assemble",), for_all=derivative.free)
+        record(StepKind.ASSEMBLE, (whole, assembled), (RuleName.ASSEMBLE,),
+               for_all=derivative.free)
         final = self.simplify(assembled)
-        record("result", (whole, final), ("result",))
+        record(StepKind.RESULT, (whole, final), (RuleName.RESULT,))
         return Result(whole, final, self.kind(order))
 
     def simplify(self, assembled: ex.Expr) -> ex.Expr:
         symmetric = {n for n, info in self.problem.symbols.items() if info.symmetric}
         stages = (
-            ("transpose_product", algebra.push_transpose),
-            ("symmetric", lambda e: algebra.apply_symmetry(e, symmetric)),
-            ("collect_terms", algebra.collect),
-            ("factor_out", algebra.factor),
-            ("merge_powers", algebra.merge_powers),
+            (RuleName.TRANSPOSE_PRODUCT, algebra.push_transpose),
+            (RuleName.SYMMETRIC, lambda e: algebra.apply_symmetry(e, symmetric)),
+            (RuleName.COLLECT_TERMS, algebra.collect),
+            (RuleName.FACTOR_OUT, algebra.factor),
+            (RuleName.MERGE_POWERS, algebra.merge_powers),
         )
         lines: list[ex.Expr] = [assembled]
-        rules: list[str] = []
+        rules: list[RuleName] = []
         for name, function in stages:
             new = function(lines[-1])
             if new != lines[-1]:
                 lines.append(new)
                 rules.append(name)
         if len(lines) > 1:
-            self.recorder.record("simplify", tuple(lines), tuple(rules))
+            self.recorder.record(StepKind.SIMPLIFY, tuple(lines), tuple(rules))
         return lines[-1]
 
     def orientation(self, order: int) -> tuple[ix.Index | None, ix.Index | None]:
@@ -235,15 +237,15 @@ class _Prover:
             return ix.Partial(first, self.var, (free[-1],))
         return first
 
-    def kind(self, order: int) -> str:
+    def kind(self, order: int) -> ResultKind:
         if order == 2:
-            return "hessian"
+            return ResultKind.HESSIAN
         f, v = self.function.shape, self.var.shape
         if v.is_scalar:
-            return "derivative by a scalar"
+            return ResultKind.BY_SCALAR
         if f.is_scalar:
-            return "gradient" if _is_vector(v) else "derivative by a matrix"
-        return "jacobian"
+            return ResultKind.GRADIENT if _is_vector(v) else ResultKind.BY_MATRIX
+        return ResultKind.JACOBIAN
 
 
 def _single(factor: ix.Factor, free: tuple[ix.Index, ...]) -> ix.IndexSum:
@@ -283,21 +285,22 @@ def _has_trace(node: ex.Expr) -> bool:
 
 
 _LEAF_RULES = {
-    ex.Inverse: "inverse", ex.Det: "jacobi", ex.Log: "log", ex.Norm: "norm", ex.Power: "power",
+    ex.Inverse: RuleName.INVERSE, ex.Det: RuleName.JACOBI, ex.Log: RuleName.LOG,
+    ex.Norm: RuleName.NORM, ex.Power: RuleName.POWER,
 }  # fmt: skip
 
 
-def _basic_rules(marked: list[ix.Term]) -> tuple[str, ...]:
-    rules: list[str] = []
+def _basic_rules(marked: list[ix.Term]) -> tuple[RuleName, ...]:
+    rules: list[RuleName] = []
     for term in marked:
         for factor in term.factors:
             if isinstance(factor, ix.Partial) and isinstance(factor.entry, ix.Entry):
                 base = factor.entry.base
                 if isinstance(base, ex.Symbol):
                     same = base.name == factor.wrt.name
-                    rules.append("variable_entry" if same else "dependency")
+                    rules.append(RuleName.VARIABLE_ENTRY if same else RuleName.DEPENDENCY)
                 else:
-                    rules.append(_LEAF_RULES.get(type(base), "product_rule"))
+                    rules.append(_LEAF_RULES.get(type(base), RuleName.PRODUCT_RULE))
     return tuple(rules)
 
 

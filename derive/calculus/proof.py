@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from derive.calculus.rules import Rule
+from derive.calculus.rules import Rule, StepKind
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.language.shapes import Problem, SymbolInfo
@@ -44,10 +45,17 @@ def _view(name: str) -> Callable[..., Any]:
 
 Math = ex.Expr | ix.IndexSum
 
-STEP_KINDS = (
-    "define", "index_form", "differentiate", "basic_derivatives", "contract", "collect",
-    "recognise", "assemble", "simplify", "result",
-)  # fmt: skip
+
+
+class ResultKind(StrEnum):
+    """What kind of derivative a result is (a str: templates compare it with strings)."""
+
+    GRADIENT = "gradient"
+    HESSIAN = "hessian"
+    JACOBIAN = "jacobian"
+    BY_SCALAR = "derivative by a scalar"
+    BY_MATRIX = "derivative by a matrix"
+    TENSOR = "tensor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +71,7 @@ class Step:
     """One step of a proof.
 
     Attributes:
-        kind: One of :data:`STEP_KINDS`.
+        kind: What the step does (it selects the prose that leads into it).
         lines: Expressions that are all equal, written ``lines[0] = lines[1] = ...``.
         rules: The rules that justify the step.
         facts: Basic identities the step used.
@@ -71,7 +79,7 @@ class Step:
         stage: ``gradient`` or ``hessian`` (which part of a proof the step belongs to).
     """
 
-    kind: str
+    kind: StepKind
     lines: tuple[Math, ...]
     rules: tuple[Rule, ...]
     facts: tuple[Fact, ...] = ()
@@ -85,7 +93,7 @@ class Result:
 
     lhs: Math
     rhs: Math
-    kind: str
+    kind: ResultKind | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +101,7 @@ class StepCheck:
     """The numeric check of one step: the largest relative error between consecutive lines."""
 
     step: int
-    kind: str
+    kind: StepKind
     max_error: float
     passed: bool
 
@@ -138,7 +146,7 @@ class Derivation:
     problem: Problem
     function: ex.Defined
     wrt: ex.Symbol
-    layout: str
+    layout: ex.Layout
     steps: tuple[Step, ...]
     results: tuple[Result, ...]
     verification: Verification | None = None

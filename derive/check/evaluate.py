@@ -19,6 +19,7 @@ import numpy as np
 from derive.check import exact as exact_arith
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.dispatch import Operation
 
 Array = Any  # numpy.ndarray of floats, or of SymPy numbers (dtype=object)
 
@@ -62,10 +63,8 @@ def _matmul(a: Array, b: Array, exact: bool) -> Array:
 # -- matrix expressions -----------------------------------------------------------------
 
 
-def evaluate_expr(node: ex.Expr, point: Point) -> Array:
-    """A 2-D array (rows x cols) for any matrix expression."""
-    method: Callable[[Any, Point], Array] = _EXPR[type(node)]
-    return method(node, point)
+evaluate_expr: Operation[Array] = Operation("derive.check.evaluate.evaluate_expr")
+"""``evaluate_expr(node, point)``: a 2-D array (rows x cols) for any matrix expression."""
 
 
 def _eye(n: int, exact: bool) -> Array:
@@ -150,7 +149,7 @@ def _power(node: ex.Power, point: Point) -> Array:
     return result
 
 
-_EXPR: dict[type, Callable[[Any, Point], Array]] = {
+evaluate_expr.update({
     ex.Symbol: lambda n, p: p.value(n.name),
     ex.Number: lambda n, p: _scalar(_number(n.value, p.exact), p.exact),
     ex.Identity: lambda n, p: _eye(p.size(n.size), p.exact),
@@ -171,7 +170,7 @@ _EXPR: dict[type, Callable[[Any, Point], Array]] = {
     ex.Jacobian: lambda n, p: p.jacobians[(n.of.name, n.wrt.name)],
     ex.Defined: lambda n, p: evaluate_expr(n.body, p),
     ex.Derivative: lambda n, p: _whole_derivative(n, p),
-}
+})
 
 
 def _number(value: Any, exact: bool) -> Any:
@@ -269,15 +268,14 @@ def _einsum(pairs: tuple[tuple[Array, Axes], ...], output: Axes) -> Array:
     return np.einsum(f"{inputs}->{result}", *(value for value, _ in pairs))
 
 
-def factor_value(factor: ix.Factor, point: Point) -> Array:
-    """An array over the factor's indices."""
-    if isinstance(factor, ix.Entry):
-        return axes_of(factor.base, evaluate_expr(factor.base, point))
-    if isinstance(factor, ix.Delta):
-        return _eye(point.size(factor.i.dim), point.exact)
-    if isinstance(factor, ix.Count):
-        return point.size(factor.dim)
-    return finite_difference(lambda p: factor_value(factor.entry, p), factor.wrt, point)
+factor_value: Operation[Array] = Operation("derive.check.evaluate.factor_value", "factor")
+"""``factor_value(factor, point)``: an array over the factor's indices."""
+factor_value.update({
+    ix.Entry: lambda f, p: axes_of(f.base, evaluate_expr(f.base, p)),
+    ix.Delta: lambda f, p: _eye(p.size(f.i.dim), p.exact),
+    ix.Count: lambda f, p: p.size(f.dim),
+    ix.Partial: lambda f, p: finite_difference(lambda q: factor_value(f.entry, q), f.wrt, p),
+})
 
 
 def evaluate(node: ex.Expr | ix.IndexSum, point: Point) -> Array:

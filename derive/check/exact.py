@@ -13,13 +13,15 @@ verifier falls back to SymPy for that expression.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from derive.errors import UnsupportedError
 from derive.ir import expr as ex
+from derive.ir.dispatch import Operation
 
 Scalar = Any  # Fraction | Dual | Irrational
 
@@ -276,10 +278,8 @@ class ExactPoint:
         return dim if isinstance(dim, int) else self.sizes[dim]
 
 
-def evaluate(node: ex.Expr, point: ExactPoint) -> np.ndarray[Any, Any]:
-    """The exact 2-D value of an expression."""
-    handler: Callable[[Any, ExactPoint], np.ndarray[Any, Any]] = _HANDLERS[type(node)]
-    return handler(node, point)
+evaluate: Operation[np.ndarray[Any, Any]] = Operation("derive.check.exact.evaluate")
+"""``evaluate(node, point)``: the exact 2-D value of an expression at an :class:`ExactPoint`."""
 
 
 def _scalar(value: Scalar) -> np.ndarray[Any, Any]:
@@ -325,6 +325,12 @@ def _zero(node: ex.Zero, point: ExactPoint) -> np.ndarray[Any, Any]:
     return matrix([[Fraction(0)] * cols for _ in range(rows)])
 
 
+def _derivative(node: ex.Derivative, point: ExactPoint) -> np.ndarray[Any, Any]:
+    # a whole derivative is evaluated numerically (check.evaluate); the exact check works on
+    # the derivative's parts by dual numbers (derivative_tensor below)
+    raise UnsupportedError("a whole derivative has no exact value here")
+
+
 def _frobenius(value: np.ndarray[Any, Any]) -> Scalar:
     total: Scalar = Fraction(0)
     for entry in value.flat:
@@ -332,7 +338,7 @@ def _frobenius(value: np.ndarray[Any, Any]) -> Scalar:
     return sqrt(total)
 
 
-_HANDLERS: dict[type, Callable[[Any, ExactPoint], np.ndarray[Any, Any]]] = {
+evaluate.update({
     ex.Symbol: lambda n, p: p.value(n.name),
     ex.Number: lambda n, p: _scalar(n.value),
     ex.Identity: lambda n, p: identity(p.size(n.size)),
@@ -349,7 +355,8 @@ _HANDLERS: dict[type, Callable[[Any, ExactPoint], np.ndarray[Any, Any]]] = {
     ex.Norm: lambda n, p: _scalar(_frobenius(evaluate(n.arg, p))),
     ex.Jacobian: lambda n, p: p.jacobians[(n.of.name, n.wrt.name)],
     ex.Defined: lambda n, p: evaluate(n.body, p),
-}
+    ex.Derivative: _derivative,
+})
 
 
 def squeeze(shape: ex.Shape, value: np.ndarray[Any, Any]) -> Any:

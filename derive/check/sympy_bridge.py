@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
+from derive.ir.dispatch import Operation
 
 if TYPE_CHECKING:
     from derive.calculus.proof import Derivation
@@ -36,36 +37,70 @@ def to_sympy(node: ex.Expr) -> Any:
     return value
 
 
-def _convert(node: ex.Expr) -> Any:
+_convert: Operation[Any] = Operation("derive.check.sympy_bridge._convert")
+"""``_convert(node)``: the SymPy form of one node (SymPy imported by the caller first)."""
+
+
+def _matrix_symbol(name: str, shape: ex.Shape) -> Any:
     import sympy
 
-    if isinstance(node, ex.Symbol):
-        if node.shape.is_scalar:
-            return sympy.Symbol(node.name)
-        rows, cols = (dim_to_sympy(d) for d in (node.shape.rows, node.shape.cols))
-        return sympy.MatrixSymbol(node.name, rows, cols)
-    if isinstance(node, ex.Number):
-        return sympy.Rational(node.value.numerator, node.value.denominator)
-    if isinstance(node, ex.Identity):
-        return sympy.Identity(dim_to_sympy(node.size))
-    if isinstance(node, ex.Zero):
-        rows, cols = (dim_to_sympy(d) for d in (node.shape.rows, node.shape.cols))
-        return sympy.S.Zero if node.shape.is_scalar else sympy.ZeroMatrix(rows, cols)
-    if isinstance(node, ex.Size):
-        return dim_to_sympy(node.dim)
-    if isinstance(node, ex.Jacobian):
-        rows, cols = (dim_to_sympy(d) for d in (node.shape.rows, node.shape.cols))
-        return sympy.MatrixSymbol(f"d{node.of.name}/d{node.wrt.name}", rows, cols)
-    if isinstance(node, ex.Defined):
-        return to_sympy(node.body)
-    if isinstance(node, ex.Add):
-        return sympy.Add(*(to_sympy(t) for t in node.terms)) if node.shape.is_scalar else \
-            sympy.MatAdd(*(to_sympy(t) for t in node.terms))
-    if isinstance(node, ex.MatMul):
-        return _product(node)
-    return _unary(node)
+    return sympy.MatrixSymbol(name, dim_to_sympy(shape.rows), dim_to_sympy(shape.cols))
 
 
+@_convert.register(ex.Symbol)
+def _symbol(node: ex.Symbol) -> Any:
+    import sympy
+
+    return sympy.Symbol(node.name) if node.shape.is_scalar else _matrix_symbol(node.name,
+                                                                                node.shape)
+
+
+@_convert.register(ex.Number)
+def _number(node: ex.Number) -> Any:
+    import sympy
+
+    return sympy.Rational(node.value.numerator, node.value.denominator)
+
+
+@_convert.register(ex.Identity)
+def _identity(node: ex.Identity) -> Any:
+    import sympy
+
+    return sympy.Identity(dim_to_sympy(node.size))
+
+
+@_convert.register(ex.Zero)
+def _zero(node: ex.Zero) -> Any:
+    import sympy
+
+    rows, cols = (dim_to_sympy(d) for d in (node.shape.rows, node.shape.cols))
+    return sympy.S.Zero if node.shape.is_scalar else sympy.ZeroMatrix(rows, cols)
+
+
+@_convert.register(ex.Size)
+def _size(node: ex.Size) -> Any:
+    return dim_to_sympy(node.dim)
+
+
+@_convert.register(ex.Jacobian)
+def _jacobian(node: ex.Jacobian) -> Any:
+    return _matrix_symbol(f"d{node.of.name}/d{node.wrt.name}", node.shape)
+
+
+@_convert.register(ex.Defined)
+def _defined(node: ex.Defined) -> Any:
+    return to_sympy(node.body)
+
+
+@_convert.register(ex.Add)
+def _sum(node: ex.Add) -> Any:
+    import sympy
+
+    terms = (to_sympy(t) for t in node.terms)
+    return sympy.Add(*terms) if node.shape.is_scalar else sympy.MatAdd(*terms)
+
+
+@_convert.register(ex.MatMul)
 def _product(node: ex.MatMul) -> Any:
     import sympy
 
@@ -80,30 +115,63 @@ def _product(node: ex.MatMul) -> Any:
     return sympy.MatMul(scale, *matrices) if scale != 1 else sympy.MatMul(*matrices)
 
 
-def _unary(node: ex.Expr) -> Any:
+@_convert.register(ex.Transpose)
+def _transpose(node: ex.Transpose) -> Any:
     import sympy
 
-    if isinstance(node, ex.Transpose):
-        return sympy.Transpose(to_sympy(node.arg)) if not node.shape.is_scalar else \
-            to_sympy(node.arg)
-    if isinstance(node, ex.Inverse):
-        return sympy.Inverse(to_sympy(node.arg))
-    if isinstance(node, ex.Power):
-        base = to_sympy(node.base)
-        return base**node.exponent if node.shape.is_scalar else sympy.MatPow(base,
-                                                                             node.exponent)
-    if isinstance(node, ex.Trace):
-        return sympy.Trace(to_sympy(node.arg)) if not node.arg.shape.is_scalar else \
-            to_sympy(node.arg)
-    if isinstance(node, ex.Det):
-        return sympy.Determinant(to_sympy(node.arg))
-    if isinstance(node, ex.Log):
-        return sympy.log(to_sympy(node.arg))
-    if isinstance(node, ex.Norm):
-        arg = to_sympy(node.arg)
-        if node.arg.shape.is_scalar:
-            return sympy.Abs(arg)
-        return sympy.sqrt(sympy.Trace(sympy.MatMul(sympy.Transpose(arg), arg)))
+    arg = to_sympy(node.arg)
+    return sympy.Transpose(arg) if not node.shape.is_scalar else arg
+
+
+@_convert.register(ex.Inverse)
+def _inverse(node: ex.Inverse) -> Any:
+    import sympy
+
+    return sympy.Inverse(to_sympy(node.arg))
+
+
+@_convert.register(ex.Power)
+def _power(node: ex.Power) -> Any:
+    import sympy
+
+    base = to_sympy(node.base)
+    return base**node.exponent if node.shape.is_scalar else sympy.MatPow(base, node.exponent)
+
+
+@_convert.register(ex.Trace)
+def _trace(node: ex.Trace) -> Any:
+    import sympy
+
+    arg = to_sympy(node.arg)
+    return sympy.Trace(arg) if not node.arg.shape.is_scalar else arg
+
+
+@_convert.register(ex.Det)
+def _det(node: ex.Det) -> Any:
+    import sympy
+
+    return sympy.Determinant(to_sympy(node.arg))
+
+
+@_convert.register(ex.Log)
+def _log(node: ex.Log) -> Any:
+    import sympy
+
+    return sympy.log(to_sympy(node.arg))
+
+
+@_convert.register(ex.Norm)
+def _norm(node: ex.Norm) -> Any:
+    import sympy
+
+    arg = to_sympy(node.arg)
+    if node.arg.shape.is_scalar:
+        return sympy.Abs(arg)
+    return sympy.sqrt(sympy.Trace(sympy.MatMul(sympy.Transpose(arg), arg)))
+
+
+@_convert.register(ex.Derivative)
+def _derivative(node: ex.Derivative) -> Any:
     raise UnsupportedError(f"{type(node).__name__} has no SymPy form")
 
 

@@ -19,8 +19,8 @@ from typing import Any, overload
 
 import numpy as np
 
-from derive.calculus import algebra
-from derive.calculus.proof import Derivation, Result, StepCheck, Verification
+from derive.calculus.proof import Derivation, Result, ResultKind, StepCheck, Verification
+from derive.calculus.rules import StepKind
 from derive.check import exact
 from derive.check.evaluate import Point, arrange, evaluate
 from derive.errors import LimitError, VerificationError
@@ -171,9 +171,9 @@ def _check_sizes(problem: Problem, wrt: ex.Symbol, sizes: dict[str, int]) -> Non
 
 def _result_name(derivation: Derivation, result: Result) -> str:
     """``the result (step 10)``, or ``the Hessian (step 17)``: where the reader finds it."""
-    what = "the Hessian" if result.kind == "hessian" else "the result"
+    what = "the Hessian" if result.kind == ResultKind.HESSIAN else "the result"
     for number, step in enumerate(derivation.steps):
-        if step.kind == "result" and step.lines[0] == result.lhs:
+        if step.kind == StepKind.RESULT and step.lines[0] == result.lhs:
             return f"{what} (step {number + 1}, result)"
     return what
 
@@ -195,7 +195,7 @@ def relative_error(a: Any, b: Any) -> float:
     return float(np.max(np.abs(a - b), initial=0)) / scale
 
 
-def _check_step(number: int, kind: str, lines: tuple[Any, ...], point: Point) -> StepCheck:
+def _check_step(number: int, kind: StepKind, lines: tuple[Any, ...], point: Point) -> StepCheck:
     try:
         values = [evaluate(line, point) for line in lines]
         error = max((relative_error(values[0], v) for v in values[1:]), default=0.0)
@@ -255,7 +255,7 @@ def exact_check(
     result: Result,
     sizes: dict[str, int],
     rng: np.random.Generator,
-    layout: str,
+    layout: ex.Layout,
     method: str = "auto",
 ) -> tuple[bool, str]:
     """Compare the result with an exact entrywise derivative of the original expression.
@@ -336,7 +336,7 @@ def rational_form(node: ex.Expr | ix.IndexSum) -> ex.Expr | ix.IndexSum:
         return squares if node.exponent == 2 else ex.Power(squares, node.exponent // 2)
     if isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative) or not node.children:
         return node
-    return algebra.rebuild(node, [rational_form(c) for c in node.children])
+    return node.rebuild([rational_form(c) for c in node.children])
 
 
 def dual_exact_check(
@@ -345,10 +345,10 @@ def dual_exact_check(
     result: Result,
     sizes: dict[str, int],
     rng: np.random.Generator,
-    layout: str,
+    layout: ex.Layout,
 ) -> bool | None:
     """Exact check with dual numbers; None when a value is irrational (SymPy must decide)."""
-    order = 2 if result.kind == "hessian" else 1
+    order = 2 if result.kind == ResultKind.HESSIAN else 1
     function, rhs = rational_form(problem.expr), rational_form(result.rhs)
     compared = 0
     for _ in range(_EXACT_TRIES):
@@ -359,7 +359,7 @@ def dual_exact_check(
             engine = np.asarray(evaluate(rhs, values), dtype=object)
         except ZeroDivisionError:
             continue  # a pole of the function (a singular matrix): this point decides nothing
-        if result.kind != "tensor":
+        if result.kind != ResultKind.TENSOR:
             oracle = arrange(oracle, problem.expr.shape, wrt.shape, layout, order)
         expected = np.asarray(oracle, dtype=object)
         cells = [*engine.flat, *expected.flat]
@@ -383,7 +383,7 @@ def sympy_exact_check(
     result: Result,
     sizes: dict[str, int],
     rng: np.random.Generator,
-    layout: str,
+    layout: ex.Layout,
 ) -> bool:
     """Compare the engine's result with the exact derivative of the original, in SymPy numbers.
 
@@ -393,7 +393,7 @@ def sympy_exact_check(
     """
     import sympy
 
-    order = 2 if result.kind == "hessian" else 1
+    order = 2 if result.kind == ResultKind.HESSIAN else 1
     function, rhs = rational_form(problem.expr), rational_form(result.rhs)
     compared = 0
     # a random point may be a pole of the function (a zero denominator, a singular matrix):
@@ -408,7 +408,7 @@ def sympy_exact_check(
             continue
         if any(sympy.sympify(e).has(sympy.zoo, sympy.nan, sympy.oo) for e in oracle.flat):
             continue
-        if result.kind != "tensor":
+        if result.kind != ResultKind.TENSOR:
             oracle = arrange(oracle, problem.expr.shape, wrt.shape, layout, order)
         expected = np.asarray(oracle, dtype=object)
         if engine.size != expected.size:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from derive.cli.common import guarded
+from derive.documents.formats import handout_formats
 
 if TYPE_CHECKING:
     from derive.api import CheckResult
@@ -28,15 +29,14 @@ PDF_HINT = (
     "`apt-get install latexmk texlive-latex-base texlive-latex-recommended lmodern` "
     "and build again"
 )
-_FORMATS = ("pdf", "tex", "md")
 _RESULT_WIDTH = 46
 
 
 def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    unknown = [f for f in formats if f not in _FORMATS]
+    unknown = [f for f in formats if f not in handout_formats()]
     if unknown or not formats:
-        raise click.BadParameter(f"use a comma-separated list of {', '.join(_FORMATS)}")
+        raise click.BadParameter(f"use a comma-separated list of {', '.join(handout_formats())}")
     return formats
 
 
@@ -75,9 +75,10 @@ class _BuildProgress:
 @click.argument(
     "handout", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--format", "-f", "formats", default="pdf,tex,md", show_default=True,
-              metavar="LIST", callback=_split_formats,
-              help="Comma-separated formats to write: pdf, tex, md.")  # fmt: skip
+@click.option("--format", "-f", "formats", default=",".join(handout_formats()),
+              show_default=True, metavar="LIST", callback=_split_formats,
+              help="Comma-separated formats to write: "
+                   f"{', '.join(handout_formats())}.")  # fmt: skip
 @click.option("--output", "-o", "out_dir", default="output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the outputs; each handout gets its own subfolder.")  # fmt: skip

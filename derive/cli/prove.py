@@ -15,19 +15,18 @@ from pathlib import Path
 import click
 
 from derive.cli.common import declare_option, guarded
-
-FORMATS = ("text", "md", "tex", "json")
-LAYOUT_CHOICES = ("mixed", "numerator", "denominator")
+from derive.documents.formats import prove_formats
+from derive.ir.expr import LAYOUTS
 
 
 @click.command("prove")
 @click.argument("expr")
 @click.option("--wrt", required=True, metavar="VAR", help="The variable of differentiation.")
 @declare_option
-@click.option("--layout", type=click.Choice(LAYOUT_CHOICES), default="mixed", show_default=True,
+@click.option("--layout", type=click.Choice(LAYOUTS), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
 @click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
+@click.option("--format", "-f", "fmt", type=click.Choice(prove_formats()), default="text",
               show_default=True, help="Output format.")
 @click.option("--fragment", is_flag=True,
               help="With --format tex: a snippet to \\input instead of a whole document.")

@@ -28,6 +28,7 @@ from typing import Any
 
 from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
+from derive.documents.formats import FORMATS, Format, get, handout_formats
 from derive.documents.handout_file import (
     HandoutFileError,
     HandoutSpec,
@@ -42,12 +43,9 @@ from derive.documents.handout_file import (
 from derive.errors import BuildError, DeclarationError, DeriveError, ParseError
 
 __all__ = [
-    "FORMATS", "HandoutFileError", "HandoutSpec", "Problem", "Progress", "build_handout",
+    "HandoutFileError", "HandoutSpec", "Problem", "Progress", "build_handout",
     "default_handout_path", "derive_handout", "load_handout",
 ]  # fmt: skip
-
-FORMATS = ("pdf", "tex", "md")
-"""The formats ``build_handout`` writes."""
 
 Progress = Callable[[str, int, int, str], None]
 # derive.api.prove, passed in by the API so that this layer does not import the one above it.
@@ -181,7 +179,7 @@ def build_handout(
 
     Args:
         path: The handout file; None builds the built-in default handout.
-        formats: Any of ``pdf``, ``tex``, ``md``.
+        formats: Any of :func:`~derive.documents.formats.handout_formats` (pdf, tex, md).
         out_dir: The output folder (``output``).
         prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
         templates_dir: A folder of templates overriding the built-in ones by name.
@@ -203,11 +201,12 @@ def build_handout(
     spec = load_handout(path)
     if answer_key is not None:
         spec = replace(spec, answer_key=answer_key)
-    if "pdf" in wanted:
+    if any(get(f).needs_tex for f in wanted):
         _require_latexmk()
     folder = Path(out_dir) / spec.name
     names = _document_names(spec)
-    outputs = [folder / f"{name}.{fmt}" for name in names for fmt in FORMATS if fmt in wanted]
+    outputs = [folder / f"{name}{f.suffix}" for name in names for f in FORMATS.values()
+               if f.name in wanted]  # fmt: skip
     key = _input_key(spec, wanted, templates)
     stamp = _read_stamp(folder)
     if stamp.get("input") == key and all(_recorded(stamp, out) for out in outputs):
@@ -230,9 +229,10 @@ def build_handout(
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
-    unknown = [f for f in wanted if f not in FORMATS]
+    unknown = [f for f in wanted if f not in handout_formats()]
     if unknown or not wanted:
-        raise ValueError(f"formats must be some of {', '.join(FORMATS)}, not {list(formats)}")
+        raise ValueError(f"formats must be some of {', '.join(handout_formats())}, "
+                         f"not {list(formats)}")  # fmt: skip
     return wanted
 
 
@@ -253,14 +253,14 @@ def _document_names(spec: HandoutSpec) -> list[str]:
 def _render(
     documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None
 ) -> dict[tuple[str, str], str]:
-    """Render every document in every text format the build needs (a PDF needs the tex).
+    """Render every document in every text format the build needs (a PDF needs its source).
 
     Raises:
         BuildError: A template is broken (the message names the template and line).
     """
     from derive.documents.render import render_handout
 
-    needed = [fmt for fmt in ("tex", "md") if fmt in wanted or (fmt == "tex" and "pdf" in wanted)]
+    needed = dict.fromkeys(get(f).source or f for f in wanted)
     return {
         (name, fmt): render_handout(handout, fmt, templates_dir)
         for name, handout in documents.items()
@@ -289,11 +289,9 @@ def _install(
     pdfs = [name for name in documents if "pdf" in wanted]
     try:
         for name in documents:
-            for fmt in ("tex", "md"):
-                if fmt in wanted:
-                    pending[folder / f"{name}.{fmt}"] = _stage(
-                        folder / f"{name}.{fmt}", texts[name, fmt].encode()
-                    )
+            for fmt in _text_formats(wanted):
+                final = folder / f"{name}{fmt.suffix}"
+                pending[final] = _stage(final, texts[name, fmt.name].encode())
             if "pdf" not in wanted:
                 continue
             final, tex_key = folder / f"{name}.pdf", _digest(texts[name, "tex"].encode())
@@ -316,6 +314,11 @@ def _install(
         if created and not any(folder.iterdir()):
             folder.rmdir()
     _write_stamp(folder, stamp, key, built_from, documents, wanted)
+
+
+def _text_formats(wanted: Sequence[str]) -> list[Format]:
+    """The formats written as rendered text (not compiled), in the registry's order."""
+    return [f for f in FORMATS.values() if f.name in wanted and not f.needs_tex]
 
 
 def _temp(final: Path) -> Path:
@@ -386,9 +389,10 @@ def _write_stamp(
     files = dict(old.get("files", {})) if isinstance(old.get("files"), dict) else {}
     for name in documents:
         for fmt in wanted:
-            digest = _file_digest(folder / f"{name}.{fmt}")
+            file = folder / f"{name}{get(fmt).suffix}"
+            digest = _file_digest(file)
             if digest is not None:
-                files[f"{name}.{fmt}"] = digest
+                files[file.name] = digest
     pdf_from = dict(old.get("pdf_from", {})) if isinstance(old.get("pdf_from"), dict) else {}
     pdf_from.update(built_from)
     stamp = {"input": key, "pdf_from": pdf_from, "files": files}

@@ -19,13 +19,13 @@ from typing import Any
 
 from derive.documents.document import DEFINITIONS
 from derive.errors import DeclarationError, HandoutError
+from derive.ir.expr import LAYOUTS
 
 __all__ = [
     "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "Problem",
     "SectionSpec", "default_handout_path", "key_name", "load_handout",
 ]  # fmt: skip
 
-_LAYOUTS = ("mixed", "numerator", "denominator")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
@@ -375,8 +375,8 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
     if not _NAME.fullmatch(name):
         check.fail(("name",), "use letters, digits, '-' and '_' only (it names the output files)")
     layout = check.text(data, (), "layout", "mixed")
-    if layout not in _LAYOUTS:
-        check.fail(("layout",), f"must be one of {', '.join(_LAYOUTS)}, not {layout!r}")
+    if layout not in LAYOUTS:
+        check.fail(("layout",), f"must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     declare = check.declarations(data, ()) + _symbols(check, data.get("symbols", {}))
     sections = data.get("section", [])
     if not isinstance(sections, list) or not sections:

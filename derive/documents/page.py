@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from derive.calculus.proof import Derivation, Result, Step
+from derive.calculus.proof import Derivation, Result, ResultKind, Step
 from derive.calculus.proof import Math as Node
-from derive.calculus.rules import Rule
+from derive.calculus.rules import Rule, StepKind
 from derive.documents.printer import latex, unicode
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -38,16 +38,16 @@ TEXT_WIDTH = 64
 
 # Rules whose reason is already what the step's kind says ("Sum out the Kronecker deltas"):
 # the templates' prose for the kind states them, so they are not repeated beside the step.
-_IMPLIED = {
-    "define": {"define"},
-    "index_form": {"expand_index"},
-    "differentiate": {"hessian"},  # the Hessian part's heading says it
-    "contract": {"sift_delta"},
-    "collect": {"rename_dummies"},
-    "assemble": {"assemble"},
-    "result": {"result"},
+_IMPLIED: dict[StepKind, set[str]] = {
+    StepKind.DEFINE: {"define"},
+    StepKind.INDEX_FORM: {"expand_index"},
+    StepKind.DIFFERENTIATE: {"hessian"},  # the Hessian part's heading says it
+    StepKind.CONTRACT: {"sift_delta"},
+    StepKind.COLLECT: {"rename_dummies"},
+    StepKind.ASSEMBLE: {"assemble"},
+    StepKind.RESULT: {"result"},
 }
-_HIDDEN_KINDS = ("define", "result")
+_HIDDEN_KINDS = (StepKind.DEFINE, StepKind.RESULT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ class StepView:
     """
 
     number: int
-    kind: str
+    kind: StepKind
     rules: tuple[Rule, ...]
     facts: tuple[Fact, ...]
     for_all: tuple[ForAll, ...]
@@ -182,7 +182,7 @@ class ResultView:
 
     lhs: Math
     rhs: Math
-    kind: str
+    kind: ResultKind | None
     space: Space | None
 
 
@@ -337,7 +337,7 @@ def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageVie
     number = 0
     results = iter(d.results)
     for step in d.steps:
-        if step.kind == "result":
+        if step.kind is StepKind.RESULT:
             result = next(results, None) or _result_of(step)
             stages.append(StageView(bool(stages), tuple(shown), _result(result, d, names)))
             shown, previous = [], None
@@ -354,7 +354,7 @@ def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageVie
 
 
 def _result_of(step: Step) -> Result:
-    return Result(step.lines[0], step.lines[-1], "")
+    return Result(step.lines[0], step.lines[-1], None)
 
 
 def _result(result: Result, d: Derivation, names: tuple[str, ...]) -> ResultView:
@@ -368,7 +368,7 @@ def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str,
     implied = _IMPLIED.get(step.kind, set())
     lhs = step.lines[0]
     of = variable = None
-    if step.kind == "differentiate" and isinstance(lhs, ix.IndexSum) and _partial(lhs):
+    if step.kind is StepKind.DIFFERENTIATE and isinstance(lhs, ix.IndexSum) and _partial(lhs):
         partial = _partial(lhs)
         assert partial is not None
         of = Math(partial.entry, names)

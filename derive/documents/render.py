@@ -11,6 +11,11 @@ checks); the templates in ``templates/`` only lay it out. Two kinds of environme
 * Markdown and text (Jinja's default delimiters): Markdown escapes prose for CommonMark; text
   only drops control characters.
 
+Which environment, width and template a format uses comes from :mod:`documents.formats`.
+``templates/common/`` holds templates shared by several formats (``reasons.j2``, the sentence
+before each step): Jinja's own delimiters, the escaping of the format that renders them, and the
+format's math delimiters passed in.
+
 Templates are found in a user folder first (``--templates DIR``, laid out like ``templates/``)
 and then in the packaged copy: ``derive/templates`` inside a wheel, or the repository's
 ``templates/`` beside the package in a source checkout or editable install.
@@ -21,22 +26,20 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import traceback
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from derive.documents.page import (
-    PAGE_WIDTH,
-    TEXT_WIDTH,
-    WEB_WIDTH,
-    Math,
-    Sci,
-    build_handout,
-    build_proof,
+from derive.documents.formats import (
+    FORMATS,
+    SYNTAXES,
+    TeX,
+    escape_latex,
+    escape_markdown,
+    get,
 )
+from derive.documents.page import Math, Sci, build_handout, build_proof
 from derive.errors import BuildError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
 
     from derive.calculus.proof import Derivation
     from derive.documents.document import Handout
+    from derive.documents.page import StepView
 
 __all__ = [
     "DERIVATION_FORMATS",
@@ -59,106 +63,14 @@ __all__ = [
     "repr_latex",
 ]
 
-DERIVATION_FORMATS = ("tex", "tex-fragment", "md", "text", "json")
-HANDOUT_FORMATS = ("tex", "md")
-
-_DERIVATION_TEMPLATES = {
-    "tex": "tex/derivation.tex.j2",
-    "tex-fragment": "tex/fragment.tex.j2",
-    "md": "md/derivation.md.j2",
-    "text": "text/derivation.txt.j2",
-}
-_HANDOUT_TEMPLATES = {"tex": "tex/handout.tex.j2", "md": "md/handout.md.j2"}
-_ENV_OF_FORMAT = {"tex": "tex", "tex-fragment": "tex", "md": "md", "text": "text"}
-_WIDTHS = {"tex": PAGE_WIDTH, "tex-fragment": PAGE_WIDTH, "md": WEB_WIDTH, "text": TEXT_WIDTH}
-
-# C0 and C1 control characters other than tab and newline: never useful in a document, and
-# some (ESC, form feed, NUL) confuse terminals or TeX.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_WHITESPACE = re.compile(r"\s+")
-# ASCII punctuation that means something to CommonMark, GFM tables and strikethrough, HTML, or
-# the dollar-math extensions; a backslash makes each one literal.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#$&|~])")
-# What starts a list item or makes a thematic break or heading underline at the start of a
-# line ("- a", "1. a", "---"): escaped at the start of a value, in case it starts a line.
-_MARKDOWN_LINE_START = re.compile(r"^(\s*(?:\d+)?)([-+.)](?=\s)|[-=](?=[-=]))")
-
-
-class TeX(str):
-    """Text that is already LaTeX (or, in Markdown, already formatted): never escaped again."""
-
-    __slots__ = ()
-
-
-def _unknown_character(character: str) -> str:
-    """LaTeX for a character pdflatex cannot typeset: its code point, in typewriter type."""
-    return f"\\texttt{{U+{ord(character):04X}}}"
-
-
-@functools.cache
-def _encoder() -> Any:
-    from pylatexenc.latexencode import (
-        RULE_DICT,
-        UnicodeToLatexConversionRule,
-        UnicodeToLatexEncoder,
-    )
-
-    # straight quotes stay straight: TeX would print ' and ` as curly quotes
-    quotes = UnicodeToLatexConversionRule(
-        rule_type=RULE_DICT,
-        rule={ord("'"): r"\textquotesingle{}", ord("`"): r"\textasciigrave{}"},
-    )
-    return UnicodeToLatexEncoder(
-        conversion_rules=[quotes, "defaults"],
-        non_ascii_only=False,
-        unknown_char_policy=_unknown_character,
-        unknown_char_warning=False,
-    )
-
-
-def _clean(text: str) -> str:
-    """Unicode NFC, without control characters."""
-    return _CONTROL.sub("", unicodedata.normalize("NFC", text))
-
-
-def escape_latex(value: object) -> TeX:
-    """Escape prose for LaTeX text mode, so that it prints literally.
-
-    Every TeX special (``\\ { } $ & # ^ _ ~ %``) becomes its text macro, unicode letters and
-    symbols become LaTeX (``é`` -> ``\\'e``, ``α`` -> ``\\ensuremath{\\alpha}``), characters
-    pdflatex cannot typeset show their code point, control characters are dropped, and runs of
-    whitespace (line breaks included) become one space, so the text is safe inside
-    ``\\section{...}`` too. :class:`TeX` values are returned unchanged.
-
-    Args:
-        value: Any value; it is converted with ``str`` first.
-
-    Returns:
-        The escaped text, marked as LaTeX.
-    """
-    if isinstance(value, TeX):
-        return value
-    text = _WHITESPACE.sub(" ", _clean(str(value)))
-    return TeX(_encoder().unicode_to_latex(text))
-
-
-def escape_markdown(value: object) -> str:
-    """Escape prose for CommonMark, so that it prints literally (no markup, HTML or math).
-
-    Args:
-        value: Any value; it is converted with ``str`` first.
-
-    Returns:
-        The text with its Markdown punctuation backslash-escaped, on one line.
-    """
-    if isinstance(value, TeX):
-        return value
-    text = _WHITESPACE.sub(" ", _clean(str(value)))
-    return _MARKDOWN_LINE_START.sub(r"\1\\\2", _MARKDOWN_SPECIAL.sub(r"\\\1", text))
-
-
-def _clean_text(value: object) -> str:
-    return value if isinstance(value, TeX) else _clean(str(value))
+DERIVATION_FORMATS = tuple(
+    f.name for f in FORMATS.values() if f.derivation_template or f.name == "json"
+)
+"""The formats :func:`render_derivation` writes."""
+HANDOUT_FORMATS = tuple(f.name for f in FORMATS.values() if f.handout_template)
+"""The formats :func:`render_handout` writes (the PDF is compiled from one of them)."""
+_SHARED = "common"
+"""The folder of templates shared by several formats, in Jinja's own syntax."""
 
 
 def _is_math(value: object) -> bool:
@@ -271,44 +183,70 @@ def find_templates(package_dir: Path | None = None) -> Path:
 
 
 @functools.lru_cache(maxsize=16)
-def environment(kind: str, templates_dir: str | None = None) -> jinja2.Environment:
-    """The Jinja environment for ``kind`` (``tex``, ``md`` or ``text``).
+def environment(
+    kind: str, templates_dir: str | None = None, *, shared: bool = False
+) -> jinja2.Environment:
+    """The Jinja environment of the templates in folder ``kind`` (``tex``, ``md``, ``text``).
 
     Args:
-        kind: Which escaping and delimiters: ``tex`` (LaTeX), ``md`` (Markdown), ``text``.
+        kind: A template folder of :data:`~derive.documents.formats.FORMATS`: its format's
+            escaping, delimiters and math delimiters.
         templates_dir: A user folder laid out like ``templates/`` whose files override the
             packaged templates of the same name, or None.
+        shared: The environment for the templates in ``templates/common/``, which several
+            formats share: Jinja's own delimiters, but the escaping of ``kind``.
 
     Returns:
         The environment, with the filters ``tex``, ``uni``, ``trusted``, ``escape_latex``,
-        ``escape_markdown`` and ``sci``.
+        ``escape_markdown``, ``sci`` and ``sup``, and the function ``reason(step, why)`` (the
+        sentence that leads into a step, from ``common/reasons.j2``).
     """
     import jinja2
 
+    fmt = next(f for f in FORMATS.values() if f.templates == kind)
+    syntax = SYNTAXES["jinja" if shared else fmt.syntax]
     search = [templates_dir] if templates_dir is not None else []
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in
                                   [*search, str(find_templates())]])
-    # nbconvert's LaTeX-safe delimiters for .tex.j2; Jinja's own for Markdown and text.
-    tex = kind == "tex"
-    escape = {"tex": escape_latex, "md": escape_markdown, "text": _clean_text}[kind]
     env = jinja2.Environment(
-        block_start_string="((*" if tex else "{%",
-        block_end_string="*))" if tex else "%}",
-        variable_start_string="(((" if tex else "{{",
-        variable_end_string=")))" if tex else "}}",
-        comment_start_string="((=" if tex else "{#",
-        comment_end_string="=))" if tex else "#}",
+        block_start_string=syntax.block_start,
+        block_end_string=syntax.block_end,
+        variable_start_string=syntax.variable_start,
+        variable_end_string=syntax.variable_end,
+        comment_start_string=syntax.comment_start,
+        comment_end_string=syntax.comment_end,
         loader=loader,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
-        finalize=_refuse_math(escape),
+        finalize=_refuse_math(fmt.escape),
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
+    if fmt.math is not None:
+        env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
     return env
+
+
+@functools.lru_cache(maxsize=16)
+def _reasons(kind: str, templates_dir: str | None) -> Any:
+    """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind."""
+    fmt = next(f for f in FORMATS.values() if f.templates == kind)
+    assert fmt.math is not None
+    template = environment(kind, templates_dir, shared=True).get_template(
+        f"{_SHARED}/reasons.j2"
+    )
+    opening, closing = fmt.math
+    return template.make_module({"open": TeX(opening), "close": TeX(closing),
+                                 "wrap": TeX("\n" if kind == "tex" else "")})  # fmt: skip
+
+
+def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> TeX:
+    """The sentence that leads into ``step``; ``why`` is its rules, already laid out."""
+    macro = getattr(_reasons(kind, templates_dir), step.kind)
+    return TeX(str(macro(step, why)))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -378,8 +316,8 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
 
     Args:
         d: The derivation (normally verified).
-        fmt: ``tex`` (a complete document), ``tex-fragment`` (to ``\\input``), ``md``,
-            ``text`` or ``json``.
+        fmt: One of :data:`DERIVATION_FORMATS`: ``tex`` (a complete document),
+            ``tex-fragment`` (to ``\\input``), ``md``, ``text`` or ``json``.
         templates_dir: A folder whose templates override the packaged ones by name.
 
     Returns:
@@ -389,14 +327,16 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
         ValueError: ``fmt`` is not one of :data:`DERIVATION_FORMATS`.
         BuildError: A template is broken (the message names the template and line).
     """
+    if fmt not in DERIVATION_FORMATS:
+        raise ValueError(f"fmt must be one of {', '.join(DERIVATION_FORMATS)}, not {fmt!r}")
     if fmt == "json":
         from derive.documents.serialize import to_json_dict
 
         return json.dumps(to_json_dict(d), indent=2, ensure_ascii=False) + "\n"
-    if fmt not in _DERIVATION_TEMPLATES:
-        raise ValueError(f"fmt must be one of {', '.join(DERIVATION_FORMATS)}, not {fmt!r}")
-    proof = build_proof(d, width=_WIDTHS[fmt])
-    return _render(_ENV_OF_FORMAT[fmt], _DERIVATION_TEMPLATES[fmt], templates_dir, p=proof)
+    form = get(fmt)
+    proof = build_proof(d, width=form.width)
+    return _render(form.templates, form.template(form.derivation_template), templates_dir,
+                   p=proof)  # fmt: skip
 
 
 def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
@@ -404,7 +344,8 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
 
     Args:
         handout: The handout, its items already derived.
-        fmt: ``tex`` (a complete document, for :func:`derive.documents.pdf.compile_pdf`) or ``md``.
+        fmt: One of :data:`HANDOUT_FORMATS`: ``tex`` (a complete document, for
+            :func:`derive.documents.pdf.compile_pdf`) or ``md``.
         templates_dir: A folder whose templates override the packaged ones by name.
 
     Returns:
@@ -414,10 +355,11 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
         ValueError: ``fmt`` is not one of :data:`HANDOUT_FORMATS`.
         BuildError: A template is broken (the message names the template and line).
     """
-    if fmt not in _HANDOUT_TEMPLATES:
+    if fmt not in HANDOUT_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(HANDOUT_FORMATS)}, not {fmt!r}")
-    view = build_handout(handout, width=_WIDTHS[fmt])
-    return _render(fmt, _HANDOUT_TEMPLATES[fmt], templates_dir, h=view)
+    form = get(fmt)
+    view = build_handout(handout, width=form.width)
+    return _render(form.templates, form.template(form.handout_template), templates_dir, h=view)
 
 
 def repr_latex(d: Derivation) -> str:

@@ -4,15 +4,23 @@ Every node is an immutable dataclass with its children in tuples. Shapes are pai
 a dimension is an integer or the name of a dimension symbol (``"n"``). A 1 x 1 expression is a
 scalar and may stand anywhere in a product (``(x' x) A`` is a scalar times a matrix).
 
+Each node class says what it is: its shape rule (``shape``), its operands (``children``) and how
+it is rebuilt over new operands (``rebuild``). What the stages above do with a node (index form,
+derivative, evaluation, SymPy form, printing) is one entry per node type in each operation's table
+(:mod:`derive.ir.dispatch`).
+
 The smart constructors (:func:`mul`, :func:`add`, :func:`transpose`, ...) flatten nested sums and
 products and fold numbers; they never reorder factors, so an expression prints as it was written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
+
+from derive.errors import InternalError
 
 Dim = int | str
 
@@ -70,6 +78,18 @@ class Expr:
     def children(self) -> tuple[Expr, ...]:
         """The node's operands."""
         return ()
+
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        """The same node over new children, through the smart constructors.
+
+        A leaf rebuilds as itself; a node with children must say how.
+
+        Raises:
+            InternalError: The node has children and does not override this method.
+        """
+        if not self.children and not children:
+            return self
+        raise InternalError(f"{type(self).__name__} does not say how to rebuild itself")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +166,9 @@ class Add(Expr):
     def children(self) -> tuple[Expr, ...]:
         return self.terms
 
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return add(*children)
+
 
 @dataclass(frozen=True, slots=True)
 class MatMul(Expr):
@@ -160,6 +183,9 @@ class MatMul(Expr):
     @property
     def children(self) -> tuple[Expr, ...]:
         return self.factors
+
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return mul(*children)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +202,9 @@ class Transpose(Expr):
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
 
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return transpose(children[0])
+
 
 @dataclass(frozen=True, slots=True)
 class Inverse(Expr):
@@ -190,6 +219,9 @@ class Inverse(Expr):
     @property
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
+
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return Inverse(children[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +239,9 @@ class Power(Expr):
     def children(self) -> tuple[Expr, ...]:
         return (self.base,)
 
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return Power(children[0], self.exponent)
+
 
 @dataclass(frozen=True, slots=True)
 class Trace(Expr):
@@ -221,6 +256,9 @@ class Trace(Expr):
     @property
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
+
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return Trace(children[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +275,9 @@ class Det(Expr):
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
 
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return Det(children[0])
+
 
 @dataclass(frozen=True, slots=True)
 class Log(Expr):
@@ -252,6 +293,9 @@ class Log(Expr):
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
 
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return Log(children[0])
+
 
 @dataclass(frozen=True, slots=True)
 class Norm(Expr):
@@ -266,6 +310,9 @@ class Norm(Expr):
     @property
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
+
+    def rebuild(self, children: Sequence[Expr]) -> Expr:
+        return Norm(children[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +339,15 @@ class Defined(Expr):
         return self.body.shape
 
 
-LAYOUTS = ("mixed", "numerator", "denominator")
+class Layout(StrEnum):
+    """How a derivative's entries are laid out (a str, so ``layout == "mixed"`` still works)."""
+
+    MIXED = "mixed"
+    NUMERATOR = "numerator"
+    DENOMINATOR = "denominator"
+
+
+LAYOUTS = tuple(layout.value for layout in Layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +356,7 @@ class Derivative(Expr):
 
     of: Expr
     wrt: Symbol
-    layout: str = "mixed"
+    layout: Layout = Layout.MIXED
     order: int = 1
 
     @property

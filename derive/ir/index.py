@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from derive.errors import LimitError
 from derive.ir import expr as ex
+from derive.ir.dispatch import Operation
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -77,6 +78,7 @@ class Partial:
 
 
 Factor = Entry | Delta | Count | Partial
+FACTOR_TYPES = (Entry, Delta, Count, Partial)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,48 +112,88 @@ class IndexNames:
 # -- expansion ------------------------------------------------------------------------------
 
 
-def to_index(node: ex.Expr, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
-    """Expand ``node``'s entry (row, col) into index form.
+to_index: Operation[list[Term]] = Operation("derive.ir.index.to_index")
+"""``to_index(node, row, col, names)``: the terms of ``node``'s entry (row, col).
 
-    Args:
-        node: The matrix expression.
-        row: The index of the row, or None when the node has one row.
-        col: The index of the column, or None when the node has one column.
-        names: Source of fresh dummy indices.
+``row`` (``col``) is None when the node has one row (column); ``names`` hands out fresh dummy
+indices. One entry per node type below.
+"""
 
-    Returns:
-        The terms of the entry.
-    """
-    indices = tuple(i for i in (row, col) if i is not None)
-    if isinstance(node, ex.Symbol | ex.Jacobian):
-        return [Term(Fraction(1), (), (Entry(node, indices),))]
-    if isinstance(node, ex.Number):
-        return [Term(node.value, (), ())]
-    if isinstance(node, ex.Zero):
-        return []
-    if isinstance(node, ex.Identity):
-        assert row is not None and col is not None
-        return [Term(Fraction(1), (), (Delta(row, col),))]
-    if isinstance(node, ex.Defined):
-        return to_index(node.body, row, col, names)
-    if isinstance(node, ex.Add):
-        return [t for term in node.terms for t in to_index(term, row, col, names)]
-    if isinstance(node, ex.MatMul):
-        return _expand_product(node.factors, row, col, names)
-    if isinstance(node, ex.Transpose):
-        return to_index(node.arg, col, row, names)
-    if isinstance(node, ex.Trace):
-        if node.arg.shape.is_scalar:
-            return to_index(node.arg, None, None, names)
-        i = names.fresh(node.arg.shape.rows)
-        return [_with_sums(t, (i,)) for t in to_index(node.arg, i, i, names)]
-    if isinstance(node, ex.Det) and node.arg.shape.is_scalar:
+
+def _indices(row: Index | None, col: Index | None) -> tuple[Index, ...]:
+    return tuple(i for i in (row, col) if i is not None)
+
+
+@to_index.register(ex.Symbol, ex.Jacobian, ex.Inverse, ex.Log, ex.Norm, ex.Size, ex.Derivative)
+def _leaf(node: ex.Expr, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
+    """An entry of its own: a derivative reaches inside it later, if at all."""
+    return [Term(Fraction(1), (), (Entry(node, _indices(row, col)),))]
+
+
+@to_index.register(ex.Number)
+def _number(node: ex.Number, row: Index | None, col: Index | None, names: IndexNames) -> (
+    list[Term]
+):
+    return [Term(node.value, (), ())]
+
+
+@to_index.register(ex.Zero)
+def _zero(node: ex.Zero, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
+    return []
+
+
+@to_index.register(ex.Identity)
+def _identity(node: ex.Identity, row: Index | None, col: Index | None, names: IndexNames) -> (
+    list[Term]
+):
+    assert row is not None and col is not None
+    return [Term(Fraction(1), (), (Delta(row, col),))]
+
+
+@to_index.register(ex.Defined)
+def _defined(node: ex.Defined, row: Index | None, col: Index | None, names: IndexNames) -> (
+    list[Term]
+):
+    return to_index(node.body, row, col, names)
+
+
+@to_index.register(ex.Add)
+def _sum(node: ex.Add, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
+    return [t for term in node.terms for t in to_index(term, row, col, names)]
+
+
+@to_index.register(ex.MatMul)
+def _product(node: ex.MatMul, row: Index | None, col: Index | None, names: IndexNames) -> (
+    list[Term]
+):
+    return _expand_product(node.factors, row, col, names)
+
+
+@to_index.register(ex.Transpose)
+def _transpose(node: ex.Transpose, row: Index | None, col: Index | None, names: IndexNames) -> (
+    list[Term]
+):
+    return to_index(node.arg, col, row, names)
+
+
+@to_index.register(ex.Trace)
+def _trace(node: ex.Trace, row: Index | None, col: Index | None, names: IndexNames) -> (
+    list[Term]
+):
+    if node.arg.shape.is_scalar:
         return to_index(node.arg, None, None, names)
-    if isinstance(node, ex.Power):
-        return _expand_power(node, row, col, names)
-    return [Term(Fraction(1), (), (Entry(node, indices),))]
+    i = names.fresh(node.arg.shape.rows)
+    return [_with_sums(t, (i,)) for t in to_index(node.arg, i, i, names)]
 
 
+@to_index.register(ex.Det)
+def _det(node: ex.Det, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
+    if node.arg.shape.is_scalar:
+        return to_index(node.arg, None, None, names)
+    return _leaf(node, row, col, names)
+
+
+@to_index.register(ex.Power)
 def _expand_power(node: ex.Power, row: Index | None, col: Index | None, names: IndexNames) -> (
     list[Term]
 ):
@@ -243,16 +285,33 @@ def multiply(parts: Iterable[list[Term]]) -> list[Term]:
 # -- renaming -------------------------------------------------------------------------------
 
 
-def rename_factor(factor: Factor, mapping: Mapping[Index, Index]) -> Factor:
-    """Apply an index renaming to one factor."""
-    if isinstance(factor, Entry):
-        return Entry(factor.base, tuple(mapping.get(i, i) for i in factor.indices))
-    if isinstance(factor, Delta):
-        return Delta(mapping.get(factor.i, factor.i), mapping.get(factor.j, factor.j))
-    if isinstance(factor, Partial):
-        entry = rename_factor(factor.entry, mapping)
-        assert isinstance(entry, Entry | Partial)
-        return Partial(entry, factor.wrt, tuple(mapping.get(i, i) for i in factor.wrt_indices))
+rename_factor: Operation[Factor] = Operation("derive.ir.index.rename_factor", "factor")
+"""``rename_factor(factor, mapping)``: apply an index renaming to one factor."""
+
+
+def _renamed(indices: tuple[Index, ...], mapping: Mapping[Index, Index]) -> tuple[Index, ...]:
+    return tuple(mapping.get(i, i) for i in indices)
+
+
+@rename_factor.register(Entry)
+def _rename_entry(factor: Entry, mapping: Mapping[Index, Index]) -> Factor:
+    return Entry(factor.base, _renamed(factor.indices, mapping))
+
+
+@rename_factor.register(Delta)
+def _rename_delta(factor: Delta, mapping: Mapping[Index, Index]) -> Factor:
+    return Delta(mapping.get(factor.i, factor.i), mapping.get(factor.j, factor.j))
+
+
+@rename_factor.register(Partial)
+def _rename_partial(factor: Partial, mapping: Mapping[Index, Index]) -> Factor:
+    entry = rename_factor(factor.entry, mapping)
+    assert isinstance(entry, Entry | Partial)
+    return Partial(entry, factor.wrt, _renamed(factor.wrt_indices, mapping))
+
+
+@rename_factor.register(Count)
+def _rename_count(factor: Count, mapping: Mapping[Index, Index]) -> Factor:
     return factor
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from derive.errors import LimitError, ParseError, ShapeError
 from derive.ir import expr as ex
+from derive.language.constants import MAX_NUMBER_BITS, constant_value
 from derive.language.declare import Declaration
 from derive.language.names import canonical_name, is_greek
 from derive.language.parse import MAX_EXPONENT
@@ -382,7 +382,6 @@ def forced_scalars(tree: Syntax) -> frozenset[str]:
 _UNARY: dict[str, type[ex.Unary]] = {
     "tr": ex.Trace, "det": ex.Det, "norm": ex.Norm, "abs": ex.Norm,
 }  # fmt: skip
-MAX_NUMBER_BITS = 512  # about 150 digits: larger numbers are certainly typing accidents
 
 
 class _Builder:
@@ -504,42 +503,6 @@ class _Builder:
             where.span,
             self.source,
         )
-
-
-def constant_value(node: ex.Expr) -> Fraction | None:
-    """The exact value of an expression made of numbers only, or None.
-
-    None also when the value would be huge: it only serves to catch ``1/(1 - 1)`` and
-    ``log(2 - 3)``, and a huge value is neither zero nor negative by accident.
-    """
-    if isinstance(node, ex.Number):
-        return node.value
-    if isinstance(node, ex.Zero):
-        return Fraction(0) if node.shape.is_scalar else None
-    if isinstance(node, ex.Trace | ex.Det | ex.Norm):
-        if isinstance(node.arg, ex.Zero):
-            return Fraction(0)
-        inner = constant_value(node.arg)
-        return None if inner is None else abs(inner) if isinstance(node, ex.Norm) else inner
-    if not node.shape.is_scalar or not isinstance(node, ex.Add | ex.MatMul | ex.Power):
-        return None
-    values = [constant_value(child) for child in node.children]
-    if any(v is None for v in values) or not values:
-        return None
-    known = [v for v in values if v is not None]
-    if isinstance(node, ex.Add):
-        return sum(known, Fraction(0))
-    if isinstance(node, ex.MatMul):
-        result = Fraction(1)
-        for v in known:
-            result *= v
-        return result
-    assert isinstance(node, ex.Power)
-    base = known[0]
-    if base == 0:
-        return None if node.exponent < 0 else Fraction(0)
-    size = max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(node.exponent)
-    return base**node.exponent if size <= MAX_NUMBER_BITS else None
 
 
 def power(base: ex.Expr, exponent: int) -> ex.Expr:
