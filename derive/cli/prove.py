@@ -1,6 +1,6 @@
 """``derive prove``: one verified derivation, to the terminal or a file.
 
-Text goes to the terminal by default; ``--format md|tex|json`` picks another output and ``-o``
+Text goes to the terminal by default; ``--format md|tex|html|json`` picks another output, ``-o``
 writes it to a file atomically (a temporary file in the same folder, then one rename), so an
 interrupted run never leaves half a document behind.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from derive.cli.common import declare_option, guarded
+from derive.documents.flavors import DEFAULT_FLAVOR, FLAVORS
 from derive.documents.formats import prove_formats
 from derive.ir.expr import LAYOUTS
 
@@ -36,6 +37,12 @@ from derive.ir.expr import LAYOUTS
               default=None, metavar="DIR",
               help="A folder laid out like templates/ (tex/, md/, text/) whose files replace "
                    "the built-in templates of the same name.")
+@click.option("--md-flavor", type=click.Choice(FLAVORS), default=DEFAULT_FLAVOR,
+              show_default=True,
+              help="With --format md: Markdown for a site generator (gfm: GitHub, kramdown: "
+                   "Jekyll and GitHub Pages, mkdocs: MkDocs Material, pandoc, hugo).")
+@click.option("--front-matter", is_flag=True,
+              help="With --format md: YAML front matter and a plain-text heading.")
 @guarded
 def prove_command(
     expr: str,
@@ -47,6 +54,8 @@ def prove_command(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
+    md_flavor: str,
+    front_matter: bool,
 ) -> None:
     """Derive d EXPR / d VAR with a verified step-by-step proof.
 
@@ -61,12 +70,22 @@ def prove_command(
 
     if fragment and fmt != "tex":
         raise click.UsageError("--fragment goes with --format tex")
+    if (md_flavor != DEFAULT_FLAVOR or front_matter) and fmt != "md":
+        raise click.UsageError("--md-flavor and --front-matter go with --format md")
+    if fmt == "html" and output is None:
+        raise click.UsageError("--format html writes a page and its KaTeX files beside it: "
+                               "give -o PAGE.html")
     derivation = prove(expr, wrt, declare=declare, layout=layout, hessian=hessian)
     kind = "tex-fragment" if fragment else fmt
-    document = render_derivation(derivation, kind, templates_dir=templates)
+    document = render_derivation(derivation, kind, templates_dir=templates,
+                                 md_flavor=md_flavor, front_matter=front_matter)  # fmt: skip
     if output is None:
         click.echo(document, nl=False)
         return
+    if fmt == "html":
+        from derive.documents.html import server_side, write_assets
+
+        write_assets(output.parent, client_math=not server_side())
     write_atomic(output, document)
     click.echo(f"wrote {output}", err=True)
 

@@ -49,6 +49,8 @@ class Handout:
         layout: The layout every derivation uses (stated in the document).
         solutions: False for an exercise sheet: statements without proofs.
         sections: The content.
+        md_flavor: The Markdown's site generator (``documents.flavors.FLAVORS``).
+        front_matter: The Markdown starts with YAML front matter; headings are plain text.
     """
 
     name: str
@@ -60,3 +62,5 @@ class Handout:
     date: str = ""
     solutions: bool = True
     options: dict[str, object] = field(default_factory=dict)
+    md_flavor: str = "commonmark"
+    front_matter: bool = False

@@ -119,7 +119,7 @@ def derive_handout(
     return Handout(
         name=spec.name, title=spec.title, sections=tuple(sections), layout=spec.layout,
         author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
-        options={"verify": spec.verify},
+        options={"verify": spec.verify}, md_flavor=spec.md_flavor, front_matter=spec.front_matter,
     )  # fmt: skip
 
 
@@ -168,6 +168,8 @@ def build_handout(
     templates_dir: str | Path | None = None,
     progress: Progress | None = None,
     answer_key: bool | None = None,
+    md_flavor: str | None = None,
+    front_matter: bool | None = None,
 ) -> list[Path]:
     """Build a handout into ``out_dir/<name>/<name>.{pdf,tex,md}``.
 
@@ -186,6 +188,8 @@ def build_handout(
         progress: Called with ``(stage, done, total, label)`` as the build goes.
         answer_key: Override the file's ``answer_key``: with ``solutions = false``, also write
             the matching solutions document ``<name>-solutions.*``.
+        md_flavor: Override the file's ``md_flavor`` (``documents.flavors.FLAVORS``).
+        front_matter: Override the file's ``front_matter``.
 
     Returns:
         The output files, PDF first.
@@ -201,6 +205,11 @@ def build_handout(
     spec = load_handout(path)
     if answer_key is not None:
         spec = replace(spec, answer_key=answer_key)
+    if md_flavor is not None:
+        _check_flavor(md_flavor)
+        spec = replace(spec, md_flavor=md_flavor)
+    if front_matter is not None:
+        spec = replace(spec, front_matter=front_matter)
     if any(get(f).needs_tex for f in wanted):
         _require_latexmk()
     folder = Path(out_dir) / spec.name
@@ -210,6 +219,7 @@ def build_handout(
     key = _input_key(spec, wanted, templates)
     stamp = _read_stamp(folder)
     if stamp.get("input") == key and all(_recorded(stamp, out) for out in outputs):
+        _html_assets(folder, wanted)
         if progress is not None:
             progress("unchanged", len(outputs), len(outputs), str(folder))
         return outputs
@@ -220,11 +230,27 @@ def build_handout(
             handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True
         )
     texts = _render(documents, wanted, templates)
+    _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
     try:
         _install(folder, documents, texts, wanted, stamp, key, spec, progress)
     except OSError as error:
         raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
+
+
+def _html_assets(folder: Path, wanted: Sequence[str]) -> None:
+    """An HTML page's KaTeX stylesheet and fonts (and scripts) in ``folder/katex/``."""
+    if "html" in wanted:
+        from derive.documents.html import server_side, write_assets
+
+        write_assets(folder, client_math=not server_side())
+
+
+def _check_flavor(flavor: str) -> None:
+    from derive.documents.flavors import FLAVORS
+
+    if flavor not in FLAVORS:
+        raise ValueError(f"md_flavor must be one of {', '.join(FLAVORS)}, not {flavor!r}")
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -404,6 +430,7 @@ def _input_key(spec: HandoutSpec, wanted: tuple[str, ...], templates_dir: Path |
     from derive import __version__
     parts = {
         "text": spec.text, "formats": sorted(wanted), "answer_key": spec.answer_key,
+        "md_flavor": spec.md_flavor, "front_matter": spec.front_matter,
         "version": __version__, "code": _tree_digest(_package_dir()),
         "templates": [_tree_digest(d) for d in (*_builtin_template_dirs(), templates_dir) if d],
     }  # fmt: skip

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.documents.document import DEFINITIONS
+from derive.documents.flavors import DEFAULT_FLAVOR, FLAVORS
 from derive.errors import DeclarationError, HandoutError
 from derive.ir.expr import LAYOUTS
 
@@ -210,6 +211,8 @@ class HandoutSpec:
             own declarations, which fix what the identity says).
         answer_key: With ``solutions = false``, also write ``<name>-solutions.*``.
         mtime: The file's modification time (the build date of the PDF).
+        md_flavor: The Markdown's site generator (``documents.flavors.FLAVORS``).
+        front_matter: The Markdown starts with YAML front matter.
     """
 
     file: str
@@ -226,6 +229,8 @@ class HandoutSpec:
     declare: tuple[str, ...]
     sections: tuple[SectionSpec, ...]
     mtime: int
+    md_flavor: str = "commonmark"
+    front_matter: bool = False
 
 
 _TYPE_NAMES: dict[type, str] = {
@@ -234,7 +239,7 @@ _TYPE_NAMES: dict[type, str] = {
 _TOP_KEYS: dict[str, type] = {
     "name": str, "title": str, "author": str, "course": str, "date": str, "layout": str,
     "solutions": bool, "verify": bool, "answer_key": bool, "declare": list, "symbols": dict,
-    "section": list,
+    "section": list, "md_flavor": str, "front_matter": bool,
 }  # fmt: skip
 _SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list}
 _ITEM_KEYS: dict[str, type] = {
@@ -377,6 +382,9 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
     layout = check.text(data, (), "layout", "mixed")
     if layout not in LAYOUTS:
         check.fail(("layout",), f"must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    md_flavor = check.text(data, (), "md_flavor", DEFAULT_FLAVOR)
+    if md_flavor not in FLAVORS:
+        check.fail(("md_flavor",), f"must be one of {', '.join(FLAVORS)}, not {md_flavor!r}")
     declare = check.declarations(data, ()) + _symbols(check, data.get("symbols", {}))
     sections = data.get("section", [])
     if not isinstance(sections, list) or not sections:
@@ -390,6 +398,7 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
         solutions=check.flag(data, "solutions", True), verify=check.flag(data, "verify", True),
         answer_key=check.flag(data, "answer_key", False), declare=declare,
         sections=tuple(_section(check, s, i) for i, s in enumerate(sections)), mtime=mtime,
+        md_flavor=md_flavor, front_matter=check.flag(data, "front_matter", False),
     )  # fmt: skip
     if check.problems:
         raise HandoutFileError(check.problems)

@@ -26,11 +26,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from derive.documents.flavors import DEFAULT_FLAVOR
 from derive.documents.formats import (
     FORMATS,
     SYNTAXES,
@@ -220,11 +222,15 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=fmt.autoescape,
         finalize=_refuse_math(fmt.escape),
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
+    if fmt.autoescape:  # HTML: a macro's output is already Markup; keep it so
+        from markupsafe import Markup
+
+        env.filters["trusted"] = Markup
     if fmt.math is not None:
         env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
     return env
@@ -239,14 +245,21 @@ def _reasons(kind: str, templates_dir: str | None) -> Any:
         f"{_SHARED}/reasons.j2"
     )
     opening, closing = fmt.math
+    if fmt.autoescape:
+        from markupsafe import Markup
+
+        return template.make_module({"open": Markup(opening), "close": Markup(closing),
+                                     "wrap": Markup("")})  # fmt: skip
     return template.make_module({"open": TeX(opening), "close": TeX(closing),
                                  "wrap": TeX("\n" if kind == "tex" else "")})  # fmt: skip
 
 
-def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> TeX:
+def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> str:
     """The sentence that leads into ``step``; ``why`` is its rules, already laid out."""
     macro = getattr(_reasons(kind, templates_dir), step.kind)
-    return TeX(str(macro(step, why)))
+    text = macro(step, why)
+    html = next(f for f in FORMATS.values() if f.templates == kind).autoescape
+    return text if html else TeX(str(text))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -311,21 +324,32 @@ def _where(error: Exception) -> str:
 # -- public API ---------------------------------------------------------------------------------
 
 
-def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None = None) -> str:
+def render_derivation(
+    d: Derivation,
+    fmt: str,
+    templates_dir: str | Path | None = None,
+    *,
+    md_flavor: str = DEFAULT_FLAVOR,
+    front_matter: bool = False,
+) -> str:
     """Render one derivation.
 
     Args:
         d: The derivation (normally verified).
         fmt: One of :data:`DERIVATION_FORMATS`: ``tex`` (a complete document),
-            ``tex-fragment`` (to ``\\input``), ``md``, ``text`` or ``json``.
+            ``tex-fragment`` (to ``\\input``), ``md``, ``html``, ``text`` or ``json``.
         templates_dir: A folder whose templates override the packaged ones by name.
+        md_flavor: For ``md``: the site generator's Markdown (:data:`flavors.FLAVORS`).
+        front_matter: For ``md``: YAML front matter, and a plain-text heading.
 
     Returns:
-        The document as a string.
+        The document as a string (an HTML page links to ``katex/`` beside it:
+        :func:`documents.html.write_assets`).
 
     Raises:
-        ValueError: ``fmt`` is not one of :data:`DERIVATION_FORMATS`.
-        BuildError: A template is broken (the message names the template and line).
+        ValueError: ``fmt`` is not one of :data:`DERIVATION_FORMATS`, or the flavour unknown.
+        BuildError: A template is broken (the message names the template and line), or
+            KaTeX failed on the page's math.
     """
     if fmt not in DERIVATION_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(DERIVATION_FORMATS)}, not {fmt!r}")
@@ -335,17 +359,24 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
         return json.dumps(to_json_dict(d), indent=2, ensure_ascii=False) + "\n"
     form = get(fmt)
     proof = build_proof(d, width=form.width)
-    return _render(form.templates, form.template(form.derivation_template), templates_dir,
-                   p=proof)  # fmt: skip
+    text = _render(form.templates, form.template(form.derivation_template), templates_dir,
+                   p=proof, plain_headings=front_matter, **_page_data(fmt))  # fmt: skip
+    if fmt == "md":
+        fields = {"title": _plain_heading(text), "derivative_layout": proof.layout}
+        return _web_markdown(text, md_flavor, fields if front_matter else None)
+    return _finish(fmt, text)
 
 
-def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
+def render_handout(
+    handout: Handout, fmt: str, templates_dir: str | Path | None = None
+) -> str:
     """Render a whole handout.
 
     Args:
-        handout: The handout, its items already derived.
+        handout: The handout, its items already derived; its ``md_flavor`` and
+            ``front_matter`` shape the Markdown.
         fmt: One of :data:`HANDOUT_FORMATS`: ``tex`` (a complete document, for
-            :func:`derive.documents.pdf.compile_pdf`) or ``md``.
+            :func:`derive.documents.pdf.compile_pdf`), ``md`` or ``html``.
         templates_dir: A folder whose templates override the packaged ones by name.
 
     Returns:
@@ -353,13 +384,56 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
 
     Raises:
         ValueError: ``fmt`` is not one of :data:`HANDOUT_FORMATS`.
-        BuildError: A template is broken (the message names the template and line).
+        BuildError: A template is broken (the message names the template and line), or
+            KaTeX failed on the page's math.
     """
     if fmt not in HANDOUT_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(HANDOUT_FORMATS)}, not {fmt!r}")
     form = get(fmt)
     view = build_handout(handout, width=form.width)
-    return _render(form.templates, form.template(form.handout_template), templates_dir, h=view)
+    text = _render(form.templates, form.template(form.handout_template), templates_dir, h=view,
+                   plain_headings=handout.front_matter, **_page_data(fmt))  # fmt: skip
+    if fmt == "md":
+        fields = {"title": handout.title, "author": handout.author, "date": handout.date,
+                  "layout": "page" if handout.md_flavor == "kramdown" else "",
+                  "derivative_layout": handout.layout}  # fmt: skip
+        return _web_markdown(text, handout.md_flavor, fields if handout.front_matter else None)
+    return _finish(fmt, text)
+
+
+def _page_data(fmt: str) -> dict[str, object]:
+    """What an HTML page's template needs to know: whether the browser renders the math."""
+    if fmt != "html":
+        return {}
+    from derive.documents.html import server_side
+
+    return {"client_math": not server_side()}
+
+
+def _finish(fmt: str, text: str) -> str:
+    """An HTML page gets its math rendered by KaTeX at build time, where node can."""
+    if fmt != "html":
+        return text
+    from derive.documents.html import render_math, server_side
+
+    return render_math(text) if server_side() else text
+
+
+def _web_markdown(text: str, flavor: str, fields: dict[str, str] | None) -> str:
+    """Markdown in a site generator's flavour, with front matter when ``fields`` are given."""
+    from derive.documents.flavors import front_matter, to_flavor
+
+    body = to_flavor(text, flavor)
+    return body if fields is None else front_matter(fields) + body
+
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _plain_heading(markdown: str) -> str:
+    """The text of the first heading, its Markdown escapes removed (for front matter)."""
+    line = next((x for x in markdown.splitlines() if x.startswith("#")), "")
+    return _MARKDOWN_ESCAPE.sub(r"\1", line.lstrip("#").strip())
 
 
 def repr_latex(d: Derivation) -> str:
