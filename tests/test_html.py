@@ -123,3 +123,33 @@ def test_handout_file_unknown_flavor_names_the_key(tmp_path: Path) -> None:
                        'expr = "x\' x"\nwrt = "x"\n', encoding="utf-8")  # fmt: skip
     with pytest.raises(HandoutFileError, match=r"h.toml:1: md_flavor: must be one of"):
         build(handout, ["md"], tmp_path / "out")
+
+
+def test_repr_html_is_mathml_that_chromium_shows(tmp_path: Path) -> None:
+    d = prove("(y - A x)' (y - A x)", "x", hessian=True)
+    fragment = d._repr_html_()
+    assert fragment is not None and "<math" in fragment and "katex.min.css" not in fragment
+    page = tmp_path / "notebook.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{fragment}'
+                    "</body></html>", encoding="utf-8")  # fmt: skip
+    report = open_page(page, screenshot=SHOTS / "jupyter-repr-html.png")
+    assert report.errors == [] and report.console == [] and report.katex_errors == 0
+    assert report.katex == len(formulas(render_derivation(d, "md")))
+    assert "double-struck" not in fragment  # MathML Core shows ℝ only as its own character
+
+
+def test_repr_html_without_node_defers_to_latex(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html_module, "server_side", lambda: False)
+    assert prove("x' x", "x")._repr_html_() is None
+
+
+def test_html_without_katex_package_is_a_clear_build_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from derive.errors import BuildError
+
+    monkeypatch.setattr(html_module, "find_katex", lambda: None)
+    monkeypatch.setattr(html_module, "server_side", lambda: False)
+    with pytest.raises(BuildError, match="needs KaTeX's stylesheet and fonts: run `npm ci`"):
+        build(None, ["html"], tmp_path)
+    assert not any(tmp_path.rglob("*.html"))

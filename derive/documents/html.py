@@ -48,6 +48,16 @@ _MATH = re.compile(
     re.S,
 )
 _TIMEOUT = 300
+# MathML Core (Chromium) ignores mathvariant other than "normal": blackboard-bold letters are
+# written as their own characters, which every browser shows.
+_DOUBLE_STRUCK = re.compile(r'<mi mathvariant="double-struck">([A-Z])</mi>')
+_LETTERLIKE = {"C": "ℂ", "H": "ℍ", "N": "ℕ", "P": "ℙ", "Q": "ℚ", "R": "ℝ", "Z": "ℤ"}
+
+
+def _double_struck(match: re.Match[str]) -> str:
+    letter = match.group(1)
+    char = _LETTERLIKE.get(letter) or chr(0x1D538 + ord(letter) - ord("A"))
+    return f'<mi mathvariant="normal">{char}</mi>'
 
 
 @functools.cache
@@ -139,7 +149,7 @@ def to_mathml(page: str) -> str | None:
                             else m.group("inline")), m.group("display") is not None)
              for m in found]  # fmt: skip
     rendered = iter(_node_render(items, "mathml") if items else [])
-    return _MATH.sub(lambda m: next(rendered), page)
+    return _DOUBLE_STRUCK.sub(_double_struck, _MATH.sub(lambda m: next(rendered), page))
 
 
 def _assets(client_math: bool) -> Iterator[tuple[Path, str]]:

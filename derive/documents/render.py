@@ -436,6 +436,24 @@ def _plain_heading(markdown: str) -> str:
     return _MARKDOWN_ESCAPE.sub(r"\1", line.lstrip("#").strip())
 
 
+def repr_html(d: Derivation) -> str | None:
+    """The proof as an HTML fragment for Jupyter, its math as MathML (no stylesheet needed).
+
+    Args:
+        d: The derivation.
+
+    Returns:
+        The fragment, or None where node or KaTeX's package is missing (Jupyter then shows
+        ``_repr_latex_``).
+    """
+    from derive.documents.html import to_mathml
+
+    form = get("html")
+    fragment = _render(form.templates, form.template("jupyter"), None,
+                       p=build_proof(d, width=form.width))  # fmt: skip
+    return to_mathml(fragment)
+
+
 def repr_latex(d: Derivation) -> str:
     """The proof as display math for Jupyter: ``$$\\begin{aligned}...\\end{aligned}$$``.
 
