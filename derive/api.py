@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 import derive.check  # noqa: F401 - registers Derivation.to_sympy
 import derive.documents  # noqa: F401 - registers Derivation.to_latex, to_markdown, ...
@@ -14,10 +15,11 @@ from derive.errors import DeriveError
 from derive.ir.expr import LAYOUTS, Layout
 
 if TYPE_CHECKING:
-    from derive.catalog.identities import Identity
+    from derive.catalog.identities import CatalogEntry
     from derive.documents.handout import Progress
 
 
+@overload
 def prove(
     expr: str,
     wrt: str,
@@ -25,39 +27,116 @@ def prove(
     declare: Iterable[str] = (),
     layout: str = "mixed",
     hessian: bool = False,
+    method: str = "index",
     verify: bool = True,
     seed: int = 0,
-) -> Derivation:
+    expect: str | None = None,
+) -> Derivation: ...
+@overload
+def prove(
+    expr: str,
+    wrt: list[str] | tuple[str, ...],
+    *,
+    declare: Iterable[str] = (),
+    layout: str = "mixed",
+    hessian: bool = False,
+    method: str = "index",
+    verify: bool = True,
+    seed: int = 0,
+    expect: Sequence[str | None] | None = None,
+) -> tuple[Derivation, ...]: ...
+
+
+def prove(
+    expr: str,
+    wrt: str | list[str] | tuple[str, ...],
+    *,
+    declare: Iterable[str] = (),
+    layout: str = "mixed",
+    hessian: bool = False,
+    method: str = "index",
+    verify: bool = True,
+    seed: int = 0,
+    expect: str | Sequence[str | None] | None = None,
+) -> Derivation | tuple[Derivation, ...]:
     """Derive ``d expr / d wrt`` with a step-by-step proof, verified before it is returned.
 
     Args:
         expr: The expression in the ASCII or LaTeX input language, e.g. ``"x' A x"``.
-        wrt: The variable, e.g. ``"x"``.
+        wrt: The variable, e.g. ``"x"``; or several, ``["x", "A"]``, for one derivation each
+            (with the same shapes for the same symbols).
         declare: Declarations such as ``"A: m x n"`` or ``"X: n x n, invertible"``.
         layout: ``"mixed"`` (default), ``"numerator"`` or ``"denominator"``.
         hessian: Go on to the Hessian (a scalar function of a vector).
+        method: The proof method, a name in :data:`derive.calculus.options.METHODS`: ``"index"``
+            (the index method, the only one so far).
         verify: Check the result exactly and every step numerically (on by default).
         seed: Seed of the random test values.
+        expect: A student's answer to compare with the result (``"2 A x"``), in the same
+            language and with the same symbols; ``.verdict`` then says whether it is right and,
+            if not, how it errs. With several variables: one answer (or None) per variable.
 
     Returns:
-        The derivation; ``.verification`` holds the record of the checks.
+        The derivation (``.verification`` holds the record of the checks, ``.verdict`` the
+        verdict on ``expect``); with several variables, a tuple of them in the same order.
 
     Raises:
-        ParseError, ShapeError, UnsupportedError, DeclarationError: The input is at fault.
+        ParseError, ShapeError, UnsupportedError, DeclarationError: The input (or the answer)
+            is at fault (an unknown ``method`` is an UnsupportedError).
         LimitError: The expression is too large.
         VerificationError: A check failed; the result is not shown as proven.
-        ValueError: ``layout`` is not one of the three layouts.
+        ValueError: ``layout`` is not one of the three layouts, or ``expect`` does not match
+            the variables.
     """
-    from derive.calculus.index_method import Options, derive
+    if not isinstance(wrt, str):
+        return _prove_each(expr, tuple(wrt), declare=tuple(declare), layout=layout,
+                           hessian=hessian, method=method, verify=verify, seed=seed,
+                           expect=expect)  # fmt: skip
+    if expect is not None and not isinstance(expect, str):
+        raise ValueError("expect must be the answer as a string for a single variable")
+    from derive.calculus.options import Options
+    from derive.calculus.provers import prover
+    from derive.check.answer import check_answer
     from derive.check.verify import verify as check
     from derive.language.frontend import parse
 
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    derive = prover(method)
     variable = _variable(wrt)
     problem = parse(expr, declare, wrt=variable)
-    derivation = derive(problem, variable, Options(layout=Layout(layout), hessian=hessian))
-    return check(derivation, seed=seed) if verify else derivation
+    derivation = derive(problem, variable, Options(method, layout=Layout(layout), hessian=hessian))
+    if verify:
+        derivation = check(derivation, seed=seed)
+    if expect is None:
+        return derivation
+    return dataclasses.replace(derivation, verdict=check_answer(derivation, expect, seed=seed))
+
+
+def _prove_each(
+    expr: str,
+    wrt: tuple[str, ...],
+    *,
+    declare: tuple[str, ...],
+    expect: str | Sequence[str | None] | None,
+    **options: Any,
+) -> tuple[Derivation, ...]:
+    """One derivation per variable; the first fixes every symbol's shape for the others, so
+    that one document can state the problem once."""
+    if not wrt:
+        raise ValueError("wrt must name at least one variable")
+    if len(set(wrt)) != len(wrt):
+        raise ValueError(f"wrt names a variable twice: {', '.join(wrt)}")
+    answers = [None] * len(wrt) if expect is None else list(expect)
+    if isinstance(expect, str) or len(answers) != len(wrt):
+        raise ValueError("with several variables, expect must hold one answer (or None) for "
+                         "each variable")  # fmt: skip
+    first = prove(expr, wrt[0], declare=declare, expect=answers[0], **options)
+    shapes = tuple(f"{name}: {info.shape.rows} x {info.shape.cols}"
+                   for name, info in first.symbols.items())  # fmt: skip
+    rest = (prove(expr, w, declare=declare + shapes, expect=a, **options)
+            for w, a in zip(wrt[1:], answers[1:], strict=True))  # fmt: skip
+    return (first, *rest)
 
 
 def _variable(wrt: str) -> str:
@@ -73,7 +152,7 @@ def _variable(wrt: str) -> str:
 
 
 def prove_identity(
-    identity: Identity | str, *, layout: str = "mixed", verify: bool = True
+    identity: CatalogEntry | str, *, layout: str = "mixed", verify: bool = True
 ) -> Derivation:
     """Derive a catalog identity (in its own layout when it has one, else in ``layout``).
 
@@ -160,7 +239,7 @@ class CheckResult:
     error: str = ""
 
 
-def check_identity(identity: Identity | str, *, layout: str = "mixed") -> CheckResult:
+def check_identity(identity: CatalogEntry | str, *, layout: str = "mixed") -> CheckResult:
     """Derive and verify one identity, timing it.
 
     Args:

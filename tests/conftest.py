@@ -12,11 +12,19 @@ tool fails the test instead: ``.ci/run`` installs every tool, so CI can never pa
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable
 
 import pytest
+from hypothesis import settings
 from katex import FormulaLike, katex_check, katex_errors, katex_missing_reason
 from webtools import chromium_missing_reason, mathjax_missing_reason
+
+# mutmut (``[tool.mutmut]`` in pyproject.toml) runs the tests in-process with every function
+# wrapped in a trampoline, about three frames per call: the recursive-descent parser at its
+# nesting limit then needs more stack than Python's default 1,000 frames.
+if "MUTANT_UNDER_TEST" in os.environ:
+    sys.setrecursionlimit(6_000)
 
 
 def in_ci() -> bool:
@@ -35,6 +43,15 @@ def require_tool(missing_reason: str | None) -> None:
     if in_ci():
         pytest.fail(f"CI=true but {missing_reason}", pytrace=False)
     pytest.skip(missing_reason)
+
+
+# Hypothesis profiles. "ci" (chosen under CI=true, and by .ci/run through HYPOTHESIS_PROFILE)
+# draws the same examples on every run, with no example database and 100 examples for a test
+# that sets no budget of its own: a red CI run can be rerun and is red again. Locally the default
+# profile explores new examples each run and remembers failures in .hypothesis/.
+settings.register_profile("ci", derandomize=True, database=None, max_examples=100,
+                          deadline=None, print_blob=True)  # fmt: skip
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if in_ci() else "default"))
 
 
 def tex_missing_reason() -> str | None:

@@ -3,7 +3,8 @@
 Everything here is written against NumPy (and SymPy's explicit matrices) directly, so that the
 tests compare the engine with arithmetic it does not control: a derivation's result is evaluated
 at random values and compared with a closed form written in NumPy, or with central differences
-of the original expression.
+of the original expression. Expressions are evaluated by the tests' own evaluator
+(``oracle.py``), never by ``derive.check.evaluate``, the evaluator under test.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
+from oracle import value_of
 
 from derive.calculus.proof import Derivation
-from derive.check.evaluate import Point, evaluate_expr
 from derive.ir import expr as ex
 
 Values = dict[str, np.ndarray]
@@ -65,11 +66,10 @@ def evaluate_result(
     jacobians: Mapping[tuple[str, str], np.ndarray] | None = None,
     sizes: Mapping[str, int] = SIZES,
 ) -> np.ndarray:
-    """The derivation's final matrix result at the given values (``derive.check.evaluate``)."""
+    """The derivation's final matrix result at the given values (by the tests' own evaluator)."""
     rhs = derivation.result.rhs
     assert isinstance(rhs, ex.Expr), "a tensor result has no matrix value"
-    point = Point(values, dict(jacobians or {}), dict(sizes))
-    return np.asarray(evaluate_expr(rhs, point), dtype=float)
+    return value_of(rhs, values, sizes, jacobians)
 
 
 def sympy_value(expr: Any, values: Values, sizes: Mapping[str, int] = SIZES) -> np.ndarray:
@@ -304,5 +304,5 @@ def tree_values(seed: int) -> Values:
 
 
 def tree_value(tree: ex.Expr, values: Values) -> np.ndarray:
-    """A tree's value at the given values (ordinary arithmetic through ``check.evaluate``)."""
-    return np.asarray(evaluate_expr(tree, Point(values, {}, {"n": TREE_SIZE})), dtype=float)
+    """A tree's value at the given values (by the tests' own evaluator)."""
+    return value_of(tree, values, {"n": TREE_SIZE})

@@ -185,7 +185,7 @@ _SOURCE = re.compile(r"^(note 000|note 002|Matrix Cookbook \(\d+\)(, \(\d+\))?[^
 
 
 @pytest.mark.parametrize("identity", catalog.all_identities(), ids=lambda i: i.name)
-def test_catalog_entry_is_well_formed(identity: catalog.Identity) -> None:
+def test_catalog_entry_is_well_formed(identity: catalog.CatalogEntry) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9_]*", identity.name)
     assert identity.section in catalog.SECTIONS
     assert _SOURCE.match(identity.source), identity.source
@@ -254,7 +254,7 @@ def test_check_identity_reports_a_verified_result() -> None:
 
 
 def test_check_identity_reports_a_failure_without_raising() -> None:
-    broken = catalog.Identity("broken", "Broken", "x' A x)", "x", (), "Hessians", "note 000")
+    broken = catalog.CatalogEntry("broken", "Broken", "x' A x)", "x", (), "Hessians", "note 000")
     result = check_identity(broken)
     assert not result.passed
     assert "expected an operator" in result.error

@@ -85,7 +85,7 @@ def test_cli_check_verifies_the_whole_catalog(runner: CliRunner) -> None:
 
 
 def test_cli_check_failure_exits_1(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    broken = catalog.Identity("broken", "Broken", "x' A x)", "x", (), "Hessians", "note 000")
+    broken = catalog.CatalogEntry("broken", "Broken", "x' A x)", "x", (), "Hessians", "note 000")
     good = catalog.get("trace")
     monkeypatch.setattr(catalog, "_CATALOG", (good, broken))
     monkeypatch.setattr(catalog, "_BY_NAME", {"trace": good, "broken": broken})

@@ -59,7 +59,8 @@ def test_dispatch_knows_the_operations() -> None:
     expected = {
         "derive.ir.index.to_index", "derive.ir.index.rename_factor",
         "derive.calculus.differentiate.depends", "derive.calculus.differentiate.factor_depends",
-        "derive.calculus.differentiate.entry_derivative", "derive.check.evaluate.evaluate_expr",
+        "derive.calculus.differentiate.entry_derivative",
+        "derive.calculus.differentiate.basic_rule", "derive.check.evaluate.evaluate_expr",
         "derive.check.evaluate.factor_value", "derive.check.exact.evaluate",
         "derive.check.sympy_bridge._convert", "derive.language.constants.constant_value",
     }  # fmt: skip

@@ -18,11 +18,11 @@ from engine_support import (
 )
 from numpy.linalg import inv
 from numpy.testing import assert_allclose
+from oracle import value_of
 
 import derive
 from derive.calculus.proof import Derivation
 from derive.calculus.rules import RULES, StepKind
-from derive.check.evaluate import Point, evaluate, evaluate_expr
 from derive.documents.printer import unicode
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -159,9 +159,7 @@ def test_engine_layouts_and_kinds(
     assert got.shape == shape
     # the same numbers as the central differences of the original, laid out as the table says
     function = derivation.problem.expr
-    tensor = central_difference(
-        lambda v: evaluate_expr(function, Point(v, {}, {"m": 4, "n": 3})), values, wrt
-    )
+    tensor = central_difference(lambda v: value_of(function, v, {"m": 4, "n": 3}), values, wrt)
     expected = layout_matrix(tensor, function.shape, derivation.wrt.shape, layout)
     assert relative_error(got, expected) < 1e-7
 
@@ -264,10 +262,8 @@ def test_engine_tensor_results_in_index_form(expr: str, wrt: str, printed: str) 
     assert _text(derivation) == printed
     values, _ = random_values(derivation)
     sizes = {"n": 3, "m": 4, "p": 5, "q": 2}
-    got = evaluate(derivation.result.rhs, Point(values, {}, sizes))
-    tensor = central_difference(
-        lambda v: evaluate_expr(derivation.problem.expr, Point(v, {}, sizes)), values, wrt
-    )
+    got = value_of(derivation.result.rhs, values, sizes)
+    tensor = central_difference(lambda v: value_of(derivation.problem.expr, v, sizes), values, wrt)
     assert relative_error(np.asarray(got), tensor.reshape(np.shape(got))) < 1e-7
 
 
@@ -275,7 +271,7 @@ def test_engine_inverse_tensor_is_cookbook_60() -> None:
     derivation = derive.prove("inv(X)", "X")
     values, _ = random_values(derivation)
     x_inv = inv(values["X"])
-    got = evaluate(derivation.result.rhs, Point(values, {}, {"n": 3}))
+    got = value_of(derivation.result.rhs, values, {"n": 3})
     assert_allclose(got, -np.einsum("ik,lj->ijkl", x_inv, x_inv), rtol=1e-12)
 
 
@@ -346,10 +342,10 @@ def test_engine_factoring_keeps_scalar_groups_whole() -> None:
     derivation = derive.prove("norm(A x - b)^4", "x")
     simplify = next(s for s in derivation.steps if s.kind == "simplify")
     values, _ = random_values(derivation)
-    point = Point(values, {}, {"n": 3, "m": 4})
-    first = evaluate(simplify.lines[0], point)
+    sizes = {"n": 3, "m": 4}
+    first = value_of(simplify.lines[0], values, sizes)
     for line in simplify.lines[1:]:
-        assert_allclose(evaluate(line, point), first, rtol=1e-10)
+        assert_allclose(value_of(line, values, sizes), first, rtol=1e-10)
 
 
 def test_engine_variable_absent_gives_zero() -> None:

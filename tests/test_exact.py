@@ -8,12 +8,20 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy
+from oracle import sympy_value
 
 from derive import prove
 from derive.check import exact
 from derive.check.verify import assign_sizes, exact_check, rational_point, sympy_exact_check
 from derive.ir import expr as ex
 from derive.language.frontend import parse
+
+
+def unit_axes_dropped(node: ex.Expr, value: np.ndarray) -> np.ndarray:
+    """A 2-D value without its unit axes (by shape): a column's entries by one index."""
+    shape = node.shape
+    axes = [n for n, d in zip(value.shape, (shape.rows, shape.cols), strict=True) if d != 1]
+    return value.reshape(axes)
 
 
 def _random_matrix(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -86,12 +94,12 @@ def test_exact_derivative_tensor_matches_sympy_diff(
     ours = exact.derivative_tensor(problem.expr, var, point, order)
     symbols = np.vectorize(lambda i: sympy.Symbol(f"v{i}"), otypes=[object])(
         np.arange(point.values[wrt].size).reshape(point.values[wrt].shape))
-    symbolic = exact.ExactPoint({**point.values, wrt: symbols}, point.jacobians, sizes)
-    from derive.check.evaluate import Point, axes_of, evaluate_expr
-
-    value = axes_of(problem.expr, evaluate_expr(
-        problem.expr, Point(symbolic.values, symbolic.jacobians, sizes, exact=True)))
-    flat_symbols = axes_of(var, symbols)
+    symbolic = {**point.values, wrt: symbols}
+    # the explicit expression over SymPy matrices, built by the tests' own evaluator
+    value = unit_axes_dropped(problem.expr, np.array(
+        sympy_value(problem.expr, symbolic, sizes, point.jacobians).tolist(),
+        dtype=object))
+    flat_symbols = unit_axes_dropped(var, symbols)
     at = {s: v for s, v in zip(np.asarray(symbols).flat, np.asarray(point.values[wrt]).flat,
                                strict=True)}  # fmt: skip
     f = np.asarray(value, dtype=object)

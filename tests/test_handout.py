@@ -261,7 +261,7 @@ def test_default_handout_covers_both_notes_in_order() -> None:
     assert titles[: len(expected)] == expected
     from derive.catalog import identities as catalog
     # A Hessian item proves and shows the gradient of the same function on the way.
-    def problem(identity: catalog.Identity) -> tuple[str, str, tuple[str, ...]]:
+    def problem(identity: catalog.CatalogEntry) -> tuple[str, str, tuple[str, ...]]:
         return identity.expr, identity.wrt, identity.declare
 
     used = [catalog.get(i.identity) for s in spec.sections for i in s.items if i.identity]

@@ -153,3 +153,21 @@ def test_html_without_katex_package_is_a_clear_build_error(
     with pytest.raises(BuildError, match="needs KaTeX's stylesheet and fonts: run `npm ci`"):
         build(None, ["html"], tmp_path)
     assert not any(tmp_path.rglob("*.html"))
+
+
+@pytest.mark.parametrize(
+    ("answer", "exit_code", "verdict"),
+    [("A x + A' x", 0, "right"), ("A x", 1, "wrong")],
+    ids=["correct", "wrong-with-counterexample"],
+)
+def test_prove_html_shows_the_verdict(
+    tmp_path: Path, answer: str, exit_code: int, verdict: str
+) -> None:
+    page = tmp_path / "answer.html"
+    result = CliRunner().invoke(main, ["prove", "x' A x", "--wrt", "x", "--expect", answer,
+                                       "-f", "html", "-o", str(page)])  # fmt: skip
+    assert result.exit_code == exit_code, result.output
+    text = page.read_text(encoding="utf-8")
+    assert f'<p class="verdict {verdict}">' in text
+    d = prove("x' A x", "x", expect=answer)
+    _assert_clean(page, len(formulas(render_derivation(d, "md"))), f"verdict-{verdict}.png")

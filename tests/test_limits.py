@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import derive
-from derive.calculus.index_method import Options
-from derive.calculus.index_method import derive as run_engine
+from derive.calculus.options import Options
+from derive.calculus.provers import derive as run_engine
 from derive.cli import main
 from derive.errors import DeriveError, LimitError, UnsupportedError
 from derive.ir.index import MAX_TERMS

@@ -15,7 +15,6 @@ the same 2,000 expressions every time.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from engine_support import (
     DECLARE,
@@ -30,9 +29,9 @@ from engine_support import (
 )
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
+from oracle import value_of
 
 import derive
-from derive.check.evaluate import Point, evaluate
 from derive.documents.printer import ascii_str
 from derive.errors import LimitError, UnsupportedError
 from derive.ir import expr as ex
@@ -58,7 +57,7 @@ def _check(tree: ex.Expr, wrt: str, layout: str) -> str:
         got = tree_value(rhs, values)
         expected = layout_matrix(tensor, tree.shape, SYMBOLS[wrt].shape, layout)
     else:  # a tensor in index form: free indices are the function's, then the variable's
-        got = np.asarray(evaluate(rhs, Point(values, {}, {"n": TREE_SIZE})), dtype=float)
+        got = value_of(rhs, values, {"n": TREE_SIZE})
         expected = tensor.reshape(got.shape) if tensor.size == got.size else tensor
     error = relative_error(got, expected)
     assert error < TOLERANCE, f"d/d{wrt} of {text} ({layout}): relative error {error:.2e}"

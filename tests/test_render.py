@@ -1,9 +1,9 @@
 """derive.documents.render: proofs and handouts on the page (LaTeX, Markdown, text, JSON).
 
-Whole documents are compared with golden files in ``tests/golden/`` (rewrite them with
-``DERIVE_UPDATE_GOLDEN=1`` and review the diff like code); every Markdown formula of every note
-identity must render in KaTeX; the LaTeX of every note identity must compile; user prose full
-of TeX specials and payloads must come out literally.
+Whole documents are compared with golden files in ``tests/golden/`` (rewritten only by
+``bash scripts/update-golden``, never under CI; review the diff like code); every Markdown
+formula of every note identity must render in KaTeX; the LaTeX of every note identity must
+compile; user prose full of TeX specials and payloads must come out literally.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import dataclasses
 import json
 import os
 import re
+import subprocess
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import in_ci
 
 import derive.documents.render
 from derive import prove
@@ -39,6 +41,7 @@ from derive.ir import expr as ex
 from derive.ir import index as ix
 
 GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).parent.parent
 SCHEMA_DOC = Path(__file__).resolve().parent.parent / "docs" / "json-schema.md"
 
 # Every identity of the two source notes: (expression, variable, declarations, hessian).
@@ -105,12 +108,41 @@ def markdown_formulas(markdown: str) -> list[tuple[str, bool]]:
 
 
 def check_golden(name: str, text: str) -> None:
+    """Compare ``text`` with ``tests/golden/<name>``, or rewrite the file on request.
+
+    Goldens are rewritten only by ``bash scripts/update-golden`` (``DERIVE_UPDATE_GOLDEN=1``),
+    never under CI (``.ci/run`` refuses the variable): a rewritten file is reported as skipped,
+    not passed, since comparing it with itself would prove nothing.
+    """
     path = GOLDEN / name
-    if os.environ.get("DERIVE_UPDATE_GOLDEN") == "1":
+    if os.environ.get("DERIVE_UPDATE_GOLDEN"):
+        if in_ci():
+            pytest.fail("DERIVE_UPDATE_GOLDEN is set under CI: golden files are never rewritten "
+                        "there", pytrace=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with DERIVE_UPDATE_GOLDEN=1"
+        pytest.skip(f"rewrote {path}: review `git diff {path}` before committing it")
+    assert path.exists(), f"missing golden file {path}; write it with bash scripts/update-golden"
     assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+def test_golden_files_are_not_rewritten_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DERIVE_UPDATE_GOLDEN", "1")
+    monkeypatch.setenv("CI", "true")
+    before = (GOLDEN / "quadratic.txt").read_bytes()
+    with pytest.raises(pytest.fail.Exception, match="never rewritten"):
+        check_golden("quadratic.txt", "not the golden text")
+    assert (GOLDEN / "quadratic.txt").read_bytes() == before
+
+
+def test_golden_update_is_refused_by_ci_run() -> None:
+    # .ci/run checks the variable before it installs anything, so this costs nothing
+    env = {**os.environ, "DERIVE_UPDATE_GOLDEN": "1"}
+    run = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert run.returncode == 1
+    assert "DERIVE_UPDATE_GOLDEN is set" in run.stderr
+    assert "==>" not in run.stdout  # no step ran
 
 
 # -- golden documents ---------------------------------------------------------------------------

@@ -8,8 +8,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy
-from engine_support import SIZES, evaluate_result, random_values, sympy_value
+from engine_support import (
+    SIZES,
+    central_difference,
+    evaluate_result,
+    layout_matrix,
+    random_values,
+    relative_error,
+    sympy_value,
+)
 from numpy.testing import assert_allclose
+from oracle import value_of
 
 import derive
 
@@ -90,8 +99,21 @@ def test_sympy_bridge_value_matches_the_result(
     for (of, by), jac in jacobians.items():
         named[of] = values[of] + jac @ values[by]
     got = sympy_value(derivation.to_sympy(), named, SIZES)
+    # the result's IR by the tests' own evaluator: the translation keeps every term
     expected = evaluate_result(derivation, values, jacobians)
     assert_allclose(got, expected.reshape(got.shape), rtol=1e-10, atol=1e-12)
+    # and the truth, independent of the result: central differences of the input expression
+    function, var = derivation.problem.expr, derivation.wrt
+    def f(v: dict[str, np.ndarray]) -> np.ndarray:
+        return value_of(function, v, SIZES, jacobians)
+    if hessian:
+        tensor = central_difference(lambda v: central_difference(f, v, wrt, 1e-4)[0, 0], values,
+                                    wrt, 1e-4)
+        truth = tensor.reshape(got.shape)
+    else:
+        truth = layout_matrix(central_difference(f, values, wrt), function.shape, var.shape,
+                              layout)
+    assert relative_error(got, truth) < 1e-6
 
 
 def test_sympy_bridge_scalar_product_reads_as_a_trace() -> None:

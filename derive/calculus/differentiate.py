@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from derive.calculus.rules import RuleName
 from derive.errors import LimitError, UnsupportedError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -228,6 +229,29 @@ def _not_a_leaf(base: ex.Expr, indices: tuple[Index, ...], k: tuple[Index, ...],
     list[Term]
 ):
     raise UnsupportedError(f"cannot differentiate {type(base).__name__} entries yet")
+
+
+basic_rule: Operation[RuleName] = Operation("derive.calculus.differentiate.basic_rule")
+"""``basic_rule(base, wrt)``: the rule a step cites for ``d base_.. / d wrt_..``."""
+
+
+@basic_rule.register(ex.Symbol)
+def _symbol_rule(base: ex.Symbol, wrt: ex.Symbol) -> RuleName:
+    return RuleName.VARIABLE_ENTRY if base.name == wrt.name else RuleName.DEPENDENCY
+
+
+basic_rule.update({
+    ex.Inverse: lambda base, wrt: RuleName.INVERSE,
+    ex.Det: lambda base, wrt: RuleName.JACOBI,
+    ex.Log: lambda base, wrt: RuleName.LOG,
+    ex.Norm: lambda base, wrt: RuleName.NORM,
+    ex.Power: lambda base, wrt: RuleName.POWER,
+})
+basic_rule.update({  # not leaves of the index form: expanded before they are differentiated
+    node_type: lambda base, wrt: RuleName.PRODUCT_RULE
+    for node_type in (ex.Number, ex.Identity, ex.Zero, ex.Size, ex.Add, ex.MatMul, ex.Transpose,
+                      ex.Trace, ex.Jacobian, ex.Defined, ex.Derivative)
+})
 
 
 def _scalar_power(base: ex.Expr, exponent: int) -> tuple[Factor, ...]:

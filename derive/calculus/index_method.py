@@ -1,4 +1,4 @@
-"""The derivation engine: expression -> index form -> derivative -> matrices, step by step.
+"""The index-method prover: expression -> index form -> derivative -> matrices, step by step.
 
 The pipeline is a short list of named stages (define, index form, differentiate, basic
 derivatives, contract, collect, recognise, assemble, simplify, result). Each stage is a general
@@ -13,8 +13,16 @@ from fractions import Fraction
 
 from derive.calculus import algebra
 from derive.calculus.collect import collect_terms
-from derive.calculus.differentiate import Context, contract, factor_depends, product_rule, work_out
-from derive.calculus.proof import Derivation, Fact, Math, Result, ResultKind, Step
+from derive.calculus.differentiate import (
+    Context,
+    basic_rule,
+    contract,
+    factor_depends,
+    product_rule,
+    work_out,
+)
+from derive.calculus.options import Options
+from derive.calculus.proof import Derivation, Fact, Formula, Result, ResultKind, Step
 from derive.calculus.recognise import term_to_matrix
 from derive.calculus.rules import RULES, Rule, RuleName, StepKind
 from derive.errors import UnsupportedError
@@ -33,7 +41,7 @@ class Recorder:
     def record(
         self,
         kind: StepKind,
-        lines: tuple[Math, ...],
+        lines: tuple[Formula, ...],
         rules: tuple[RuleName, ...],
         facts: tuple[Fact, ...] = (),
         for_all: tuple[ix.Index, ...] = (),
@@ -43,17 +51,8 @@ class Recorder:
         self.steps.append(Step(kind, lines, chosen, facts, for_all, self.stage))
 
 
-@dataclass(frozen=True)
-class Options:
-    """How to derive: the layout, whether to go on to the Hessian, the size limit."""
-
-    layout: ex.Layout = ex.Layout.MIXED
-    hessian: bool = False
-    max_terms: int = ix.MAX_TERMS
-
-
 def derive(problem: Problem, wrt: str, options: Options) -> Derivation:
-    """Derive ``d problem.expr / d wrt`` with a full proof.
+    """Derive ``d problem.expr / d wrt`` with a full proof by the index method.
 
     Args:
         problem: The parsed, shape-checked expression.
@@ -284,23 +283,12 @@ def _has_trace(node: ex.Expr) -> bool:
     return isinstance(node, ex.Trace) or any(_has_trace(c) for c in node.children)
 
 
-_LEAF_RULES = {
-    ex.Inverse: RuleName.INVERSE, ex.Det: RuleName.JACOBI, ex.Log: RuleName.LOG,
-    ex.Norm: RuleName.NORM, ex.Power: RuleName.POWER,
-}  # fmt: skip
-
-
 def _basic_rules(marked: list[ix.Term]) -> tuple[RuleName, ...]:
     rules: list[RuleName] = []
     for term in marked:
         for factor in term.factors:
             if isinstance(factor, ix.Partial) and isinstance(factor.entry, ix.Entry):
-                base = factor.entry.base
-                if isinstance(base, ex.Symbol):
-                    same = base.name == factor.wrt.name
-                    rules.append(RuleName.VARIABLE_ENTRY if same else RuleName.DEPENDENCY)
-                else:
-                    rules.append(_LEAF_RULES.get(type(base), RuleName.PRODUCT_RULE))
+                rules.append(basic_rule(factor.entry.base, factor.wrt))
     return tuple(rules)
 
 

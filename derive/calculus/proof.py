@@ -44,8 +44,7 @@ def _view(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"no {name!r} view is registered: import derive.documents and "
                            "derive.check first (derive.prove does)") from None
 
-Math = ex.Expr | ix.IndexSum
-
+Formula = ex.Expr | ix.IndexSum
 
 
 class ResultKind(StrEnum):
@@ -63,8 +62,8 @@ class ResultKind(StrEnum):
 class Fact:
     """A basic identity a step relies on, shown beside it: ``d x_i / d x_k = delta_ik``."""
 
-    lhs: Math
-    rhs: Math
+    lhs: Formula
+    rhs: Formula
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +80,7 @@ class Step:
     """
 
     kind: StepKind
-    lines: tuple[Math, ...]
+    lines: tuple[Formula, ...]
     rules: tuple[Rule, ...]
     facts: tuple[Fact, ...] = ()
     for_all: tuple[ix.Index, ...] = ()
@@ -92,8 +91,8 @@ class Step:
 class Result:
     """A proven identity ``lhs = rhs`` and what kind of derivative it is."""
 
-    lhs: Math
-    rhs: Math
+    lhs: Formula
+    rhs: Formula
     kind: ResultKind | None
 
 
@@ -139,6 +138,60 @@ class Verification:
         )
 
 
+VERDICTS = ("correct", "conditional", "transpose", "factor", "shape", "wrong")
+
+
+@dataclass(frozen=True, slots=True)
+class Counterexample:
+    """Small integer values at which a wrong answer and the result differ.
+
+    Attributes:
+        sizes: The concrete size of each dimension symbol.
+        values: Each symbol's value, as rows of exact numbers written out (``"3/2"``).
+        entry: The 1-based (row, column) of the entry that differs.
+        answer: That entry of the answer.
+        expected: That entry of the proven result.
+    """
+
+    sizes: dict[str, int]
+    values: dict[str, tuple[tuple[str, ...], ...]]
+    entry: tuple[int, int]
+    answer: str
+    expected: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How a student's answer compares with the proven result (``check.answer`` decides).
+
+    Attributes:
+        kind: One of :data:`VERDICTS`: ``correct``; ``conditional`` (right only when the
+            ``condition`` symbols are symmetric); ``transpose`` (right in the ``layouts``);
+            ``factor`` (``factor`` times the result); ``shape`` (the wrong shape); ``wrong``.
+        source: The answer as the student wrote it.
+        answer: The parsed answer.
+        expected: The proven result it was compared with.
+        condition: Symbols that must be symmetric for the answer to be right.
+        layouts: The layouts in which the answer is the derivative (for ``transpose``).
+        factor: The answer is this multiple of the result (for ``factor``).
+        counterexample: Values at which the answer and the result differ (for ``wrong``).
+    """
+
+    kind: str
+    source: str
+    answer: ex.Expr
+    expected: Formula
+    condition: tuple[str, ...] = ()
+    layouts: tuple[str, ...] = ()
+    factor: str = ""
+    counterexample: Counterexample | None = None
+
+    @property
+    def correct(self) -> bool:
+        """The answer is right as the problem was stated."""
+        return self.kind == "correct"
+
+
 @dataclass(frozen=True)
 class Derivation:
     """A derivative with its proof, as computed by the engine and checked by the verifier."""
@@ -152,6 +205,7 @@ class Derivation:
     results: tuple[Result, ...]
     verification: Verification | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    verdict: Verdict | None = None
 
     @property
     def result(self) -> Result:

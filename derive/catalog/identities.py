@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from derive.errors import DeriveError
 
-__all__ = ["Identity", "all_identities", "get", "search", "SECTIONS"]
+__all__ = ["CatalogEntry", "all_identities", "get", "search", "SECTIONS"]
 
 
 @dataclass(frozen=True, slots=True)
-class Identity:
+class CatalogEntry:
     """A named identity, stored as the input that produces it.
 
     Attributes:
@@ -82,11 +82,11 @@ def _id(
     source: str,
     *declare: str,
     hessian: bool = False,
-) -> Identity:
-    return Identity(name, title, expr, wrt, tuple(declare), section, source, hessian)
+) -> CatalogEntry:
+    return CatalogEntry(name, title, expr, wrt, tuple(declare), section, source, hessian)
 
 
-_CATALOG: tuple[Identity, ...] = (
+_CATALOG: tuple[CatalogEntry, ...] = (
     # --- both notes -------------------------------------------------------------------------
     _id("linear_map_jacobian", "Jacobian of a linear map", "A x", "x", _LINEAR,
         "note 000; note 002", *_MN),
@@ -214,17 +214,17 @@ _CATALOG: tuple[Identity, ...] = (
         "Matrix Cookbook (119), special case"),
 )  # fmt: skip
 
-_BY_NAME: dict[str, Identity] = {identity.name: identity for identity in _CATALOG}
+_BY_NAME: dict[str, CatalogEntry] = {identity.name: identity for identity in _CATALOG}
 if len(_BY_NAME) != len(_CATALOG):  # pragma: no cover - a programming error, caught by tests
     raise RuntimeError("duplicate names in the identity catalog")
 
 
-def all_identities() -> tuple[Identity, ...]:
+def all_identities() -> tuple[CatalogEntry, ...]:
     """Return every identity in the catalog, in the order it is listed."""
     return _CATALOG
 
 
-def get(name: str) -> Identity:
+def get(name: str) -> CatalogEntry:
     """Return the identity called ``name``.
 
     Args:
@@ -245,7 +245,7 @@ def get(name: str) -> Identity:
     raise DeriveError(f"unknown identity {name!r}{hint}")
 
 
-def search(word: str) -> tuple[Identity, ...]:
+def search(word: str) -> tuple[CatalogEntry, ...]:
     """Return the identities whose name, title, expression, section or source contain ``word``.
 
     Args:

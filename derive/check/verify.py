@@ -1,10 +1,10 @@
 """Checking a derivation before it is shown as proven.
 
 Exact: at concrete sizes (a distinct size per dimension symbol) and random rational points, the
-original expression is differentiated entry by entry in exact rational arithmetic — with dual
-numbers (``check.exact``), or with SymPy's ``diff`` of the explicit matrices where logarithms or
-square roots make values irrational — and compared with the engine's result (a randomised
-identity test with a negligible chance of a false pass).
+original expression is differentiated entry by entry with forward-mode dual numbers
+(``check.exact``) — over Fractions, or over SymPy's exact numbers where logarithms or square roots
+make values irrational — and compared with the engine's result (a randomised identity test with a
+negligible chance of a false pass).
 Numeric: at random well-conditioned values, every line of every step is evaluated (index sums by
 ``einsum``, marked derivatives and the whole derivative by central differences) and consecutive
 lines must agree to a relative error of 1e-6.
@@ -267,9 +267,9 @@ def exact_check(
         sizes: Concrete sizes of the dimension symbols.
         rng: Source of the random rational points.
         layout: The layout the result is in.
-        method: ``"dual"`` (forward-mode dual numbers over Fractions), ``"sympy"`` (SymPy's
-            ``diff`` of the explicit expression), or ``"auto"``: dual numbers, and SymPy where
-            the values turn irrational (logarithms and square roots of rationals).
+        method: ``"dual"`` (forward-mode dual numbers over Fractions), ``"sympy"`` (the same
+            dual numbers over SymPy's exact numbers), or ``"auto"``: over Fractions, and over
+            SymPy numbers where the values turn irrational (logarithms and square roots).
 
     Returns:
         Whether they agree, and a sentence saying how they were compared.

@@ -23,7 +23,7 @@ from derive.documents.formats import handout_formats
 
 if TYPE_CHECKING:
     from derive.api import CheckResult
-    from derive.catalog.identities import Identity
+    from derive.catalog.identities import CatalogEntry
 
 PDF_HINT = (
     "no PDF: latexmk is not installed; to get the PDF run "
@@ -164,11 +164,11 @@ def catalog_command(word: str) -> None:
                "use its name in a handout: identity = \"NAME\".")  # fmt: skip
 
 
-def _assumptions(identity: Identity) -> str:
+def _assumptions(identity: CatalogEntry) -> str:
     return "; ".join(identity.declare) or "-"
 
 
-def _statement(identity: Identity) -> str:
+def _statement(identity: CatalogEntry) -> str:
     what = f"d²/d{identity.wrt}²" if identity.hessian else f"d/d{identity.wrt}"
     return f"{what} {identity.expr}"
 
@@ -206,7 +206,7 @@ def check_command(ctx: click.Context, jobs: int | None, word: str) -> None:
         ctx.exit(1)
 
 
-def _run_checks(identities: Sequence[Identity], jobs: int) -> list[CheckResult]:
+def _run_checks(identities: Sequence[CatalogEntry], jobs: int) -> list[CheckResult]:
     """Check every identity, ``jobs`` at a time, with a progress bar on stderr."""
     from derive.api import check_identity
 

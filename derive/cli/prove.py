@@ -1,34 +1,54 @@
 """``derive prove``: one verified derivation, to the terminal or a file.
 
-Text goes to the terminal by default; ``--format md|tex|html|json`` picks another output, ``-o``
-writes it to a file atomically (a temporary file in the same folder, then one rename), so an
-interrupted run never leaves half a document behind.
+Text goes to the terminal by default; ``--format md|tex|html|json|pdf`` picks another output and
+``-o`` writes it to a file atomically (a temporary file in the same folder, then one rename; a
+PDF through latexmk in a sandbox, :mod:`derive.documents.pdf`), so an interrupted run never
+leaves half a document behind. ``--expect ANSWER`` checks a student's answer against the result:
+the verdict comes first, and the exit status is 0 only for a right answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from derive.calculus.options import METHODS
 from derive.cli.common import declare_option, guarded
 from derive.documents.flavors import DEFAULT_FLAVOR, FLAVORS
+from derive.documents.formats import get as get_format
 from derive.documents.formats import prove_formats
 from derive.ir.expr import LAYOUTS
 
+if TYPE_CHECKING:
+    from derive.calculus.proof import Derivation
+
 
 @click.command("prove")
-@click.argument("expr")
-@click.option("--wrt", required=True, metavar="VAR", help="The variable of differentiation.")
+@click.argument("expr", required=False)
+@click.option("--expr-file", type=click.File("r", encoding="utf-8"), default=None, metavar="FILE",
+              help="Read the expression from FILE (long inputs); EXPR '-' reads standard input.")
+@click.option("--wrt", required=True, multiple=True, metavar="VAR",
+              help="The variable of differentiation; repeat it for one proof per variable.")
 @declare_option
+@click.option("--expect", multiple=True, metavar="ANSWER",
+              help="Your answer, checked against the result (exit 1 unless it is right); "
+                   "with several --wrt, one --expect per --wrt, in order.")
+@click.option("--quiet", "-q", is_flag=True, help="With --expect: show the verdict only.")
 @click.option("--layout", type=click.Choice(LAYOUTS), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
 @click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
+@click.option("--method", type=click.Choice(tuple(METHODS)), default="index", show_default=True,
+              help="The route the proof takes. "
+                   + "; ".join(f"{name}: {what}" for name, what in METHODS.items()) + ".")
 @click.option("--format", "-f", "fmt", type=click.Choice(prove_formats()), default="text",
-              show_default=True, help="Output format.")
+              show_default=True, help="Output format (pdf needs -o).")
 @click.option("--fragment", is_flag=True,
               help="With --format tex: a snippet to \\input instead of a whole document.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -45,11 +65,15 @@ from derive.ir.expr import LAYOUTS
               help="With --format md: YAML front matter and a plain-text heading.")
 @guarded
 def prove_command(
-    expr: str,
-    wrt: str,
+    expr: str | None,
+    expr_file: TextIO | None,
+    wrt: tuple[str, ...],
     declare: tuple[str, ...],
+    expect: tuple[str, ...],
+    quiet: bool,
     layout: str,
     hessian: bool,
+    method: str,
     fmt: str,
     fragment: bool,
     output: Path | None,
@@ -62,23 +86,114 @@ def prove_command(
     \b
     Examples:
       derive prove "x' A x" --wrt x
-      derive prove "(y - A x)' (y - A x)" --wrt x --hessian --format tex -o ls.tex
+      derive prove "x' A x" --wrt x --expect "2 A x"
+      derive prove "(y - A x)' (y - A x)" --wrt x --format pdf -o ls.pdf
+      derive prove "y' A x" --wrt x --wrt A
+      derive prove - --wrt X < expression.txt
       derive prove "y' A x" --wrt z -d "x: n, depends on z" -d "y: m, depends on z"
     """
     from derive.api import prove
-    from derive.documents.render import render_derivation
 
+    _check_options(fmt, fragment, output, quiet, expect, wrt)
+    _check_web_options(fmt, output, wrt, md_flavor, front_matter)
+    text = _expression(expr, expr_file)
+    several = len(wrt) > 1
+    answers = list(expect) if expect else None
+    derivations = (
+        prove(text, list(wrt), declare=declare, layout=layout, hessian=hessian, method=method,
+              expect=answers)
+        if several
+        else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
+                    expect=answers[0] if answers else None),)
+    )  # fmt: skip
+    if quiet:
+        _show_verdicts(derivations, fmt, templates)
+    else:
+        _write(derivations, fmt, fragment, output, templates, md_flavor, front_matter)
+    if expect and not all(d.verdict is not None and d.verdict.correct for d in derivations):
+        raise click.exceptions.Exit(1)
+
+
+def _check_options(
+    fmt: str,
+    fragment: bool,
+    output: Path | None,
+    quiet: bool,
+    expect: tuple[str, ...],
+    wrt: tuple[str, ...],
+) -> None:
     if fragment and fmt != "tex":
         raise click.UsageError("--fragment goes with --format tex")
+    if get_format(fmt).needs_tex and output is None:
+        raise click.UsageError(f"--format {fmt} needs -o FILE{get_format(fmt).suffix}")
+    if quiet and not expect:
+        raise click.UsageError("--quiet goes with --expect (it shows only the verdict)")
+    if quiet and fmt not in ("text", "json"):
+        raise click.UsageError("--quiet shows the verdict as text or json")
+    if expect and len(expect) != len(wrt):
+        raise click.UsageError(f"give one --expect per --wrt ({len(wrt)} variables, "
+                               f"{len(expect)} answers)")  # fmt: skip
+    if fragment and len(wrt) > 1:
+        raise click.UsageError("--fragment takes a single --wrt")
+
+
+def _check_web_options(
+    fmt: str, output: Path | None, wrt: tuple[str, ...], md_flavor: str, front_matter: bool
+) -> None:
     if (md_flavor != DEFAULT_FLAVOR or front_matter) and fmt != "md":
         raise click.UsageError("--md-flavor and --front-matter go with --format md")
+    if (md_flavor != DEFAULT_FLAVOR or front_matter or fmt == "html") and len(wrt) > 1:
+        raise click.UsageError("--format html, --md-flavor and --front-matter take a single "
+                               "--wrt")  # fmt: skip
     if fmt == "html" and output is None:
         raise click.UsageError("--format html writes a page and its KaTeX files beside it: "
                                "give -o PAGE.html")
-    derivation = prove(expr, wrt, declare=declare, layout=layout, hessian=hessian)
-    kind = "tex-fragment" if fragment else fmt
-    document = render_derivation(derivation, kind, templates_dir=templates,
-                                 md_flavor=md_flavor, front_matter=front_matter)  # fmt: skip
+
+
+def _expression(expr: str | None, expr_file: TextIO | None) -> str:
+    """The expression from the argument, standard input (``-``) or ``--expr-file``."""
+    if expr is not None and expr_file is not None:
+        raise click.UsageError("give the expression as EXPR or with --expr-file, not both")
+    if expr_file is not None:
+        return expr_file.read()
+    if expr is None:
+        raise click.UsageError("give the expression: EXPR, '-' for standard input, or "
+                               "--expr-file FILE")  # fmt: skip
+    if expr == "-":
+        return sys.stdin.read()
+    return expr
+
+
+def _show_verdicts(derivations: tuple[Derivation, ...], fmt: str, templates: Path | None) -> None:
+    from derive.documents.render import render_verdict
+    from derive.documents.verdict import verdict_json
+
+    if fmt == "json":
+        verdicts = [verdict_json(d) for d in derivations]
+        data = {"verdict": verdicts[0]} if len(verdicts) == 1 else {"verdicts": verdicts}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo("\n".join(render_verdict(d, templates) for d in derivations), nl=False)
+
+
+def _write(
+    derivations: tuple[Derivation, ...],
+    fmt: str,
+    fragment: bool,
+    output: Path | None,
+    templates: Path | None,
+    md_flavor: str = DEFAULT_FLAVOR,
+    front_matter: bool = False,
+) -> None:
+    from derive.documents.render import render_derivation, render_derivations
+
+    form = get_format(fmt)
+    kind = form.source or ("tex-fragment" if fragment else fmt)
+    if len(derivations) == 1:
+        document = render_derivation(derivations[0], kind, templates_dir=templates,
+                                     md_flavor=md_flavor, front_matter=front_matter)
+    else:
+        document = render_derivations(derivations, kind, templates_dir=templates)
     if output is None:
         click.echo(document, nl=False)
         return
@@ -86,7 +201,12 @@ def prove_command(
         from derive.documents.html import server_side, write_assets
 
         write_assets(output.parent, client_math=not server_side())
-    write_atomic(output, document)
+    if form.needs_tex:
+        from derive.documents.pdf import compile_pdf
+
+        compile_pdf(document, output)
+    else:
+        write_atomic(output, document)
     click.echo(f"wrote {output}", err=True)
 
 

@@ -232,7 +232,7 @@ _TEX = Format(
 FORMATS: Mapping[str, Format] = {
     f.name: f
     for f in (
-        Format("pdf", ".pdf", source="tex", needs_tex=True, handout=True),
+        Format("pdf", ".pdf", source="tex", needs_tex=True, handout=True, prove=True),
         _TEX,
         replace(_TEX, name="tex-fragment", handout=False, prove=False,
                 derivation_template="fragment", handout_template=""),

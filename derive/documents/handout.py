@@ -30,20 +30,26 @@ from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
 from derive.documents.formats import FORMATS, Format, get, handout_formats
 from derive.documents.handout_file import (
+    FileProblem,
     HandoutFileError,
     HandoutSpec,
     ItemSpec,
     KeyPath,
     Locator,
-    Problem,
     default_handout_path,
     key_name,
     load_handout,
 )
-from derive.errors import BuildError, DeclarationError, DeriveError, ParseError
+from derive.errors import (
+    BuildError,
+    DeclarationError,
+    DeriveError,
+    LocatedError,
+    ParseError,
+)
 
 __all__ = [
-    "HandoutFileError", "HandoutSpec", "Problem", "Progress", "build_handout",
+    "HandoutFileError", "HandoutSpec", "FileProblem", "Progress", "build_handout",
     "default_handout_path", "derive_handout", "load_handout",
 ]  # fmt: skip
 
@@ -91,7 +97,7 @@ def derive_handout(
             verification, ...); each problem names the file, the line and the key.
     """
     locator = Locator(spec.text)
-    problems: list[Problem] = []
+    problems: list[FileProblem] = []
     total = sum(item.kind != "definition" for section in spec.sections for item in section.items)
     done = 0
     sections: list[Section] = []
@@ -99,16 +105,18 @@ def derive_handout(
         items: list[Item] = []
         for item in section.items:
             try:
-                items.append(_derive_item(spec, item, prove))
+                items.extend(_derive_items(spec, item, prove))
             except DeriveError as error:
                 key = _blame(item, error)
-                problems.append(Problem(spec.file, locator.line(key), key_name(key), str(error)))
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), str(error)))
             except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
                 key = _blame(item, DeriveError())
                 message = (
                     f"internal error in derive ({type(error).__name__}: {error}); please report it"
                 )
-                problems.append(Problem(spec.file, locator.line(key), key_name(key), message))
+                line = locator.line(key)
+                problems.append(FileProblem(spec.file, line, key_name(key), message))
             if item.kind != "definition":
                 done += 1
                 if progress is not None:
@@ -138,20 +146,62 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> Item:
                     source=item.source or identity.source)  # fmt: skip
     derivation = prove(
         item.expr, item.wrt, declare=spec.declare + item.declare, layout=spec.layout,
-        hessian=item.hessian, verify=spec.verify,
+        hessian=item.hessian, verify=spec.verify, expect=item.expect[0] if item.expect else None,
     )  # fmt: skip
+    _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"
     title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
     return Item(title, item.note, derivation, source=item.source)
+
+
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> list[Item]:
+    """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
+    with the shapes the first fixes, each checked against its answer (``expect``)."""
+    if len(item.variables) < 2:
+        return [_derive_item(spec, item, prove)]
+    derivations: tuple[Derivation, ...] = prove(  # type: ignore[assignment]
+        item.expr, list(item.variables), declare=spec.declare + item.declare,
+        layout=spec.layout, hessian=item.hessian, verify=spec.verify,
+        expect=list(item.expect) if item.expect else None,
+    )  # fmt: skip
+    what = "Hessian" if item.hessian else "Derivative"
+    items: list[Item] = []
+    for variable, derivation in zip(item.variables, derivations, strict=True):
+        _check_key(derivation)
+        title = (f"{item.title} (by {variable.strip()})" if item.title
+                 else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
+        items.append(Item(title, item.note if not items else "", derivation, source=item.source))
+    return items
+
+
+class AnswerKeyError(DeriveError):
+    """An item's ``expect`` (an answer key) is not the proven result; the message says how."""
+
+
+def _check_key(derivation: Derivation) -> None:
+    """Refuse an answer key that is not the proven result.
+
+    Raises:
+        AnswerKeyError: The verdict on ``expect`` is anything but correct.
+    """
+    from derive.documents.render import render_verdict
+
+    if derivation.verdict is not None and not derivation.verdict.correct:
+        verdict = " ".join(render_verdict(derivation).split())
+        raise AnswerKeyError(f"the answer key is not the proven result: {verdict}")
 
 
 def _blame(item: ItemSpec, error: DeriveError) -> KeyPath:
     """The key of ``item`` that ``error`` is about."""
     if item.kind == "identity":
         return (*item.path, "identity")
+    if isinstance(error, AnswerKeyError) or (
+        isinstance(error, LocatedError) and error.source in item.expect
+    ):
+        return (*item.path, "expect")
     if isinstance(error, DeclarationError) and item.declare:
         return (*item.path, "declare")
-    if isinstance(error, ParseError) and error.source == item.wrt:
+    if isinstance(error, ParseError) and error.source in (item.wrt, *item.variables):
         return (*item.path, "wrt")
     return (*item.path, "expr")
 

@@ -1,10 +1,10 @@
 """Handout files: read a TOML handout and check every key, naming the file, line and key.
 
 TOML parsers give no positions for values, so :class:`Locator` scans the text for the line of
-every table header and key; every :class:`Problem` names the file, that line and the key's path
-(``section[2].item[1].expr``, 1-based). :func:`load_handout` checks keys, types and declarations
-and returns a :class:`HandoutSpec`; deriving and building happen in :mod:`documents.handout`. The
-format is described in ``docs/handout-format.md``.
+every table header and key; every :class:`FileProblem` names the file, that line and the key's
+path (``section[2].item[1].expr``, 1-based). :func:`load_handout` checks keys, types and
+declarations and returns a :class:`HandoutSpec`; deriving and building happen in
+:mod:`documents.handout`. The format is described in ``docs/handout-format.md``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from derive.errors import DeclarationError, HandoutError
 from derive.ir.expr import LAYOUTS
 
 __all__ = [
-    "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "Problem",
+    "HandoutFileError", "HandoutSpec", "ItemSpec", "KeyPath", "Locator", "FileProblem",
     "SectionSpec", "default_handout_path", "key_name", "load_handout",
 ]  # fmt: skip
 
@@ -34,7 +34,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class FileProblem:
     """One thing wrong with a handout file, at a line and a key."""
 
     file: str
@@ -53,7 +53,7 @@ class HandoutFileError(HandoutError):
         problems: Every problem found, in file order.
     """
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[FileProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__(self._text())
 
@@ -182,6 +182,8 @@ class ItemSpec:
     identity: str = ""
     expr: str = ""
     wrt: str = ""
+    variables: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()
     title: str = ""
     note: str = ""
     hessian: bool = False
@@ -244,11 +246,13 @@ _TOP_KEYS: dict[str, type] = {
 _SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list}
 _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
-    "declare": list, "definition": str, "source": str,
+    "declare": list, "definition": str, "source": str, "expect": str,
 }  # fmt: skip
+# keys that take a string or an array of strings (several variables, one answer for each)
+_STRING_OR_LIST = ("declare", "wrt", "expect")
 _KIND_KEYS = {
     "identity": {"identity", "title", "note", "source"},
-    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source"},
+    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect"},
     "definition": {"definition", "title", "note"},
 }
 
@@ -259,10 +263,11 @@ class _Checker:
     def __init__(self, file: str, text: str) -> None:
         self.file = file
         self.locator = Locator(text)
-        self.problems: list[Problem] = []
+        self.problems: list[FileProblem] = []
 
     def fail(self, path: KeyPath, message: str) -> None:
-        self.problems.append(Problem(self.file, self.locator.line(path), key_name(path), message))
+        problem = FileProblem(self.file, self.locator.line(path), key_name(path), message)
+        self.problems.append(problem)
 
     def table(self, data: Mapping[str, Any], path: KeyPath, schema: Mapping[str, type]) -> None:
         """Check that ``data`` has only keys of ``schema``, each of the right type."""
@@ -270,8 +275,8 @@ class _Checker:
             expected = schema.get(key)
             if expected is None:
                 self.fail((*path, key), _unknown_key(key, schema))
-            elif expected is list and isinstance(value, str) and key == "declare":
-                continue  # a single declaration may be written as a string
+            elif key in _STRING_OR_LIST and isinstance(value, str | list):
+                continue  # one declaration (variable, answer) as a string, or several
             elif not isinstance(value, expected):
                 self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {_toml_type(value)}")
 
@@ -282,6 +287,17 @@ class _Checker:
     def flag(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
         value = data.get(key, default)
         return value if isinstance(value, bool) else default
+
+    def strings(self, data: Mapping[str, Any], path: KeyPath, key: str) -> tuple[str, ...]:
+        """Read a string or an array of strings (``wrt = ["x", "A"]``)."""
+        value = data.get(key, [])
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        if not all(isinstance(item, str) for item in items):
+            self.fail((*path, key), "must be a string or an array of strings")
+            return ()
+        if key in data and isinstance(value, list) and not items:
+            self.fail((*path, key), "must not be an empty array")
+        return tuple(items)
 
     def declarations(self, data: Mapping[str, Any], path: KeyPath) -> tuple[str, ...]:
         """Read ``declare`` (a string or an array of strings), checking each declaration."""
@@ -343,7 +359,7 @@ def load_handout(path: str | Path | None = None) -> HandoutSpec:
         text = source.read_text(encoding="utf-8")
         mtime = int(source.stat().st_mtime)
     except (OSError, UnicodeDecodeError) as error:
-        problem = Problem(label, 1, "(file)", f"cannot read the file: {error}")
+        problem = FileProblem(label, 1, "(file)", f"cannot read the file: {error}")
         raise HandoutFileError([problem]) from None
     try:
         data = tomllib.loads(text)
@@ -353,7 +369,7 @@ def load_handout(path: str | Path | None = None) -> HandoutSpec:
     return _check(data, label, text, stem, mtime)
 
 
-def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Problem:
+def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> FileProblem:
     """Turn tomllib's message into a located problem (the key on the offending line, if any)."""
     message = str(error)
     where = _SYNTAX_WHERE.search(message)
@@ -370,7 +386,7 @@ def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Pr
         ".".join(_split_key(key.group(1))) if key is not None
         else header.group(2).strip() if header is not None else "(syntax)"
     )  # fmt: skip
-    return Problem(label, line, name, f"invalid TOML: {message}")
+    return FileProblem(label, line, name, f"invalid TOML: {message}")
 
 
 def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -> HandoutSpec:
@@ -460,15 +476,21 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         if key in _ITEM_KEYS and key not in _KIND_KEYS[kind]:
             check.fail((*path, key), f"{key!r} cannot be used with {kind!r} (allowed: "
                        f"{', '.join(sorted(_KIND_KEYS[kind]))})")  # fmt: skip
-    if kind == "expr" and not isinstance(data.get("wrt"), str):
+    if kind == "expr" and not isinstance(data.get("wrt"), str | list):
         check.fail((*path, "expr"), "an 'expr' item needs 'wrt', the variable, e.g. wrt = \"x\"")
+    variables = check.strings(data, path, "wrt")
+    expect = check.strings(data, path, "expect")
+    if expect and len(expect) != len(variables):
+        check.fail((*path, "expect"), f"give one answer per variable ({len(variables)} "
+                   f"variables, {len(expect)} answers)")  # fmt: skip
     definition = check.text(data, path, "definition")
     if kind == "definition" and definition not in DEFINITIONS:
         check.fail((*path, "definition"), f"unknown definition {definition!r}; one of "
                    f"{', '.join(DEFINITIONS)}")  # fmt: skip
     return ItemSpec(
         path, kind, identity=check.text(data, path, "identity"),
-        expr=check.text(data, path, "expr"), wrt=check.text(data, path, "wrt"),
+        expr=check.text(data, path, "expr"), wrt=variables[0] if variables else "",
+        variables=variables, expect=expect,
         title=check.text(data, path, "title"), note=check.text(data, path, "note"),
         hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
         definition=definition, source=check.text(data, path, "source"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from derive.calculus.proof import Derivation, Result, ResultKind, Step
-from derive.calculus.proof import Math as Node
+from derive.calculus.proof import Formula as Node
 from derive.calculus.rules import Rule, StepKind
 from derive.documents.printer import latex, unicode
 from derive.ir import expr as ex

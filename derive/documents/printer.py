@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
-from typing import Any
 
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -538,8 +537,3 @@ def unicode(node: object, symbol_names: Iterable[str] = ()) -> str:
 def ascii_str(node: object) -> str:
     """The ASCII input language for an expression."""
     return AsciiPrinter().doprint(node)
-
-
-def describe_any(node: Any) -> str:
-    """A short unicode description for messages."""
-    return unicode(node)

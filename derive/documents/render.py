@@ -28,7 +28,7 @@ import json
 import os
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +61,9 @@ __all__ = [
     "escape_markdown",
     "find_templates",
     "render_derivation",
+    "render_derivations",
     "render_handout",
+    "render_verdict",
     "repr_latex",
 ]
 
@@ -357,14 +359,80 @@ def render_derivation(
         from derive.documents.serialize import to_json_dict
 
         return json.dumps(to_json_dict(d), indent=2, ensure_ascii=False) + "\n"
+    from derive.documents.verdict import build_verdict
+
     form = get(fmt)
     proof = build_proof(d, width=form.width)
     text = _render(form.templates, form.template(form.derivation_template), templates_dir,
-                   p=proof, plain_headings=front_matter, **_page_data(fmt))  # fmt: skip
+                   p=proof, v=build_verdict(d), plain_headings=front_matter,
+                   **_page_data(fmt))  # fmt: skip
     if fmt == "md":
         fields = {"title": _plain_heading(text), "derivative_layout": proof.layout}
         return _web_markdown(text, md_flavor, fields if front_matter else None)
     return _finish(fmt, text)
+
+
+def render_derivations(
+    ds: Sequence[Derivation], fmt: str, templates_dir: str | Path | None = None
+) -> str:
+    """Render derivations of one expression by several variables as one document.
+
+    The statement (the function and every symbol's space) comes once, then one proof per
+    variable, each with what does not depend on its variable, its verdict, layout and check.
+
+    Args:
+        ds: The derivations, from ``prove(expr, wrt=[...])`` (one expression, shared shapes).
+        fmt: ``tex``, ``md``, ``text`` (the ``derivations`` template of the format) or
+            ``json`` (``{"derivations": [...]}``).
+        templates_dir: A folder whose templates override the packaged ones by name.
+
+    Returns:
+        The document as a string.
+
+    Raises:
+        ValueError: ``fmt`` is not one of those, or ``ds`` is empty.
+        BuildError: A template is broken (the message names the template and line).
+    """
+    import dataclasses
+
+    from derive.documents.verdict import build_verdict
+
+    if not ds:
+        raise ValueError("render_derivations needs at least one derivation")
+    if fmt == "json":
+        from derive.documents.serialize import to_json_dict
+
+        data = {"derivations": [to_json_dict(d) for d in ds]}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt not in DERIVATION_FORMATS or fmt == "tex-fragment":
+        raise ValueError(f"fmt must be one of tex, md, text or json, not {fmt!r}")
+    form = get(fmt)
+    proofs = [build_proof(d, width=form.width) for d in ds]
+    statement = dataclasses.replace(proofs[0], constants=(), dependent=())
+    return _render(form.templates, form.template("derivations"), templates_dir, ps=proofs,
+                   vs=[build_verdict(d) for d in ds], statement=statement)  # fmt: skip
+
+
+def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> str:
+    """The verdict on the derivation's answer alone, as text (``derive prove --quiet``).
+
+    Args:
+        d: A derivation with a verdict (``prove(..., expect=...)``).
+        templates_dir: A folder whose templates override the packaged ones by name.
+
+    Returns:
+        The verdict paragraph.
+
+    Raises:
+        ValueError: The derivation has no verdict.
+    """
+    from derive.documents.verdict import build_verdict
+
+    view = build_verdict(d)
+    if view is None:
+        raise ValueError("the derivation has no verdict: prove it with expect=...")
+    form = get("text")
+    return _render(form.templates, form.template("answer"), templates_dir, v=view)
 
 
 def render_handout(

@@ -13,6 +13,7 @@ from typing import Any
 from derive.calculus.proof import Derivation, Result, Step, Verification
 from derive.calculus.rules import Rule
 from derive.documents.printer import latex, unicode
+from derive.documents.verdict import verdict_json
 from derive.ir import expr as ex
 
 SCHEMA_VERSION = 1
@@ -55,6 +56,7 @@ def to_json_dict(d: Derivation) -> JSONDict:
         "result": results[-1],
         "verification": _verification(d.verification),
         "proven": d.proven,
+        **({"verdict": verdict_json(d)} if d.verdict is not None else {}),
     }
 
 

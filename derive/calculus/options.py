@@ -1,0 +1,35 @@
+"""How to derive: the options every prover takes, and the names of the proof methods.
+
+The names are data the command line offers as choices without loading a prover;
+:mod:`derive.calculus.provers` maps each name to its prover and checks, when it loads, that the
+two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from derive.ir.expr import Layout
+from derive.ir.index import MAX_TERMS
+
+METHODS: dict[str, str] = {
+    "index": "entries, the product rule and Kronecker deltas, then back to matrices",
+}
+"""The proof methods by name (the route a proof takes), with a line saying what each does."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to derive.
+
+    Attributes:
+        method: The proof method, a name in :data:`METHODS`.
+        layout: How the derivative is arranged (mixed, numerator or denominator).
+        hessian: Go on to the Hessian.
+        max_terms: The largest number of terms any stage may hold.
+    """
+
+    method: str = "index"
+    layout: Layout = Layout.MIXED
+    hessian: bool = False
+    max_terms: int = MAX_TERMS

@@ -1,0 +1,96 @@
+"""``derive.calculus.collect``: an index sum in, the same sum with like terms combined out.
+
+Terms that differ only in the names of their dummy indices or the order of their factors are
+the same term; powers of one scalar leaf fold; the value never changes.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from index_support import terms_text
+from numpy.testing import assert_allclose
+
+from derive.calculus.collect import collect_terms
+from derive.check.evaluate import Point, evaluate_index
+from derive.ir import expr as ex
+from derive.ir import index as ix
+
+A = ex.Symbol("A", ex.Shape("n", "n"))
+X = ex.Symbol("X", ex.Shape("n", "n"))
+x = ex.Symbol("x", ex.Shape("n", 1))
+s = ex.Symbol("s", ex.SCALAR)
+DET = ex.Det(X)
+IDX_I, IDX_K, IDX_L = (ix.Index(name, "n") for name in ("i", "k", "l"))
+P, Q, R = (ix.Index(name, "n") for name in ("_0", "_1", "_2"))
+
+
+def _term(coeff: int, sums: tuple[ix.Index, ...], *factors: ix.Factor) -> ix.Term:
+    return ix.Term(Fraction(coeff), sums, factors)
+
+
+COLLECTED = [
+    ("renamed-dummies", (IDX_I,), [
+        _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,))),
+        _term(1, (Q,), ix.Entry(A, (IDX_I, Q)), ix.Entry(x, (Q,))),
+    ], ["2 Σj A[i,j] x[j]"]),
+    ("reordered-factors", (IDX_I,), [
+        _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,))),
+        _term(3, (Q,), ix.Entry(x, (Q,)), ix.Entry(A, (IDX_I, Q))),
+    ], ["4 Σj A[i,j] x[j]"]),
+    ("cancel", (IDX_K,), [
+        _term(1, (), ix.Entry(x, (IDX_K,))),
+        _term(-1, (), ix.Entry(x, (IDX_K,))),
+    ], []),
+    ("transposed-not-alike", (IDX_K,), [
+        _term(1, (P,), ix.Entry(A, (IDX_K, P)), ix.Entry(x, (P,))),
+        _term(1, (P,), ix.Entry(A, (P, IDX_K)), ix.Entry(x, (P,))),
+    ], ["Σi A[k,i] x[i]", "Σi A[i,k] x[i]"]),
+    ("two-dummies", (), [
+        _term(1, (P, Q), ix.Entry(x, (P,)), ix.Entry(A, (P, Q)), ix.Entry(x, (Q,))),
+        _term(1, (R, P), ix.Entry(x, (R,)), ix.Entry(A, (R, P)), ix.Entry(x, (P,))),
+    ], ["2 Σi,j A[i,j] x[i] x[j]"]),  # factors in canonical order
+    ("fold-powers", (), [
+        _term(1, (), ix.Entry(s, ()), ix.Entry(s, ()), ix.Entry(ex.Power(s, -1), ())),
+    ], ["s"]),
+    ("fold-to-one", (IDX_K, IDX_L), [
+        _term(1, (), ix.Entry(DET, ()), ix.Entry(ex.Power(DET, -1), ()),
+              ix.Entry(ex.Inverse(X), (IDX_L, IDX_K))),
+    ], ["inv(X)[l,k]"]),
+    ("fold-square", (), [_term(1, (), ix.Entry(DET, ()), ix.Entry(DET, ()))], ["det(X)^2"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("free", "terms", "expected"), [c[1:] for c in COLLECTED],
+                         ids=[c[0] for c in COLLECTED])  # fmt: skip
+def test_collect_terms(free: tuple[ix.Index, ...], terms: list[ix.Term], expected: list[str]) -> (
+    None
+):
+    collected = collect_terms(ix.IndexSum(tuple(terms), free))
+    assert terms_text(collected.terms) == expected
+    assert collected.free == free
+
+
+@pytest.mark.parametrize(("free", "terms", "expected"), [c[1:] for c in COLLECTED],
+                         ids=[c[0] for c in COLLECTED])  # fmt: skip
+def test_collect_keeps_the_value(
+    free: tuple[ix.Index, ...], terms: list[ix.Term], expected: list[str]
+) -> None:
+    rng = np.random.default_rng(0)
+    values = {"A": rng.standard_normal((3, 3)), "X": rng.standard_normal((3, 3)) + 3 * np.eye(3),
+              "x": rng.standard_normal((3, 1)), "s": np.array([[1.7]])}  # fmt: skip
+    point = Point(values, {}, {"n": 3})
+    before = ix.IndexSum(tuple(terms), free)
+    after = collect_terms(before)
+    assert_allclose(evaluate_index(after, point), evaluate_index(before, point), atol=1e-12)
+
+
+def test_collect_avoids_symbol_names_for_dummies() -> None:
+    j = ix.Index("_0", "n")
+    term = _term(1, (j,), ix.Entry(A, (IDX_I, j)), ix.Entry(x, (j,)))
+    collected = collect_terms(ix.IndexSum((term,), (IDX_I,)), avoid=("j", "p"))
+    assert terms_text(collected.terms) == ["Σq A[i,q] x[q]"]
+
+

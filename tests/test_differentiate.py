@@ -1,0 +1,162 @@
+"""``derive.calculus.differentiate``: index terms in, differentiated index terms out.
+
+Each basic derivative is checked as the terms a reader sees and by value: the worked-out terms
+agree with central differences of the marked derivative they replace.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from index_support import free_indices, random_point, term_text, terms_text
+from numpy.testing import assert_allclose
+
+from derive.calculus.differentiate import (
+    Context,
+    contract,
+    depends,
+    derivative,
+    product_rule,
+    work_out,
+)
+from derive.check.evaluate import evaluate_index
+from derive.errors import LimitError, UnsupportedError
+from derive.ir import expr as ex
+from derive.ir import index as ix
+from derive.language.frontend import parse
+
+
+def _context(source: str, wrt: str, declare: tuple[str, ...] = (), **limits: int) -> tuple[
+    ex.Expr, Context
+]:
+    problem = parse(source, declare, wrt=wrt)
+    return problem.expr, Context(problem.symbol(wrt), problem.symbols, ix.IndexNames(), **limits)
+
+
+DEPENDS = [
+    ("A x", "x", (), True),
+    ("A x", "A", (), True),
+    ("A y", "x", ("x: n",), False),
+    ("tr(inv(X))", "X", (), True),
+    ("y' y", "z", ("y: n, depends on z", "z: m"), True),
+    ("s", "x", ("s: scalar", "x: n"), False),
+]
+
+
+@pytest.mark.parametrize(("source", "wrt", "declare", "expected"), DEPENDS,
+                         ids=[f"{s}-by-{w}" for s, w, _, _ in DEPENDS])  # fmt: skip
+def test_differentiate_depends(
+    source: str, wrt: str, declare: tuple[str, ...], expected: bool
+) -> None:
+    expr, ctx = _context(source, wrt, declare)
+    assert depends(expr, ctx) is expected
+
+
+def test_differentiate_depends_refuses_a_second_derivative_through_a_dependency() -> None:
+    _, ctx = _context("y", "z", ("y: n, depends on z", "z: m"))
+    jacobian = ex.Jacobian(ex.Symbol("y", ex.Shape("n", 1)), ctx.wrt)
+    with pytest.raises(UnsupportedError, match="second derivatives through the declared"):
+        depends(jacobian, ctx)
+
+
+def test_differentiate_product_rule_marks_each_varying_factor() -> None:
+    expr, ctx = _context("x' A x", "x")
+    (term,) = ix.to_index(expr, None, None, ctx.names)
+    k = (ix.Index("k", "n"),)
+    assert terms_text(product_rule(term, k, ctx)) == [
+        "Σ_0,_1 ∂x[_0]/∂x[k] A[_0,_1] x[_1]",
+        "Σ_0,_1 x[_0] A[_0,_1] ∂x[_1]/∂x[k]",
+    ]
+
+
+def test_differentiate_work_out_replaces_marks_by_basic_derivatives() -> None:
+    expr, ctx = _context("x' A x", "x")
+    (term,) = ix.to_index(expr, None, None, ctx.names)
+    marked = product_rule(term, (ix.Index("k", "n"),), ctx)
+    assert terms_text(work_out(marked, ctx)) == [
+        "Σ_0,_1 δ[_0,k] A[_0,_1] x[_1]",
+        "Σ_0,_1 x[_0] A[_0,_1] δ[_1,k]",
+    ]
+
+
+def test_differentiate_work_out_stops_past_the_limit() -> None:
+    expr, ctx = _context("x' A x", "x", max_terms=1)
+    (term,) = ix.to_index(expr, None, None, ctx.names)
+    marked = product_rule(term, (ix.Index("k", "n"),), ctx)
+    with pytest.raises(LimitError, match="grows past 1 terms"):
+        work_out(marked, ctx)
+
+
+DERIVATIVES = [
+    ("x", "x", (), ["δ[i,k]"]),
+    ("A x", "x", (), ["A[i,k]"]),
+    ("x' x", "x", (), ["x[k]", "x[k]"]),
+    ("x' A x", "x", (), ["Σ_1 A[k,_1] x[_1]", "Σ_0 x[_0] A[_0,k]"]),
+    ("det(X)", "X", (), ["det(X) inv(X)[l,k]"]),
+    ("inv(X)", "X", (), ["-1 inv(X)[i,k] inv(X)[l,j]"]),
+    ("log(s)", "s", ("s: scalar",), ["s^-1"]),
+    ("s^3", "s", ("s: scalar",), ["s s", "s s", "s s"]),
+    ("norm(x)", "x", (), ["norm(x)^-1 x[k]"]),
+    ("tr(X)", "X", (), ["δ[k,l]"]),
+    ("y", "z", ("y: n, depends on z", "z: m"), ["dy/dz[i,k]"]),
+    ("A", "x", ("A: n x n", "x: n"), []),
+]
+
+
+@pytest.mark.parametrize(("source", "wrt", "declare", "expected"), DERIVATIVES,
+                         ids=[f"{s}-by-{w}" for s, w, _, _ in DERIVATIVES])  # fmt: skip
+def test_differentiate_derivative_terms(
+    source: str, wrt: str, declare: tuple[str, ...], expected: list[str]
+) -> None:
+    expr, ctx = _context(source, wrt, declare)
+    k = tuple(i for i in free_indices(ctx.wrt.shape, ("k", "l")) if i is not None)
+    assert terms_text(derivative(expr, *free_indices(expr.shape), k, ctx)) == expected
+
+
+VALUED = [case for case in DERIVATIVES if "depends on" not in " ".join(case[2])]
+
+
+@pytest.mark.parametrize(("source", "wrt", "declare", "expected"), VALUED,
+                         ids=[f"{s}-by-{w}" for s, w, _, _ in VALUED])  # fmt: skip
+def test_differentiate_derivative_matches_central_differences(
+    source: str, wrt: str, declare: tuple[str, ...], expected: list[str]
+) -> None:
+    problem = parse(source, declare, wrt=wrt)
+    expr, ctx = _context(source, wrt, declare)
+    row, col = free_indices(expr.shape)
+    k = tuple(i for i in free_indices(ctx.wrt.shape, ("k", "l")) if i is not None)
+    free = tuple(i for i in (row, col) if i is not None) + k
+    entry = ix.Entry(expr, tuple(i for i in (row, col) if i is not None))
+    marked = ix.IndexSum((ix.Term(Fraction(1), (), (ix.Partial(entry, ctx.wrt, k),)),), free)
+    worked = ix.IndexSum(tuple(derivative(expr, row, col, k, ctx)), free)
+    point = random_point(problem, seed=1)
+    assert_allclose(evaluate_index(worked, point), evaluate_index(marked, point),
+                    rtol=1e-6, atol=1e-8)  # fmt: skip
+
+
+def _term(sums: str, *factors: ix.Factor, coeff: int = 1) -> ix.Term:
+    return ix.Term(Fraction(coeff), tuple(ix.Index(s, "n") for s in sums), factors)
+
+
+IDX_I, IDX_J, IDX_K, IDX_A, IDX_B = (ix.Index(name, "n") for name in ("i", "j", "k", "a", "b"))
+X = ex.Symbol("X", ex.Shape("n", "n"))
+CONTRACTIONS = [
+    (_term("a", ix.Entry(X, (IDX_I, IDX_A)), ix.Delta(IDX_A, IDX_K)), "X[i,k]"),
+    (_term("a", ix.Delta(IDX_K, IDX_A), ix.Entry(X, (IDX_A, IDX_J))), "X[k,j]"),
+    (_term("ab", ix.Entry(X, (IDX_A, IDX_B)), ix.Delta(IDX_A, IDX_B)), "Σb X[b,b]"),
+    (_term("a", ix.Delta(IDX_A, IDX_A), coeff=2), "2 #n"),
+    (_term("", ix.Delta(IDX_I, IDX_K), ix.Entry(X, (IDX_I, IDX_K))), "δ[i,k] X[i,k]"),
+    (_term("", ix.Delta(IDX_I, IDX_I)), "1"),
+]
+
+
+@pytest.mark.parametrize(("term", "expected"), CONTRACTIONS,
+                         ids=["right", "left", "trace", "count", "free-kept", "free-ii"])
+def test_differentiate_contract_sifts_deltas(term: ix.Term, expected: str) -> None:
+    assert term_text(contract(term)) == expected
+
+
+def test_differentiate_contract_with_a_number_dimension() -> None:
+    a = ix.Index("a", 4)
+    assert term_text(contract(ix.Term(Fraction(1), (a,), (ix.Delta(a, a),)))) == "4"
