@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,13 +11,17 @@ from typing import TYPE_CHECKING, Any, overload
 
 import derive.check  # noqa: F401 - registers Derivation.to_sympy
 import derive.documents  # noqa: F401 - registers Derivation.to_latex, to_markdown, ...
+from derive import budget
+from derive.budget import DEFAULT_SECONDS
 from derive.calculus.proof import Derivation
-from derive.errors import DeriveError
+from derive.errors import DeriveError, DomainError, LimitError
+from derive.ir import expr as ex
 from derive.ir.expr import LAYOUTS, Layout
 
 if TYPE_CHECKING:
     from derive.catalog.identities import CatalogEntry
     from derive.documents.handout import Progress
+    from derive.language.shapes import Problem
 
 
 @overload
@@ -31,6 +36,7 @@ def prove(
     verify: bool = True,
     seed: int = 0,
     expect: str | None = None,
+    time_limit: float | None = DEFAULT_SECONDS,
 ) -> Derivation: ...
 @overload
 def prove(
@@ -44,6 +50,7 @@ def prove(
     verify: bool = True,
     seed: int = 0,
     expect: Sequence[str | None] | None = None,
+    time_limit: float | None = DEFAULT_SECONDS,
 ) -> tuple[Derivation, ...]: ...
 
 
@@ -58,6 +65,7 @@ def prove(
     verify: bool = True,
     seed: int = 0,
     expect: str | Sequence[str | None] | None = None,
+    time_limit: float | None = DEFAULT_SECONDS,
 ) -> Derivation | tuple[Derivation, ...]:
     """Derive ``d expr / d wrt`` with a step-by-step proof, verified before it is returned.
 
@@ -75,6 +83,8 @@ def prove(
         expect: A student's answer to compare with the result (``"2 A x"``), in the same
             language and with the same symbols; ``.verdict`` then says whether it is right and,
             if not, how it errs. With several variables: one answer (or None) per variable.
+        time_limit: Seconds the derivation and its checks may take together (20 by default;
+            with several variables, each); None for no limit.
 
     Returns:
         The derivation (``.verification`` holds the record of the checks, ``.verdict`` the
@@ -83,34 +93,44 @@ def prove(
     Raises:
         ParseError, ShapeError, UnsupportedError, DeclarationError: The input (or the answer)
             is at fault (an unknown ``method`` is an UnsupportedError).
-        LimitError: The expression is too large.
+        LimitError: The expression is too large, or the time limit ran out (the message names
+            the stage and the part of the expression to blame).
+        DomainError: A denominator is zero (an inverted matrix singular) everywhere.
         VerificationError: A check failed; the result is not shown as proven.
-        ValueError: ``layout`` is not one of the three layouts, or ``expect`` does not match
-            the variables.
+        TypeError: An argument has the wrong type (the message names it).
+        ValueError: ``layout`` is not one of the three layouts, ``expect`` does not match
+            the variables, or ``time_limit`` is not positive.
     """
+    _check_prove_arguments(expr, wrt, declare, layout, hessian, method, verify, seed, expect,
+                           time_limit)  # fmt: skip
     if not isinstance(wrt, str):
         return _prove_each(expr, tuple(wrt), declare=tuple(declare), layout=layout,
                            hessian=hessian, method=method, verify=verify, seed=seed,
-                           expect=expect)  # fmt: skip
+                           expect=expect, time_limit=time_limit)  # fmt: skip
     if expect is not None and not isinstance(expect, str):
         raise ValueError("expect must be the answer as a string for a single variable")
     from derive.calculus.options import Options
     from derive.calculus.provers import prover
     from derive.check.answer import check_answer
     from derive.check.verify import verify as check
-    from derive.language.frontend import parse
 
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     derive = prover(method)
     variable = _variable(wrt)
-    problem = parse(expr, declare, wrt=variable)
-    derivation = derive(problem, variable, Options(method, layout=Layout(layout), hessian=hessian))
-    if verify:
-        derivation = check(derivation, seed=seed)
-    if expect is None:
-        return derivation
-    return dataclasses.replace(derivation, verdict=check_answer(derivation, expect, seed=seed))
+    problem = _parse(expr, tuple(declare), wrt=variable)
+    try:
+        with budget.time_limit(time_limit):
+            _check_domain(problem)
+            derivation = derive(problem, variable, Options(method, layout=Layout(layout),
+                                                           hessian=hessian))  # fmt: skip
+            if verify:
+                derivation = check(derivation, seed=seed)
+            if expect is None:
+                return derivation
+            with budget.stage("the check of the expected answer"):
+                verdict = check_answer(derivation, expect, seed=seed)
+            return dataclasses.replace(derivation, verdict=verdict)
+    except budget.OutOfTime as error:
+        raise _blamed(error, problem) from None
 
 
 def _prove_each(
@@ -139,12 +159,160 @@ def _prove_each(
     return (first, *rest)
 
 
+def _check_domain(problem: Problem) -> None:
+    """Refuse an expression that is undefined everywhere before deriving or checking it.
+
+    Raises:
+        DomainError: A denominator is identically zero, or an inverted matrix singular.
+    """
+    from derive.check.verify import vanishing_denominator
+    from derive.documents.printer import ascii_str
+
+    with budget.stage("the check for zero denominators"):
+        zero = vanishing_denominator(problem)
+    if zero is None:
+        return
+    what = ("the denominator {} is zero" if zero.shape.is_scalar
+            else "the matrix {} is singular, so it has no inverse,")  # fmt: skip
+    raise DomainError(
+        f"{what.format(_short(ascii_str(zero)))} for every value of the symbols: the expression"
+        " is undefined everywhere"
+    )
+
+
+def _check_prove_arguments(
+    expr: object, wrt: object, declare: object, layout: object, hessian: object,
+    method: object, verify: object, seed: object, expect: object, time_limit: object,
+) -> None:
+    """Misuse of the API is a TypeError (or ValueError) that names the argument."""
+    _require(expr, str, "expr", "a string such as \"x' A x\"")
+    if not isinstance(wrt, list | tuple):
+        _require(wrt, str, "wrt", "a string such as \"x\" (or a list of them)")
+    else:
+        _require_strings(wrt, "wrt")
+    _require_strings(declare, "declare")
+    _require(layout, str, "layout", "a string")
+    _require(method, str, "method", "a string such as \"index\"")
+    if expect is not None and not isinstance(expect, str):
+        _require(expect, list | tuple, "expect", "the answer as a string, or None")
+        answers: list[object] = list(expect)  # type: ignore[call-overload]
+        for number, answer in enumerate(answers):
+            if answer is not None:
+                _require(answer, str, f"expect[{number}]", "an answer as a string, or None")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    _require(hessian, bool, "hessian", "True or False")
+    _require(verify, bool, "verify", "True or False")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+    if time_limit is not None:
+        if isinstance(time_limit, bool) or not isinstance(time_limit, int | float):
+            raise TypeError(f"time_limit must be a number of seconds or None, not"
+                            f" {type(time_limit).__name__}")  # fmt: skip
+        if not time_limit > 0 or time_limit == float("inf"):
+            raise ValueError(f"time_limit must be a positive number of seconds, not {time_limit}")
+
+
+def _require(value: object, kind: type | types.UnionType, name: str, what: str) -> None:
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {what}, not {type(value).__name__} ({value!r:.40})")
+
+
+def _require_strings(value: object, name: str) -> None:
+    """An iterable of strings, not one string (whose characters would be read one by one)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of strings such as [\"A: m x n\"], not"
+                        f" {type(value).__name__}")  # fmt: skip
+    for number, item in enumerate(list(value)):
+        if not isinstance(item, str):
+            raise TypeError(f"{name}[{number}] must be a string such as \"A: m x n\", not"
+                            f" {type(item).__name__} ({item!r:.40})")  # fmt: skip
+
+
+def _blamed(error: budget.OutOfTime, problem: Problem) -> LimitError:
+    """The time-out with the part of the expression that costs most, and what to do."""
+    from derive.documents.printer import ascii_str
+
+    part = _costliest(problem.expr)
+    where = "" if part is problem.expr else f"; the costliest part is {_short(ascii_str(part))}"
+    if isinstance(part, ex.MatMul):
+        where += f" (a product of {len(part.factors)} factors)"
+    return budget.OutOfTime(
+        f"{error.message}, on {_short(problem.source.strip())}{where}. Simplify the expression,"
+        " or allow more time (--time-limit SECONDS, or time_limit= in Python)",
+        stage=error.stage, seconds=error.seconds,
+    )  # fmt: skip
+
+
+def _short(text: str, width: int = 60) -> str:
+    return repr(text if len(text) <= width else f"{text[: width - 5]} ...")
+
+
+def _costliest(node: ex.Expr) -> ex.Expr:
+    """Descend into the child that carries most of the cost while it carries most of it."""
+    while node.children:
+        child = max(node.children, key=_cost)
+        if _cost(child) * 2 < _cost(node):
+            break
+        node = child
+    return node
+
+
+def _cost(node: ex.Expr) -> int:
+    """A rough count of the factors a node expands into (a power counts its exponent)."""
+    inner = sum(_cost(child) for child in node.children) or 1
+    if isinstance(node, ex.Power):
+        return abs(node.exponent) * inner
+    return inner + (1 if node.children else 0)
+
+
+def parse(text: str, declare: Iterable[str] = (), *, wrt: str | None = None) -> Problem:
+    """Parse an expression in the ASCII or LaTeX input language and infer every shape.
+
+    Args:
+        text: The expression, e.g. ``"x' A x"`` or ``"x^\\top A x"``.
+        declare: Declarations such as ``"A: m x n"`` or ``"X: n x n, invertible"``.
+        wrt: The variable of differentiation, if any (its dimensions are named first).
+
+    Returns:
+        The shape-checked expression with its symbol table.
+
+    Raises:
+        ParseError, ShapeError, UnsupportedError, DeclarationError: The input is at fault.
+        TypeError: An argument has the wrong type (the message names it).
+    """
+    _require(text, str, "text", "a string such as \"x' A x\"")
+    _require_strings(declare, "declare")
+    if wrt is not None:
+        _require(wrt, str, "wrt", "a string such as \"x\" or None")
+    return _parse(text, tuple(declare), wrt=wrt)
+
+
+def _parse(text: str, declare: tuple[str, ...], *, wrt: str | None) -> Problem:
+    from derive.language.frontend import parse as parse_text
+
+    return parse_text(text, declare, wrt=wrt)
+
+
 def _variable(wrt: str) -> str:
-    from derive.errors import ParseError, Span
+    """The variable's name from its ASCII (``x``, ``x_1``) or LaTeX (``\\mathbf{x}``) spelling.
+
+    Raises:
+        ParseError: ``wrt`` is not one symbol name; the error points into ``wrt``.
+    """
+    from derive.errors import LocatedError, ParseError, Span
     from derive.language.lex_ascii import lex_ascii
+    from derive.language.lex_latex import lex_latex
     from derive.language.tokens import Kind
 
-    tokens = lex_ascii(wrt.strip()) if wrt.strip() else []
+    text = wrt.strip()
+    try:
+        tokens = (lex_latex(text) if "\\" in text else lex_ascii(text)) if text else []
+    except LocatedError as error:
+        offset = len(wrt) - len(wrt.lstrip())
+        span = error.span and Span(error.span.start + offset, error.span.end + offset)
+        raise ParseError(f"the variable must be a single symbol name: {error.message}", span,
+                         wrt) from None  # fmt: skip
     if len(tokens) != 2 or tokens[0].kind is not Kind.NAME:
         raise ParseError("the variable must be a single symbol name, such as x or X",
                          Span(0, max(1, len(wrt))), wrt)
@@ -205,10 +373,22 @@ def build(
     Raises:
         HandoutFileError: The handout file is at fault (nothing is written).
         BuildError: LaTeX failed, latexmk is missing, or a template is broken.
+        TypeError: An argument has the wrong type (the message names it).
     """
     from derive.documents.formats import handout_formats
     from derive.documents.handout import build_handout
 
+    if handout_path is not None:
+        _require(handout_path, str | Path, "handout_path", "a path (str or Path) or None")
+    if formats is not None:
+        _require_strings(formats, "formats")
+    _require(out_dir, str | Path, "out_dir", "a path (str or Path)")
+    if templates_dir is not None:
+        _require(templates_dir, str | Path, "templates_dir", "a path (str or Path) or None")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be callable or None, not {type(progress).__name__}")
+    if answer_key is not None:
+        _require(answer_key, bool, "answer_key", "True, False or None")
     wanted = handout_formats(default=True) if formats is None else tuple(formats)
     return build_handout(handout_path, wanted, Path(out_dir), prove=prove,
                          templates_dir=templates_dir, progress=progress,

@@ -105,6 +105,11 @@ class LimitError(LocatedError):
     """The expression is too large to handle within the limits; points at the excess if it can."""
 
 
+class DomainError(LocatedError):
+    """The expression is undefined everywhere: a denominator or an inverted matrix that is
+    zero (singular) for every value of the symbols."""
+
+
 class VerificationError(DeriveError):
     """A derivation failed its checks and must not be shown as proven."""
 

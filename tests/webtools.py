@@ -126,7 +126,7 @@ def convert(flavor: str, markdown: str) -> str:
     """Convert Markdown to HTML with the converter ``flavor`` targets.
 
     Args:
-        flavor: A name of ``derive.documents.flavors.FLAVORS``.
+        flavor: A name of ``derive.documents.web.flavors.FLAVORS``.
         markdown: The document.
 
     Returns:

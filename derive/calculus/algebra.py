@@ -10,11 +10,13 @@ from collections.abc import Callable, Collection
 from fractions import Fraction
 from math import gcd
 
+from derive import budget
 from derive.ir import expr as ex
 
 
 def map_children(node: ex.Expr, function: Callable[[ex.Expr], ex.Expr]) -> ex.Expr:
     """Apply ``function`` to each child and rebuild (:meth:`derive.ir.expr.Expr.rebuild`)."""
+    budget.check()
     if not node.children:
         return node
     children = [function(c) for c in node.children]

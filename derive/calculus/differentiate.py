@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from derive import budget
 from derive.calculus.rules import RuleName
 from derive.errors import LimitError, UnsupportedError
 from derive.ir import expr as ex
@@ -133,6 +134,7 @@ def work_out(terms: Iterable[Term], ctx: Context) -> list[Term]:
     """Replace every marked derivative by its value (the basic derivatives)."""
     result: list[Term] = []
     for term in terms:
+        budget.check()
         parts: list[list[Term]] = [[Term(term.coeff, term.sums, ())]]
         for factor in term.factors:
             if isinstance(factor, Partial):

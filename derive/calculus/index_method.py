@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from derive import budget
 from derive.calculus import algebra
 from derive.calculus.collect import collect_terms
 from derive.calculus.differentiate import (
@@ -47,6 +48,7 @@ class Recorder:
         for_all: tuple[ix.Index, ...] = (),
     ) -> None:
         """Add a step that cites ``rules`` (names of :data:`derive.calculus.rules.RULES`)."""
+        budget.check()
         chosen: tuple[Rule, ...] = tuple(RULES[name] for name in dict.fromkeys(rules))
         self.steps.append(Step(kind, lines, chosen, facts, for_all, self.stage))
 

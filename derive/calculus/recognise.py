@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from derive import budget
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
 from derive.ir import order
@@ -104,6 +105,7 @@ def term_to_matrix(term: Term, row: Index | None, col: Index | None) -> ex.Expr:
     Raises:
         UnsupportedError: The term has a pattern no matrix product expresses (a diagonal).
     """
+    budget.check()
     _check_occurrences(term, row, col)
     scalars = [_scalar(f) for f in term.factors if _edge(f) is None]
     graph = _Graph([e for f in term.factors if (e := _edge(f)) is not None])

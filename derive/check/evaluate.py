@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from derive import budget
 from derive.check import exact as exact_arith
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -36,6 +37,8 @@ class Point:
     jacobians: Mapping[tuple[str, str], Array]
     sizes: Mapping[str, int]
     exact: bool = False
+    # values of the costly nodes (powers, inverses, determinants) at this point, computed once
+    memo: dict[ex.Expr, Array] = field(default_factory=dict, compare=False, repr=False)
 
     def with_value(self, name: str, value: Array) -> Point:
         """The same point with one symbol moved."""
@@ -139,14 +142,21 @@ def _scalar(value: Any, exact: bool) -> Array:
     return np.array([[value]], dtype=object if exact else float)
 
 
+def _memo(method: Callable[[Any, Point], Array], node: ex.Expr, point: Point) -> Array:
+    """``method(node, point)``, computed once per point: the costly nodes (powers, inverses,
+    determinants; products in exact arithmetic) recur across the terms of a proof line."""
+    found = point.memo.get(node)
+    if found is None:
+        found = point.memo[node] = method(node, point)
+    return found
+
+
 def _power(node: ex.Power, point: Point) -> Array:
     base = evaluate_expr(node.base, point)
     if node.shape.is_scalar:
         return _scalar(base[0, 0] ** node.exponent, point.exact)
-    result = base
-    for _ in range(node.exponent - 1):
-        result = _matmul(result, base, point.exact)
-    return result
+    return exact_arith.matrix_power(base, node.exponent,
+                                    lambda a, b: _matmul(a, b, point.exact))
 
 
 evaluate_expr.update({
@@ -157,12 +167,13 @@ evaluate_expr.update({
                                    dtype=object if p.exact else float) * 0,
     ex.Size: lambda n, p: _scalar(p.size(n.dim), p.exact),
     ex.Add: lambda n, p: _add(n, p),
-    ex.MatMul: _mul,
+    ex.MatMul: lambda n, p: _memo(_mul, n, p) if p.exact else _mul(n, p),
     ex.Transpose: lambda n, p: evaluate_expr(n.arg, p).T,
-    ex.Inverse: lambda n, p: _inverse(evaluate_expr(n.arg, p), p.exact),
-    ex.Power: _power,
+    ex.Inverse: lambda n, p: _memo(lambda m, q: _inverse(evaluate_expr(m.arg, q), q.exact), n, p),
+    ex.Power: lambda n, p: _memo(_power, n, p),
     ex.Trace: lambda n, p: _scalar(np.trace(evaluate_expr(n.arg, p)), p.exact),
-    ex.Det: lambda n, p: _scalar(_det(evaluate_expr(n.arg, p), p.exact), p.exact),
+    ex.Det: lambda n, p: _memo(
+        lambda m, q: _scalar(_det(evaluate_expr(m.arg, q), q.exact), q.exact), n, p),
     ex.Log: lambda n, p: _scalar(_log(evaluate_expr(n.arg, p)[0, 0], p.exact), p.exact),
     ex.Norm: lambda n, p: _scalar(
         _sqrt((evaluate_expr(n.arg, p) ** 2).sum(), p.exact), p.exact
@@ -245,14 +256,22 @@ def _contract(operands: list[Array], specs: list[Axes], output: Axes) -> Array:
     builds outer products of unrelated ones; following shared indices keeps every intermediate
     at a few axes. Each contraction is lettered afresh.
     """
+    holders: dict[ix.Index, set[int]] = {}  # for each index, the operands not yet used
+    for number, spec in enumerate(specs[1:], start=1):
+        for index in spec:
+            holders.setdefault(index, set()).add(number)
+    wanted = set(output)
     current, axes = operands[0], specs[0]
-    remaining = list(range(1, len(operands)))
+    remaining = set(range(1, len(operands)))
     while remaining:
-        here = set(axes)
-        chosen = next((n for n in remaining if here.intersection(specs[n])), remaining[0])
-        remaining.remove(chosen)
-        later = set(output).union(*(specs[n] for n in remaining))
-        kept = tuple(dict.fromkeys(i for i in axes + specs[chosen] if i in later))
+        budget.check()
+        sharing = [n for index in axes for n in holders.get(index, ())]
+        chosen = min(sharing) if sharing else min(remaining)  # the first in order that shares
+        remaining.discard(chosen)
+        for index in specs[chosen]:
+            holders[index].discard(chosen)
+        kept = tuple(dict.fromkeys(i for i in axes + specs[chosen]
+                                   if i in wanted or holders.get(i)))  # fmt: skip
         current = _einsum(((current, axes), (operands[chosen], specs[chosen])), kept)
         axes = kept
     return _einsum(((current, axes),), output)
@@ -274,7 +293,8 @@ factor_value.update({
     ix.Entry: lambda f, p: axes_of(f.base, evaluate_expr(f.base, p)),
     ix.Delta: lambda f, p: _eye(p.size(f.i.dim), p.exact),
     ix.Count: lambda f, p: p.size(f.dim),
-    ix.Partial: lambda f, p: finite_difference(lambda q: factor_value(f.entry, q), f.wrt, p),
+    ix.Partial: lambda f, p: _exact_partial(f, p) if p.exact else finite_difference(
+        lambda q: factor_value(f.entry, q), f.wrt, p),
 })
 
 
@@ -304,6 +324,8 @@ def finite_difference(function: Callable[[Point], Array], wrt: ex.Symbol, point:
     center = np.asarray(function(point), dtype=float)
     result = np.zeros(center.shape + var_shape)
     for position in np.ndindex(*var_shape) if var_shape else [()]:
+        budget.check()
+
         def moved(step: float, position: tuple[int, ...] = position) -> Array:
             bump = np.zeros_like(base)
             _bump_view(wrt, bump)[position] = step
@@ -364,5 +386,34 @@ def _layout_transposes(of: ex.Shape, wrt: ex.Shape, layout: str) -> bool:
 
 
 def _whole_derivative(node: ex.Derivative, point: Point) -> Array:
+    if point.exact:
+        tensor = exact_arith.derivative_tensor(node.of, node.wrt, _exact_point(point),
+                                               node.order)  # fmt: skip
+        return arrange(tensor, node.of.shape, node.wrt.shape, node.layout, node.order)
     tensor = derivative_tensor(node.of, node.wrt, point, node.order)
     return arrange(tensor, node.of.shape, node.wrt.shape, node.layout, node.order)
+
+
+# -- derivatives in exact arithmetic (dual numbers) ---------------------------------------------
+
+
+def _exact_point(point: Point) -> exact_arith.ExactPoint:
+    return exact_arith.ExactPoint(point.values, point.jacobians, point.sizes)
+
+
+def _exact_partial(factor: ix.Partial, point: Point) -> Array:
+    """A marked derivative's exact value: the same axes as its central differences (the
+    entry's, then the variable's), by dual numbers.
+
+    Raises:
+        ValueError: A marked derivative of something other than an entry or a marked
+            derivative of one (nothing the engine writes).
+    """
+    order, inner = 1, factor.entry
+    while isinstance(inner, ix.Partial):
+        if inner.wrt != factor.wrt:
+            raise ValueError("mixed second derivatives have no exact evaluation")
+        order, inner = order + 1, inner.entry
+    if not isinstance(inner, ix.Entry) or order > 2:
+        raise ValueError(f"no exact evaluation of {type(inner).__name__} derivatives")
+    return exact_arith.derivative_tensor(inner.base, factor.wrt, _exact_point(point), order)

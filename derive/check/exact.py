@@ -13,12 +13,13 @@ verifier falls back to SymPy for that expression.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from derive import budget
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
 from derive.ir.dispatch import Operation
@@ -128,6 +129,105 @@ class Dual:
         return result
 
 
+class Modular:
+    """An integer modulo the prime ``2**61 - 1``: exact arithmetic whose numbers never grow.
+
+    The fast exact fallback of the step checks: two rational expressions that agree at a random
+    point modulo a large prime agree as rational functions except with probability about
+    (degree / 2**61), and high powers (``X^100``) cost no more than low ones, where Fractions
+    grow to hundreds of digits. A rational maps to ``numerator * denominator^-1``; a division
+    by a value that is zero modulo the prime raises ``ZeroDivisionError`` (a pole: the point
+    decides nothing).
+    """
+
+    __slots__ = ("v",)
+    PRIME = 2**61 - 1
+
+    def __init__(self, value: int) -> None:
+        self.v = value % Modular.PRIME
+
+    @staticmethod
+    def of(value: object) -> Modular | None:
+        """``value`` as a Modular, or None for values it cannot hold (duals, arrays, ...)."""
+        if isinstance(value, Modular):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | Fraction):
+            return None
+        if isinstance(value, int):
+            return Modular(value)
+        if value.denominator % Modular.PRIME == 0:
+            raise ZeroDivisionError("a denominator vanishes modulo the prime")
+        return Modular(value.numerator * pow(value.denominator, -1, Modular.PRIME))
+
+    def __add__(self, other: object) -> Any:
+        o = Modular.of(other)
+        return NotImplemented if o is None else Modular(self.v + o.v)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: object) -> Any:
+        o = Modular.of(other)
+        return NotImplemented if o is None else Modular(self.v - o.v)
+
+    def __rsub__(self, other: object) -> Any:
+        o = Modular.of(other)
+        return NotImplemented if o is None else Modular(o.v - self.v)
+
+    def __mul__(self, other: object) -> Any:
+        o = Modular.of(other)
+        return NotImplemented if o is None else Modular(self.v * o.v)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: object) -> Any:
+        o = Modular.of(other)
+        return NotImplemented if o is None else self * o.reciprocal()
+
+    def __rtruediv__(self, other: object) -> Any:
+        o = Modular.of(other)
+        return NotImplemented if o is None else o * self.reciprocal()
+
+    def reciprocal(self) -> Modular:
+        """``1 / self``.
+
+        Raises:
+            ZeroDivisionError: The value is zero modulo the prime.
+        """
+        if self.v == 0:
+            raise ZeroDivisionError("division by zero modulo the prime")
+        return Modular(pow(self.v, -1, Modular.PRIME))
+
+    def __neg__(self) -> Modular:
+        return Modular(-self.v)
+
+    def __pow__(self, exponent: int) -> Modular:
+        base = self.reciprocal() if exponent < 0 else self
+        return Modular(pow(base.v, abs(exponent), Modular.PRIME))
+
+    def __eq__(self, other: object) -> bool:
+        try:
+            o = Modular.of(other)
+        except ZeroDivisionError:
+            return False
+        return o is not None and o.v == self.v
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+    def __repr__(self) -> str:
+        return f"Modular({self.v})"
+
+
+def modular(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """An array of exact rationals as the same array of :class:`Modular` values.
+
+    Raises:
+        ZeroDivisionError: A denominator is a multiple of the prime (never for small values).
+    """
+    result: np.ndarray[Any, Any] = np.vectorize(Modular.of, otypes=[object])(values)
+    return result
+
+
 def primal(value: Scalar) -> Scalar:
     """The innermost value of a (nested) dual."""
     while isinstance(value, Dual):
@@ -139,7 +239,7 @@ def is_zero(value: Scalar) -> bool:
     """Exactly zero, every part of a dual included."""
     if isinstance(value, Dual):
         return is_zero(value.a) and is_zero(value.b)
-    return isinstance(value, Fraction | int) and value == 0
+    return isinstance(value, Fraction | int | Modular) and value == 0
 
 
 def _sympy_number(value: Scalar) -> bool:
@@ -203,6 +303,7 @@ def _eliminate(m: np.ndarray[Any, Any], rhs: np.ndarray[Any, Any] | None) -> tup
     n = a.shape[0]
     det: Scalar = Fraction(1)
     for col in range(n):
+        budget.check()
         pivot = next((r for r in range(col, n) if primal(a[r, col]) != 0), None)
         if pivot is None:
             return Fraction(0), None
@@ -314,10 +415,27 @@ def _power(node: ex.Power, point: ExactPoint) -> np.ndarray[Any, Any]:
     base = evaluate(node.base, point)
     if node.shape.is_scalar:
         return _scalar(base[0, 0] ** node.exponent)
-    result = base
-    for _ in range(node.exponent - 1):
-        result = result.dot(base)
-    return result
+    return matrix_power(base, node.exponent, lambda a, b: a.dot(b))
+
+
+def matrix_power(
+    base: np.ndarray[Any, Any],
+    exponent: int,
+    multiply: Callable[[np.ndarray[Any, Any], np.ndarray[Any, Any]], np.ndarray[Any, Any]],
+) -> np.ndarray[Any, Any]:
+    """``base ** exponent`` (exponent >= 1) by repeated squaring: about 2 log2(exponent)
+    products instead of exponent - 1, which matters for exact values whose digits grow."""
+    result: np.ndarray[Any, Any] | None = None
+    square = base
+    while True:
+        budget.check()
+        if exponent & 1:
+            result = square if result is None else multiply(result, square)
+        exponent >>= 1
+        if not exponent:
+            assert result is not None
+            return result
+        square = multiply(square, square)
 
 
 def _zero(node: ex.Zero, point: ExactPoint) -> np.ndarray[Any, Any]:
@@ -388,6 +506,7 @@ def derivative_tensor(
     ]
     parts = []
     for p, q in pairs:
+        budget.check()
         moved = base.copy()
         flat = moved.reshape(-1)
         p_at, q_at = _flat_index(var_shape, p), _flat_index(var_shape, q)

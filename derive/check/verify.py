@@ -7,26 +7,38 @@ make values irrational — and compared with the engine's result (a randomised i
 negligible chance of a false pass).
 Numeric: at random well-conditioned values, every line of every step is evaluated (index sums by
 ``einsum``, marked derivatives and the whole derivative by central differences) and consecutive
-lines must agree to a relative error of 1e-6.
+lines must agree to a relative error of 1e-6; where floating point cannot decide, the step is
+compared exactly instead (``check.fallback``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from fractions import Fraction
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
+from derive import budget
 from derive.calculus.proof import Derivation, Result, ResultKind, StepCheck, Verification
 from derive.calculus.rules import StepKind
-from derive.check import exact
+from derive.check import exact, fallback
 from derive.check.evaluate import Point, arrange, evaluate
+from derive.check.fallback import StepJudge, negligible, relative_error
+from derive.check.points import (
+    in_sympy,
+    independent,
+    rational_form,
+    rational_point,
+    size_of,
+)
 from derive.errors import LimitError, VerificationError
 from derive.ir import expr as ex
-from derive.ir import index as ix
 from derive.language.shapes import Problem
+
+__all__ = [
+    "TOLERANCE", "assign_sizes", "exact_check", "numeric_point", "rational_form",
+    "rational_point", "relative_error", "sympy_exact_check", "vanishing_denominator", "verify",
+]  # fmt: skip
 
 TOLERANCE = 1e-6
 _SIZES = (3, 2, 4, 5, 6, 7, 8, 9)
@@ -40,17 +52,31 @@ def assign_sizes(problem: Problem) -> dict[str, int]:
     with ``A: p x n`` needs ``p <= n``. Such constraints order the sizes.
     """
     taken = {d for info in problem.symbols.values() for d in (info.shape.rows, info.shape.cols)}
-    free = [s for s in _SIZES if s not in taken]
     dims: list[str] = []
     for info in problem.symbols.values():
         for dim in (info.shape.rows, info.shape.cols):
             if isinstance(dim, str) and dim not in dims:
                 dims.append(dim)
+    free = _free_sizes(taken, len(dims))
     bounds = _rank_bounds(problem.expr)
     if bounds:
         dims = _smallest_first(dims, bounds)
         free = sorted(free[: len(dims)])
     return dict(zip(dims, free, strict=False))
+
+
+def _free_sizes(taken: set[ex.Dim], count: int) -> list[int]:
+    """``count`` small distinct sizes not declared anywhere: 3, 2, 4, ... 9, then 10, 11, ...
+
+    Any number of dimension symbols gets sizes; past the table they go on counting up.
+    """
+    free = [s for s in _SIZES if s not in taken]
+    extra = max(_SIZES) + 1
+    while len(free) < count:
+        if extra not in taken:
+            free.append(extra)
+        extra += 1
+    return free
 
 
 def _rank_bounds(node: ex.Expr) -> set[tuple[str, str]]:
@@ -109,17 +135,23 @@ def verify(
     _check_sizes(problem, derivation.wrt, sizes)
     rng = np.random.default_rng(seed)
     point = numeric_point(problem, sizes, rng)
-    checks = tuple(_check_step(n, step.kind, step.lines, point)
+    judge = StepJudge(point, problem, sizes, seed, TOLERANCE)
+    checks = tuple(_check_step(n, step.kind, step.lines, judge)
                    for n, step in enumerate(derivation.steps))  # fmt: skip
-    errors = [_error_of(r, point) for r in derivation.results]
+    errors = [_error_of(r, judge, _result_name(derivation, r)) for r in derivation.results]
     verdicts: list[bool] = []
     methods: list[str] = []
     if exact:
         for result in derivation.results:
-            agrees, how = exact_check(problem, derivation.wrt, result, sizes, rng,
-                                      derivation.layout, method)  # fmt: skip
+            with budget.stage(f"the exact check of {_result_name(derivation, result)}"):
+                agrees, how = exact_check(problem, derivation.wrt, result, sizes, rng,
+                                          derivation.layout, method)  # fmt: skip
             verdicts.append(agrees)
             methods.append(how)
+    if judge.decided_exactly:
+        methods.append(f"{_listed(judge.decided_exactly)}, where floating point could not"
+                       " decide, compared exactly (modulo a large prime) at a random integer"
+                       " point")  # fmt: skip
     record = Verification(
         exact=all(verdicts) if exact else None,
         exact_method="; ".join(dict.fromkeys(methods)),
@@ -149,6 +181,17 @@ MAX_SIZE = 32
 MAX_ENTRIES = 144
 
 
+def vanishing_denominator(problem: Problem, seed: int = 0) -> ex.Expr | None:
+    """A denominator (a scalar's negative power, or an inverted matrix) that is zero (singular)
+    for every value of the symbols, or None; see :func:`fallback.vanishing_denominator`.
+    Sizes past the check's limits are not tried (the checks refuse them anyway)."""
+    sizes = assign_sizes(problem)
+    dims = [d for info in problem.symbols.values() for d in (info.shape.rows, info.shape.cols)]
+    if max((size_of(d, sizes) for d in dims), default=1) > MAX_SIZE:
+        return None
+    return fallback.vanishing_denominator(problem, sizes, seed)
+
+
 def _check_sizes(problem: Problem, wrt: ex.Symbol, sizes: dict[str, int]) -> None:
     """Refuse sizes whose checks would run for minutes (each entry of the variable is one
     exact derivative and two finite differences of the whole expression).
@@ -158,8 +201,8 @@ def _check_sizes(problem: Problem, wrt: ex.Symbol, sizes: dict[str, int]) -> Non
             than :data:`MAX_ENTRIES` entries.
     """
     dims = [d for info in problem.symbols.values() for d in (info.shape.rows, info.shape.cols)]
-    largest = max((_size(d, sizes) for d in dims), default=1)
-    entries = _size(wrt.shape.rows, sizes) * _size(wrt.shape.cols, sizes)
+    largest = max((size_of(d, sizes) for d in dims), default=1)
+    entries = size_of(wrt.shape.rows, sizes) * size_of(wrt.shape.cols, sizes)
     if largest > MAX_SIZE or entries > MAX_ENTRIES:
         raise LimitError(
             f"derive checks a proof at the declared sizes, and a size of {largest} (the variable"
@@ -178,50 +221,28 @@ def _result_name(derivation: Derivation, result: Result) -> str:
     return what
 
 
-def relative_error(a: Any, b: Any) -> float:
-    """``max |a - b| / max(1, max |a|, max |b|)``; NaN or a shape mismatch counts as infinite.
-
-    Two matrices must have the same shape (a row is not a column); an index sum's array (its
-    free indices' axes) is compared with a matrix of as many entries.
-    """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape:
-        if a.size != b.size or a.ndim == b.ndim == 2:
-            return float("inf")
-        b = b.reshape(a.shape)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return float("inf")
-    scale = max(1.0, float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)))
-    return float(np.max(np.abs(a - b), initial=0)) / scale
-
-
-def _check_step(number: int, kind: StepKind, lines: tuple[Any, ...], point: Point) -> StepCheck:
-    try:
-        values = [evaluate(line, point) for line in lines]
-        error = max((relative_error(values[0], v) for v in values[1:]), default=0.0)
-    except (ValueError, np.linalg.LinAlgError, KeyError, IndexError) as problem:
-        raise VerificationError(
-            f"step {number + 1} ({kind}) could not be evaluated: {problem}"
-        ) from problem
+def _check_step(
+    number: int, kind: StepKind, lines: tuple[Any, ...], judge: StepJudge
+) -> StepCheck:
+    name = f"step {number + 1} ({kind})"
+    with budget.stage(f"the check of {name}"):
+        error = judge.error(lines, name)
     return StepCheck(number, kind, error, error <= TOLERANCE)
 
 
-def _error_of(result: Result, point: Point) -> float:
-    return relative_error(evaluate(result.lhs, point), evaluate(result.rhs, point))
+def _error_of(result: Result, judge: StepJudge, name: str) -> float:
+    with budget.stage(f"the numeric check of {name}"):
+        return judge.error((result.lhs, result.rhs), name)
 
 
-# -- test values ------------------------------------------------------------------------------
-
-
-def _independent(problem: Problem) -> Iterator[tuple[str, ex.Shape]]:
-    for name, info in problem.symbols.items():
-        yield name, info.shape
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def numeric_point(problem: Problem, sizes: dict[str, int], rng: np.random.Generator) -> Point:
     """Random well-conditioned values: square matrices near 2 I, positive scalars."""
     values: dict[str, Any] = {}
-    for name, shape in _independent(problem):
+    for name, shape in independent(problem):
         rows = shape.rows if isinstance(shape.rows, int) else sizes[shape.rows]
         cols = shape.cols if isinstance(shape.cols, int) else sizes[shape.cols]
         if shape.is_scalar:
@@ -234,15 +255,11 @@ def numeric_point(problem: Problem, sizes: dict[str, int], rng: np.random.Genera
                 value = (value + value.T) / 2
         values[name] = value
     jacobians = {
-        (name, wrt): rng.standard_normal((_size(info.shape.rows, sizes),
-                                          _size(problem.symbols[wrt].shape.rows, sizes)))
+        (name, wrt): rng.standard_normal((size_of(info.shape.rows, sizes),
+                                          size_of(problem.symbols[wrt].shape.rows, sizes)))
         for name, info in problem.symbols.items() for wrt in info.depends_on
     }  # fmt: skip
     return Point(values, jacobians, sizes)
-
-
-def _size(dim: ex.Dim, sizes: dict[str, int]) -> int:
-    return dim if isinstance(dim, int) else sizes[dim]
 
 
 DUAL_METHOD = "with dual numbers, in exact rational arithmetic at two random rational points"
@@ -279,64 +296,6 @@ def exact_check(
         if verdict is not None or method == "dual":
             return bool(verdict), DUAL_METHOD
     return sympy_exact_check(problem, wrt, result, sizes, rng, layout), SYMPY_METHOD
-
-
-def rational_point(
-    problem: Problem, sizes: dict[str, int], rng: np.random.Generator
-) -> exact.ExactPoint:
-    """Random small rationals for every symbol; square matrices near 5 I, scalars positive."""
-
-    def rational(low: int = -4) -> Fraction:
-        return Fraction(int(rng.integers(low, 5)), int(rng.integers(1, 4)))
-
-    values: dict[str, Any] = {}
-    for name, shape in _independent(problem):
-        rows, cols = _size(shape.rows, sizes), _size(shape.cols, sizes)
-        if shape.is_scalar:
-            values[name] = exact.matrix([[rational(1)]])
-            continue
-        value = exact.matrix([[rational() for _ in range(cols)] for _ in range(rows)])
-        if shape.is_square:
-            value = value + exact.identity(rows) * 5
-            if problem.symbols[name].symmetric:
-                value = (value + value.T) / 2
-        values[name] = value
-    jacobians: dict[tuple[str, str], Any] = {}
-    for name, info in problem.symbols.items():
-        for dep in info.depends_on:
-            rows = _size(info.shape.rows, sizes)
-            cols = _size(problem.symbols[dep].shape.rows, sizes)
-            jacobians[(name, dep)] = exact.matrix(
-                [[rational() for _ in range(cols)] for _ in range(rows)]
-            )
-    return exact.ExactPoint(values, jacobians, sizes)
-
-
-@overload
-def rational_form(node: ex.Expr) -> ex.Expr: ...
-@overload
-def rational_form(node: ix.IndexSum) -> ix.IndexSum: ...
-
-
-def rational_form(node: ex.Expr | ix.IndexSum) -> ex.Expr | ix.IndexSum:
-    """The same value with even powers of norms as powers of sums of squares.
-
-    ``||v||^2`` is rational at a rational point, but computed as the square of a square root it
-    is irrational, and an irrational value sends the exact check to the slow SymPy path.
-    """
-    if isinstance(node, ix.IndexSum):
-        terms = tuple(dataclasses.replace(t, factors=tuple(
-            ix.Entry(rational_form(f.base), f.indices) if isinstance(f, ix.Entry) else f
-            for f in t.factors)) for t in node.terms)  # fmt: skip
-        return dataclasses.replace(node, terms=terms)
-    if isinstance(node, ex.Power) and isinstance(node.base, ex.Norm) and node.exponent % 2 == 0:
-        arg = rational_form(node.base.arg)
-        squares = ex.Trace(ex.MatMul((ex.transpose(arg), arg)) if not arg.shape.is_scalar
-                           else ex.Power(arg, 2))  # fmt: skip
-        return squares if node.exponent == 2 else ex.Power(squares, node.exponent // 2)
-    if isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative) or not node.children:
-        return node
-    return node.rebuild([rational_form(c) for c in node.children])
 
 
 def dual_exact_check(
@@ -389,7 +348,8 @@ def sympy_exact_check(
 
     The same dual numbers as :func:`dual_exact_check`, over SymPy's exact numbers instead of
     Fractions, so that square roots and logarithms of rationals stay exact (``sqrt(17)``,
-    ``log(3)``); equal values then differ by an expression that simplifies to zero.
+    ``log(3)``); values that are not identical are compared by evaluating them and their
+    difference to 60 digits (no ``simplify``, which can take minutes).
     """
     import sympy
 
@@ -399,7 +359,7 @@ def sympy_exact_check(
     # a random point may be a pole of the function (a zero denominator, a singular matrix):
     # such a point decides nothing, so draw another, up to a fixed number of tries
     for _ in range(_EXACT_TRIES):
-        point = _in_sympy(rational_point(problem, sizes, rng))
+        point = in_sympy(rational_point(problem, sizes, rng))
         try:
             oracle = exact.derivative_tensor(function, wrt, point, order)
             values = Point(point.values, point.jacobians, sizes, exact=True)
@@ -414,26 +374,13 @@ def sympy_exact_check(
         if engine.size != expected.size:
             return False
         for a, b in zip(engine.flat, expected.reshape(engine.shape).flat, strict=True):
-            difference = sympy.sympify(a) - sympy.sympify(b)
-            if difference != 0 and sympy.simplify(difference) != 0:
+            budget.check()
+            if sympy.sympify(a) != sympy.sympify(b) and not negligible(a, b):
                 return False
         compared += 1
         if compared == 2:
             return True
     return compared > 0
-
-
-def _in_sympy(point: exact.ExactPoint) -> exact.ExactPoint:
-    """The same point with every Fraction a SymPy Rational."""
-    import sympy
-
-    def convert(value: Any) -> Any:
-        return np.vectorize(lambda c: sympy.Rational(c.numerator, c.denominator),
-                            otypes=[object])(value)  # fmt: skip
-
-    values = {name: convert(value) for name, value in point.values.items()}
-    jacobians = {key: convert(value) for key, value in point.jacobians.items()}
-    return exact.ExactPoint(values, jacobians, point.sizes)
 
 
 _EXACT_TRIES = 8

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from derive.cli.common import guarded
-from derive.documents.flavors import FLAVORS
 from derive.documents.formats import handout_formats
+from derive.documents.web.flavors import FLAVORS
 
 if TYPE_CHECKING:
     from derive.api import CheckResult

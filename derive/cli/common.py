@@ -3,8 +3,12 @@ the ``--declare`` option."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -33,16 +37,52 @@ def as_click_error(error: DeriveError) -> DeriveClickError:
 
 
 def guarded(function: F) -> F:
-    """Turn every DeriveError a command raises into one clear message and its exit code."""
+    """Turn every DeriveError a command raises into one clear message and its exit code, and
+    SIGTERM and SIGHUP into an orderly stop (see :func:`stop_on_signals`)."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return function(*args, **kwargs)
+            with stop_on_signals():
+                return function(*args, **kwargs)
         except DeriveError as error:
             raise as_click_error(error) from None
+        except Terminated as stop:
+            click.echo(f"stopped by signal {stop.signum}; nothing was left half written",
+                       err=True)  # fmt: skip
+            sys.exit(128 + stop.signum)
 
     return wrapper  # type: ignore[return-value]
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so every cleanup runs (temporary files
+    removed, latexmk killed, earlier outputs kept)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Raise :class:`Terminated` on SIGTERM and SIGHUP while the body runs (main thread only;
+    the previous handlers come back afterwards)."""
+    names = ("SIGTERM", "SIGHUP")
+    wanted = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = {number: signal.signal(number, stop) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 declare_option = click.option(

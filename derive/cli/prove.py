@@ -21,9 +21,9 @@ import click
 
 from derive.calculus.options import METHODS
 from derive.cli.common import declare_option, guarded
-from derive.documents.flavors import DEFAULT_FLAVOR, FLAVORS
 from derive.documents.formats import get as get_format
 from derive.documents.formats import prove_formats
+from derive.documents.web.flavors import DEFAULT_FLAVOR, FLAVORS
 from derive.ir.expr import LAYOUTS
 
 if TYPE_CHECKING:
@@ -63,6 +63,9 @@ if TYPE_CHECKING:
                    "Jekyll and GitHub Pages, mkdocs: MkDocs Material, pandoc, hugo).")
 @click.option("--front-matter", is_flag=True,
               help="With --format md: YAML front matter and a plain-text heading.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
+              show_default=True, metavar="SECONDS",
+              help="Stop with an error when deriving and checking take longer than this.")
 @guarded
 def prove_command(
     expr: str | None,
@@ -80,6 +83,7 @@ def prove_command(
     templates: Path | None,
     md_flavor: str,
     front_matter: bool,
+    time_limit: float,
 ) -> None:
     """Derive d EXPR / d VAR with a verified step-by-step proof.
 
@@ -101,10 +105,10 @@ def prove_command(
     answers = list(expect) if expect else None
     derivations = (
         prove(text, list(wrt), declare=declare, layout=layout, hessian=hessian, method=method,
-              expect=answers)
+              expect=answers, time_limit=time_limit)
         if several
         else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
-                    expect=answers[0] if answers else None),)
+                    expect=answers[0] if answers else None, time_limit=time_limit),)
     )  # fmt: skip
     if quiet:
         _show_verdicts(derivations, fmt, templates)
@@ -128,8 +132,8 @@ def _check_options(
         raise click.UsageError(f"--format {fmt} needs -o FILE{get_format(fmt).suffix}")
     if quiet and not expect:
         raise click.UsageError("--quiet goes with --expect (it shows only the verdict)")
-    if quiet and fmt not in ("text", "json"):
-        raise click.UsageError("--quiet shows the verdict as text or json")
+    if quiet and (fmt not in ("text", "json") or output is not None):
+        raise click.UsageError("--quiet shows the verdict as text or json on the terminal")
     if expect and len(expect) != len(wrt):
         raise click.UsageError(f"give one --expect per --wrt ({len(wrt)} variables, "
                                f"{len(expect)} answers)")  # fmt: skip
@@ -198,7 +202,7 @@ def _write(
         click.echo(document, nl=False)
         return
     if fmt == "html":
-        from derive.documents.html import server_side, write_assets
+        from derive.documents.web.html import server_side, write_assets
 
         write_assets(output.parent, client_math=not server_side())
     if form.needs_tex:

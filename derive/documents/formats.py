@@ -31,6 +31,7 @@ __all__ = [
     "escape_text",
     "get",
     "handout_formats",
+    "unprintable_characters",
     "prove_formats",
 ]
 
@@ -68,10 +69,12 @@ def _encoder() -> Any:
         UnicodeToLatexEncoder,
     )
 
-    # straight quotes stay straight: TeX would print ' and ` as curly quotes
+    # straight quotes stay straight: TeX would print ' and ` as curly quotes, and " as a
+    # closing double quote (T1 encoding, set in base.tex.j2, has the straight one)
     quotes = UnicodeToLatexConversionRule(
         rule_type=RULE_DICT,
-        rule={ord("'"): r"\textquotesingle{}", ord("`"): r"\textasciigrave{}"},
+        rule={ord("'"): r"\textquotesingle{}", ord("`"): r"\textasciigrave{}",
+              ord('"'): r"\textquotedbl{}"},
     )
     return UnicodeToLatexEncoder(
         conversion_rules=[quotes, "defaults"],
@@ -104,7 +107,28 @@ def escape_latex(value: object) -> TeX:
     if isinstance(value, TeX):
         return value
     text = _WHITESPACE.sub(" ", _clean(str(value)))
-    return TeX(_encoder().unicode_to_latex(text))
+    # "--" and "---" would become en and em dashes (TeX ligatures): "-{}" breaks them up
+    return TeX(_LIGATURE_DASH.sub("-{}", _encoder().unicode_to_latex(text)))
+
+
+_LIGATURE_DASH = re.compile(r"-(?=-)")
+
+
+def unprintable_characters(value: object) -> list[str]:
+    """The characters of ``value`` that pdflatex's fonts cannot print (emoji, most scripts
+    other than Latin and Greek), each once, in order.
+
+    :func:`escape_latex` prints such a character as its code point (``U+1F600``) in typewriter
+    type; a handout refuses them before that with an error naming the field.
+    """
+    return [c for c in dict.fromkeys(_clean(str(value))) if not _printable(c)]
+
+
+@functools.cache
+def _printable(character: str) -> bool:
+    latex = _encoder().unicode_to_latex(character)
+    # Cyrillic comes out as \CYRA, which needs the T2A encoding the documents do not load
+    return not latex.startswith("\\texttt{U+") and "\\cyr" not in latex.lower()
 
 
 def escape_markdown(value: object) -> str:
@@ -217,8 +241,11 @@ class Format:
         return f"{self.templates}/{name}.{self.extension}"
 
 
+# Widths in characters of the unicode print of a right-hand side. Display math is denser than
+# its unicode spelling (stacked fractions, sums with limits): an A4 page with 2.5 cm margins fits
+# about 75 such characters; a web page's column is narrower, a terminal narrower still.
 PAGE_WIDTH = 72
-"""Characters of LaTeX math on one line of a page before it splits."""
+"""Characters of math on one line of a page before it splits."""
 WEB_WIDTH = 62
 """The same on a web page (Markdown): a narrower column."""
 TEXT_WIDTH = 64

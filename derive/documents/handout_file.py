@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.documents.document import DEFINITIONS
-from derive.documents.flavors import DEFAULT_FLAVOR, FLAVORS
+from derive.documents.web.flavors import DEFAULT_FLAVOR, FLAVORS
 from derive.errors import DeclarationError, HandoutError
 from derive.ir.expr import LAYOUTS
 
@@ -190,15 +190,21 @@ class ItemSpec:
     declare: tuple[str, ...] = ()
     definition: str = ""
     source: str = ""
+    layout: str = ""
+    question: str = ""
+    points: int = 0
+    space: str = ""
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
-    """One ``[[section]]``."""
+    """One ``[[section]]``; ``layout`` overrides the handout's for its items ("" keeps it)."""
 
     title: str
     intro: str
     items: tuple[ItemSpec, ...]
+    layout: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,10 +217,14 @@ class HandoutSpec:
         name: The output name (``output/<name>/<name>.pdf``).
         declare: Declarations applied to every ``expr`` item (a catalog identity carries its
             own declarations, which fix what the identity says).
+        solutions: Proofs are shown (false: an exercise sheet).
+        results_only: ``solutions = "results"``: results without their proofs.
         answer_key: With ``solutions = false``, also write ``<name>-solutions.*``.
+        key_results_only: ``answer_key = "results"``: the key gives results, not proofs.
+        style: ``compact`` (aligned proofs, the default) or ``full`` (a display per step).
+        show_sources: Print each item's source on an exercise sheet too.
+        numbering: Exercises numbered through the ``sheet`` or per ``section``.
         mtime: The file's modification time (the build date of the PDF).
-        md_flavor: The Markdown's site generator (``documents.flavors.FLAVORS``).
-        front_matter: The Markdown starts with YAML front matter.
     """
 
     file: str
@@ -231,30 +241,44 @@ class HandoutSpec:
     declare: tuple[str, ...]
     sections: tuple[SectionSpec, ...]
     mtime: int
+    results_only: bool = False
+    key_results_only: bool = False
+    style: str = "compact"
+    show_sources: bool = False
+    numbering: str = "sheet"
     md_flavor: str = "commonmark"
     front_matter: bool = False
 
 
 _TYPE_NAMES: dict[type, str] = {
-    str: "a string", bool: "true or false", list: "an array", dict: "a table",
+    str: "a string", bool: "true or false", list: "an array", dict: "a table", int: "a number",
+    object: 'true, false or "results"',
 }  # fmt: skip
 _TOP_KEYS: dict[str, type] = {
     "name": str, "title": str, "author": str, "course": str, "date": str, "layout": str,
-    "solutions": bool, "verify": bool, "answer_key": bool, "declare": list, "symbols": dict,
-    "section": list, "md_flavor": str, "front_matter": bool,
+    "solutions": object, "verify": bool, "answer_key": object, "declare": list, "symbols": dict,
+    "section": list, "style": str, "show_sources": bool, "numbering": str, "md_flavor": str,
+    "front_matter": bool,
 }  # fmt: skip
-_SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list}
+_SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list, "layout": str}
 _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
-    "declare": list, "definition": str, "source": str, "expect": str,
+    "declare": list, "definition": str, "source": str, "expect": str, "layout": str,
+    "question": str, "points": int, "space": str, "label": str,
 }  # fmt: skip
 # keys that take a string or an array of strings (several variables, one answer for each)
 _STRING_OR_LIST = ("declare", "wrt", "expect")
+_EXERCISE_KEYS = {"layout", "question", "points", "space", "label"}
 _KIND_KEYS = {
-    "identity": {"identity", "title", "note", "source"},
-    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect"},
+    "identity": {"identity", "title", "note", "source", *_EXERCISE_KEYS},
+    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect",
+             *_EXERCISE_KEYS},
     "definition": {"definition", "title", "note"},
 }
+STYLES = ("compact", "full")
+"""How proofs are laid out: ``compact`` (one aligned display per part, short reasons beside
+the lines) or ``full`` (a sentence and a display per step)."""
+_SPACE = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|em)")
 
 
 class _Checker:
@@ -277,12 +301,26 @@ class _Checker:
                 self.fail((*path, key), _unknown_key(key, schema))
             elif key in _STRING_OR_LIST and isinstance(value, str | list):
                 continue  # one declaration (variable, answer) as a string, or several
-            elif not isinstance(value, expected):
+            elif expected is object and not (isinstance(value, bool) or value == "results"):
+                self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {value!r}")
+            elif expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+                self.fail((*path, key), f"must be a whole number, not {_toml_type(value)}")
+            elif expected is not object and not isinstance(value, expected):
                 self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {_toml_type(value)}")
 
     def text(self, data: Mapping[str, Any], path: KeyPath, key: str, default: str = "") -> str:
         value = data.get(key, default)
         return value if isinstance(value, str) else default
+
+    def prose(self, data: Mapping[str, Any], path: KeyPath, key: str, default: str = "") -> str:
+        """A prose key, whose ``$...$`` math must pass :func:`documents.prose.check_prose`."""
+        from derive.documents.prose import check_prose
+
+        value = self.text(data, path, key, default)
+        problem = check_prose(value)
+        if problem is not None:
+            self.fail((*path, key), problem)
+        return value
 
     def flag(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
         value = data.get(key, default)
@@ -361,12 +399,39 @@ def load_handout(path: str | Path | None = None) -> HandoutSpec:
     except (OSError, UnicodeDecodeError) as error:
         problem = FileProblem(label, 1, "(file)", f"cannot read the file: {error}")
         raise HandoutFileError([problem]) from None
+    if text.startswith("\ufeff"):
+        raise HandoutFileError([FileProblem(label, 1, "(file)", _BOM_MESSAGE)])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise HandoutFileError([_syntax_problem(label, text, error)]) from None
+    except RecursionError:
+        problem = FileProblem(label, _deepest_line(text), "(syntax)", "invalid TOML: arrays or"
+                          " inline tables are nested too deeply to read")  # fmt: skip
+        raise HandoutFileError([problem]) from None
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", source.stem).strip("-") or "handout"
     return _check(data, label, text, stem, mtime)
+
+
+_BOM_MESSAGE = (
+    "the file starts with a byte-order mark (U+FEFF), which TOML does not allow: save it as"
+    " UTF-8 without a BOM (in many editors: 'UTF-8' rather than 'UTF-8 with BOM')"
+)
+
+
+def _deepest_line(text: str) -> int:
+    """The line where brackets and braces nest deepest (strings are not told apart)."""
+    depth, deepest, line, at = 0, 0, 1, 1
+    for character in text:
+        if character == "\n":
+            line += 1
+        elif character in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, line
+        elif character in "]}":
+            depth -= 1
+    return at
 
 
 def _syntax_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> FileProblem:
@@ -395,12 +460,10 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
     name = check.text(data, (), "name", stem)
     if not _NAME.fullmatch(name):
         check.fail(("name",), "use letters, digits, '-' and '_' only (it names the output files)")
-    layout = check.text(data, (), "layout", "mixed")
-    if layout not in LAYOUTS:
-        check.fail(("layout",), f"must be one of {', '.join(LAYOUTS)}, not {layout!r}")
-    md_flavor = check.text(data, (), "md_flavor", DEFAULT_FLAVOR)
-    if md_flavor not in FLAVORS:
-        check.fail(("md_flavor",), f"must be one of {', '.join(FLAVORS)}, not {md_flavor!r}")
+    layout = _choice(check, data, (), "layout", LAYOUTS, "mixed")
+    style = _choice(check, data, (), "style", STYLES, "compact")
+    numbering = _choice(check, data, (), "numbering", ("sheet", "section"), "sheet")
+    md_flavor = _choice(check, data, (), "md_flavor", FLAVORS, DEFAULT_FLAVOR)
     declare = check.declarations(data, ()) + _symbols(check, data.get("symbols", {}))
     sections = data.get("section", [])
     if not isinstance(sections, list) or not sections:
@@ -408,12 +471,15 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
         sections = []
     spec = HandoutSpec(
         file=label, text=text, name=name,
-        title=check.text(data, (), "title", name.replace("-", " ").replace("_", " ").title()),
-        author=check.text(data, (), "author"), course=check.text(data, (), "course"),
+        title=check.prose(data, (), "title", name.replace("-", " ").replace("_", " ").title()),
+        author=check.prose(data, (), "author"), course=check.prose(data, (), "course"),
         date=check.text(data, (), "date"), layout=layout,
-        solutions=check.flag(data, "solutions", True), verify=check.flag(data, "verify", True),
-        answer_key=check.flag(data, "answer_key", False), declare=declare,
+        solutions=data.get("solutions", True) is not False,
+        results_only=data.get("solutions") == "results", verify=check.flag(data, "verify", True),
+        answer_key=data.get("answer_key", False) in (True, "results"),
+        key_results_only=data.get("answer_key") == "results", declare=declare,
         sections=tuple(_section(check, s, i) for i, s in enumerate(sections)), mtime=mtime,
+        style=style, show_sources=check.flag(data, "show_sources", False), numbering=numbering,
         md_flavor=md_flavor, front_matter=check.flag(data, "front_matter", False),
     )  # fmt: skip
     if check.problems:
@@ -443,6 +509,15 @@ def _symbols(check: _Checker, table: object) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _choice(check: _Checker, data: Mapping[str, Any], path: KeyPath, key: str,
+            choices: Sequence[str], default: str) -> str:
+    """A string key that must be one of ``choices``."""
+    value = check.text(data, path, key, default)
+    if key in data and value not in choices:
+        check.fail((*path, key), f"must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _section(check: _Checker, data: object, index: int) -> SectionSpec:
     path: KeyPath = ("section", index)
     if not isinstance(data, dict):
@@ -455,9 +530,10 @@ def _section(check: _Checker, data: object, index: int) -> SectionSpec:
     if not isinstance(items, list):
         items = []
     return SectionSpec(
-        check.text(data, path, "title"),
-        check.text(data, path, "intro"),
+        check.prose(data, path, "title"),
+        check.prose(data, path, "intro"),
         tuple(_item(check, item, (*path, "item", i)) for i, item in enumerate(items)),
+        _choice(check, data, path, "layout", LAYOUTS, ""),
     )
 
 
@@ -491,7 +567,34 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         path, kind, identity=check.text(data, path, "identity"),
         expr=check.text(data, path, "expr"), wrt=variables[0] if variables else "",
         variables=variables, expect=expect,
-        title=check.text(data, path, "title"), note=check.text(data, path, "note"),
+        title=check.prose(data, path, "title"), note=check.prose(data, path, "note"),
         hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
         definition=definition, source=check.text(data, path, "source"),
+        layout=_choice(check, data, path, "layout", LAYOUTS, ""),
+        question=check.prose(data, path, "question"), points=_points(check, data, path),
+        space=_space(check, data, path), label=_label(check, data, path),
     )  # fmt: skip
+
+
+def _points(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> int:
+    value = data.get("points", 0)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    if value < 0:
+        check.fail((*path, "points"), f"must be 0 or more, not {value}")
+    return value
+
+
+def _space(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> str:
+    value = check.text(data, path, "space")
+    if value and not _SPACE.fullmatch(value.strip()):
+        check.fail((*path, "space"), f"must be a length such as \"6cm\" (cm, mm, in, pt or em), "
+                   f"not {value!r}")  # fmt: skip
+    return value.strip()
+
+
+def _label(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> str:
+    value = check.text(data, path, "label")
+    if value and not _NAME.fullmatch(value):
+        check.fail((*path, "label"), "use letters, digits, '-' and '_' only")
+    return value

@@ -21,13 +21,17 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from derive.errors import BuildError
 
-__all__ = ["INSTALL_HINT", "TexError", "compile_pdf", "latexmk_available", "parse_tex_log"]
+__all__ = [
+    "INSTALL_HINT", "TexError", "compile_pdf", "latexmk_available", "parse_tex_log",
+    "remove_stale_build_folders",
+]  # fmt: skip
 
 INSTALL_HINT = (
     "install TeX Live and latexmk, e.g. on Debian or Ubuntu: "
@@ -254,8 +258,38 @@ def _run_latexmk(build_dir: Path, jobname: str, timeout: float, env: dict[str, s
         raise
     text = output.decode("utf-8", errors="replace")
     if process.returncode != 0:
+        _explain_failure(build_dir, _read_log(build_dir, jobname, text))
         _raise_tex_failure(_read_log(build_dir, jobname, text), process.returncode)
     return text
+
+
+# below this many bytes free, a failed build is put down to a full disk
+_LOW_SPACE = 4 * 1024 * 1024
+# TeX reached the end of the file without \end{document}: an emergency stop at the "<*>"
+# prompt (the top level), with no error before it
+_NO_END = re.compile(r"^! Emergency stop\.\s*\n<\*> [^\n]*$", re.MULTILINE)
+
+
+def _explain_failure(build_dir: Path, log: str) -> None:
+    """Name the causes of a failure that TeX's log does not name as an error.
+
+    Raises:
+        BuildError: The temporary folder is full, or the document has no ``\\end{document}``.
+    """
+    with contextlib.suppress(OSError):
+        free = shutil.disk_usage(build_dir).free
+        if free < _LOW_SPACE:
+            raise BuildError(
+                f"LaTeX could not write its files: the temporary folder {build_dir.parent} is"
+                f" full ({free // 1024} KB free); free some space there, or point TMPDIR at"
+                " another folder"
+            )
+    if _NO_END.search(log) and not parse_tex_log(log):
+        raise BuildError(
+            "the LaTeX document ends without \\end{document}: a template is incomplete"
+            " (check the templates given with --templates)",
+            _log_excerpt(log, None),
+        )
 
 
 def _read_log(build_dir: Path, jobname: str, fallback: str) -> str:
@@ -338,13 +372,88 @@ def compile_pdf(
         raise BuildError(f"cannot build a PDF: {missing} not found; {INSTALL_HINT}")
     out_pdf = Path(out_pdf)
     env = _build_env(source_date_epoch)
-    with tempfile.TemporaryDirectory(prefix="derive-pdf-") as folder:
-        build_dir = Path(folder).resolve()
-        (build_dir / f"{jobname}.tex").write_text(tex_source, encoding="utf-8")
-        output = _run_latexmk(build_dir, jobname, timeout, env)
-        built = build_dir / f"{jobname}.pdf"
-        if not built.is_file():
-            log = _read_log(build_dir, jobname, output)
-            raise BuildError("latexmk finished but produced no PDF", _log_excerpt(log, None))
-        _install(built, out_pdf)
+    try:
+        with tempfile.TemporaryDirectory(prefix=_BUILD_PREFIX) as folder, _held(Path(folder)):
+            built = _compile_in(Path(folder).resolve(), tex_source, jobname, timeout, env)
+            try:
+                _install(built, out_pdf)
+            except OSError as error:
+                raise _InstallFailed(error) from error
+    except _InstallFailed as failed:
+        raise failed.error from None  # the output folder's problem, reported by the caller
+    except OSError as error:
+        raise BuildError(
+            f"cannot build the PDF in the temporary folder {tempfile.gettempdir()}:"
+            f" {error.strerror or error}" + (" (the disk is full)" if error.errno == 28 else "")
+        ) from None
     return out_pdf
+
+
+class _InstallFailed(Exception):
+    """Carries an OSError of the output folder past the temporary folder's handler."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _compile_in(
+    build_dir: Path, tex_source: str, jobname: str, timeout: float, env: dict[str, str]
+) -> Path:
+    """Build ``<jobname>.tex`` in ``build_dir``; return the PDF built there."""
+    (build_dir / f"{jobname}.tex").write_text(tex_source, encoding="utf-8")
+    output = _run_latexmk(build_dir, jobname, timeout, env)
+    built = build_dir / f"{jobname}.pdf"
+    if not built.is_file():
+        log = _read_log(build_dir, jobname, output)
+        raise BuildError("latexmk finished but produced no PDF", _log_excerpt(log, None))
+    return built
+
+
+# -- build folders of killed builds ----------------------------------------------------------
+
+_BUILD_PREFIX = "derive-pdf-"
+_BUILD_LOCK = ".derive-building"
+# a build folder without a lock file (killed before taking it) is stale after this long
+_UNLOCKED_GRACE = 600
+
+
+@contextlib.contextmanager
+def _held(folder: Path) -> Iterator[None]:
+    """Hold a lock inside a build folder while it is in use: a killed build drops it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(folder / _BUILD_LOCK, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+def remove_stale_build_folders() -> None:
+    """Remove the ``derive-pdf-*`` folders of killed builds from the temporary folder.
+
+    A folder is stale when no process holds its lock (a running build does; the lock of a
+    killed process is released), or when it has no lock file and is older than ten minutes.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    import time
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{_BUILD_PREFIX}*"):
+        lock = folder / _BUILD_LOCK
+        try:
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            if not lock.exists():
+                if time.time() - folder.stat().st_mtime > _UNLOCKED_GRACE:
+                    shutil.rmtree(folder, ignore_errors=True)
+                continue
+            with open(lock, "rb") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # in use (the lock is held), or not ours to remove

@@ -26,23 +26,24 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from derive.documents.flavors import DEFAULT_FLAVOR
+from derive.documents.document import build_handout
 from derive.documents.formats import (
     FORMATS,
     SYNTAXES,
     TeX,
+    escape_html,
     escape_latex,
     escape_markdown,
     get,
 )
-from derive.documents.page import Math, Sci, build_handout, build_proof
-from derive.errors import BuildError
+from derive.documents.page import Math, Sci, build_proof
+from derive.documents.web.flavors import DEFAULT_FLAVOR, plain_heading, web_markdown
+from derive.errors import BuildError, DeriveError
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -210,8 +211,7 @@ def environment(
     fmt = next(f for f in FORMATS.values() if f.templates == kind)
     syntax = SYNTAXES["jinja" if shared else fmt.syntax]
     search = [templates_dir] if templates_dir is not None else []
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in
-                                  [*search, str(find_templates())]])
+    loader = jinja2.ChoiceLoader([_utf8_loader(p) for p in [*search, str(find_templates())]])
     env = jinja2.Environment(
         block_start_string=syntax.block_start,
         block_end_string=syntax.block_end,
@@ -229,24 +229,30 @@ def environment(
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
+    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""))
     if fmt.autoescape:  # HTML: a macro's output is already Markup; keep it so
         from markupsafe import Markup
 
         env.filters["trusted"] = Markup
     if fmt.math is not None:
         env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
+        env.globals["short_reason"] = functools.partial(_short_reason, kind, templates_dir)
     return env
 
 
 @functools.lru_cache(maxsize=16)
-def _reasons(kind: str, templates_dir: str | None) -> Any:
-    """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind."""
+def _reasons(kind: str, templates_dir: str | None, math: tuple[str, str] | None = None) -> Any:
+    """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind.
+
+    ``math`` replaces the format's inline-math delimiters (inside ``\\text{...}``, Markdown
+    closes the text and reopens it: ``}`` and ``\\text{``, so no ``$`` is nested in math).
+    """
     fmt = next(f for f in FORMATS.values() if f.templates == kind)
     assert fmt.math is not None
     template = environment(kind, templates_dir, shared=True).get_template(
         f"{_SHARED}/reasons.j2"
     )
-    opening, closing = fmt.math
+    opening, closing = math or fmt.math
     if fmt.autoescape:
         from markupsafe import Markup
 
@@ -262,6 +268,31 @@ def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> s
     text = macro(step, why)
     html = next(f for f in FORMATS.values() if f.templates == kind).autoescape
     return text if html else TeX(str(text))
+
+
+def _prose(escape: Callable[[object], str], math: tuple[str, str], value: object) -> str:
+    """``|prose``: prose with ``$...$`` math, escaped for the format (the math checked)."""
+    from derive.documents.prose import ProseError, render_prose
+
+    try:
+        if escape is escape_html:  # HTML: the math's TeX is text too, escaped like the rest
+            from markupsafe import Markup
+
+            from derive.documents.prose import segments
+
+            opening, closing = math
+            return Markup("".join(f"{opening}{escape_html(s.text)}{closing}" if s.is_math
+                                  else str(escape_html(s.text))
+                                  for s in segments(str(value))))  # fmt: skip
+        return TeX(render_prose(value, escape, math))
+    except ProseError as error:
+        raise _template_error(str(error)) from None
+
+
+def _short_reason(kind: str, templates_dir: str | None, step: StepView,
+                  math: tuple[str, str] | None = None) -> TeX:
+    """The few words beside a line of a compact proof (``by $x_k$; product rule``)."""
+    return TeX(str(_reasons(kind, templates_dir, math).tag(step)))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -302,15 +333,64 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return _TolerantCache(folder)
 
 
+class TemplatesFolderError(DeriveError):
+    """The folder given as ``--templates`` (``templates_dir``) is not an existing folder."""
+
+
+def templates_folder(templates_dir: str | Path) -> Path:
+    """A user's templates folder, checked.
+
+    Raises:
+        TemplatesFolderError: It does not exist or is not a folder.
+    """
+    folder = Path(templates_dir)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise TemplatesFolderError(f"the templates folder {str(folder)!r} {what}: give a folder"
+                                   " laid out like templates/ (tex/, md/, text/)")  # fmt: skip
+    return folder
+
+
+def _utf8_loader(folder: str) -> jinja2.BaseLoader:
+    """A file loader whose templates that are not UTF-8 are a TemplateError naming the file."""
+    import jinja2
+
+    class Utf8Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+            try:
+                return super().get_source(environment, template)
+            except UnicodeDecodeError as error:
+                raise jinja2.TemplateError(
+                    f"the template {template} in {folder} is not UTF-8 text (byte"
+                    f" {error.object[error.start]:#04x} at offset {error.start})"
+                ) from None
+
+    return Utf8Loader(folder)
+
+
 def _render(kind: str, name: str, templates_dir: str | Path | None, **data: object) -> str:
-    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`."""
+    """Render a template; a broken template (a user's, usually) is a :class:`BuildError`.
+
+    A user's template is code: besides Jinja's own errors it can recurse without end (a macro
+    that calls itself, a template that includes or extends itself) or fail in an expression
+    (``1 // 0``, ``"a" + 1``), so every exception it raises is reported with the template and
+    line it happened at.
+    """
     from jinja2 import TemplateError
 
-    folder = None if templates_dir is None else str(Path(templates_dir).resolve())
+    folder = None if templates_dir is None else str(templates_folder(templates_dir).resolve())
     try:
         return environment(kind, folder).get_template(name).render(**data)
+    except BuildError:
+        raise
     except TemplateError as error:
         raise BuildError(f"template error{_where(error)}: {error.message or error}") from None
+    except RecursionError as error:
+        raise BuildError(f"template error{_where(error)}: a template calls, includes or extends"
+                         " itself without end") from None  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - a user's template can raise anything
+        raise BuildError(f"template error{_where(error)}: {type(error).__name__}: {error}"
+                         ) from None  # fmt: skip
 
 
 def _where(error: Exception) -> str:
@@ -330,6 +410,7 @@ def render_derivation(
     d: Derivation,
     fmt: str,
     templates_dir: str | Path | None = None,
+    style: str = "full",
     *,
     md_flavor: str = DEFAULT_FLAVOR,
     front_matter: bool = False,
@@ -341,12 +422,14 @@ def render_derivation(
         fmt: One of :data:`DERIVATION_FORMATS`: ``tex`` (a complete document),
             ``tex-fragment`` (to ``\\input``), ``md``, ``html``, ``text`` or ``json``.
         templates_dir: A folder whose templates override the packaged ones by name.
+        style: ``full`` (a sentence and a display per step) or ``compact`` (one aligned display
+            per part, a short reason beside each line); text and JSON have one style.
         md_flavor: For ``md``: the site generator's Markdown (:data:`flavors.FLAVORS`).
         front_matter: For ``md``: YAML front matter, and a plain-text heading.
 
     Returns:
         The document as a string (an HTML page links to ``katex/`` beside it:
-        :func:`documents.html.write_assets`).
+        :func:`documents.web.html.write_assets`).
 
     Raises:
         ValueError: ``fmt`` is not one of :data:`DERIVATION_FORMATS`, or the flavour unknown.
@@ -364,11 +447,11 @@ def render_derivation(
     form = get(fmt)
     proof = build_proof(d, width=form.width)
     text = _render(form.templates, form.template(form.derivation_template), templates_dir,
-                   p=proof, v=build_verdict(d), plain_headings=front_matter,
+                   p=proof, v=build_verdict(d), style=style, plain_headings=front_matter,
                    **_page_data(fmt))  # fmt: skip
     if fmt == "md":
-        fields = {"title": _plain_heading(text), "derivative_layout": proof.layout}
-        return _web_markdown(text, md_flavor, fields if front_matter else None)
+        fields = {"title": plain_heading(text), "derivative_layout": proof.layout}
+        return web_markdown(text, md_flavor, fields if front_matter else None)
     return _finish(fmt, text)
 
 
@@ -465,43 +548,22 @@ def render_handout(
         fields = {"title": handout.title, "author": handout.author, "date": handout.date,
                   "layout": "page" if handout.md_flavor == "kramdown" else "",
                   "derivative_layout": handout.layout}  # fmt: skip
-        return _web_markdown(text, handout.md_flavor, fields if handout.front_matter else None)
+        return web_markdown(text, handout.md_flavor, fields if handout.front_matter else None)
     return _finish(fmt, text)
 
 
 def _page_data(fmt: str) -> dict[str, object]:
     """What an HTML page's template needs to know: whether the browser renders the math."""
-    if fmt != "html":
-        return {}
-    from derive.documents.html import server_side
+    from derive.documents.web.html import page_data
 
-    return {"client_math": not server_side()}
+    return page_data() if fmt == "html" else {}
 
 
 def _finish(fmt: str, text: str) -> str:
     """An HTML page gets its math rendered by KaTeX at build time, where node can."""
-    if fmt != "html":
-        return text
-    from derive.documents.html import render_math, server_side
+    from derive.documents.web.html import finish_page
 
-    return render_math(text) if server_side() else text
-
-
-def _web_markdown(text: str, flavor: str, fields: dict[str, str] | None) -> str:
-    """Markdown in a site generator's flavour, with front matter when ``fields`` are given."""
-    from derive.documents.flavors import front_matter, to_flavor
-
-    body = to_flavor(text, flavor)
-    return body if fields is None else front_matter(fields) + body
-
-
-_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-
-
-def _plain_heading(markdown: str) -> str:
-    """The text of the first heading, its Markdown escapes removed (for front matter)."""
-    line = next((x for x in markdown.splitlines() if x.startswith("#")), "")
-    return _MARKDOWN_ESCAPE.sub(r"\1", line.lstrip("#").strip())
+    return finish_page(text) if fmt == "html" else text
 
 
 def repr_html(d: Derivation) -> str | None:
@@ -514,7 +576,7 @@ def repr_html(d: Derivation) -> str | None:
         The fragment, or None where node or KaTeX's package is missing (Jupyter then shows
         ``_repr_latex_``).
     """
-    from derive.documents.html import to_mathml
+    from derive.documents.web.html import to_mathml
 
     form = get("html")
     fragment = _render(form.templates, form.template("jupyter"), None,

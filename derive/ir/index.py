@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
+from derive import budget
 from derive.errors import LimitError
 from derive.ir import expr as ex
 from derive.ir.dispatch import Operation
@@ -343,6 +344,7 @@ def tidy(index_sum: IndexSum, avoid: Iterable[str] = (), *, everything: bool = F
 
 
 def _tidy_term(term: Term, taken: set[str], everything: bool) -> Term:
+    budget.check()
     sums = set(term.sums)
 
     def renamed(index: Index) -> bool:

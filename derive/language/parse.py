@@ -62,6 +62,9 @@ MAX_NESTING = 50  # brackets, function arguments and signs inside each other
 MAX_DEPTH = 100  # levels of the syntax tree (see Syntax.depth)
 MAX_EXPONENT = 100
 MAX_DIGITS = 30  # of a number literal
+# of a symbol name: TeX sets a name on one line, and a few thousand characters pass its
+# largest dimension ("Dimension too large"); 64 is far below that and above any real name
+MAX_NAME = 64
 
 
 def parse_syntax(source: str) -> Syntax:
@@ -95,11 +98,21 @@ def parse_syntax(source: str) -> Syntax:
                 f" (at most {MAX_TOKENS:,})",
                 tokens[MAX_TOKENS].span,
             )
+        _check_names(tokens)
         return _Parser(tokens).parse()
     except LocatedError as error:
         if error.source:
             raise
         raise error.with_source(source) from None
+
+
+def _check_names(tokens: list[Token]) -> None:
+    for token in tokens:
+        if token.kind is Kind.NAME and len(token.text) > MAX_NAME:
+            raise LimitError(
+                f"the name is too long: {len(token.text):,} characters (at most {MAX_NAME})",
+                token.span,
+            )
 
 
 def tokenize(source: str) -> list[Token]:

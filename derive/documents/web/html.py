@@ -33,7 +33,10 @@ from pathlib import Path
 
 from derive.errors import BuildError
 
-__all__ = ["KATEX_HINT", "find_katex", "render_math", "server_side", "to_mathml", "write_assets"]
+__all__ = [
+    "KATEX_HINT", "find_katex", "finish_page", "page_data", "render_math", "server_side",
+    "to_mathml", "write_assets",
+]  # fmt: skip
 
 KATEX_HINT = (
     "run `npm ci` in derive's repository (or `npm install katex@0.19.1` here), or set "
@@ -63,7 +66,7 @@ def _double_struck(match: re.Match[str]) -> str:
 @functools.cache
 def find_katex() -> Path | None:
     """The folder of KaTeX's npm package (holding ``dist/``), or None when there is none."""
-    here = Path(__file__).resolve().parents[2]
+    here = Path(__file__).resolve().parents[3]  # the repository, in a source checkout
     candidates = [os.environ.get("DERIVE_KATEX_DIR"), Path.cwd() / "node_modules" / "katex",
                   here / "node_modules" / "katex"]  # fmt: skip
     for candidate in candidates:
@@ -150,6 +153,17 @@ def to_mathml(page: str) -> str | None:
              for m in found]  # fmt: skip
     rendered = iter(_node_render(items, "mathml") if items else [])
     return _DOUBLE_STRUCK.sub(_double_struck, _MATH.sub(lambda m: next(rendered), page))
+
+
+def page_data() -> dict[str, object]:
+    """What the ``html`` templates need to know: whether the browser renders the math."""
+    return {"client_math": not server_side()}
+
+
+def finish_page(page: str) -> str:
+    """The page with its math rendered by KaTeX where node can; unchanged otherwise (the
+    page then renders it in the browser)."""
+    return render_math(page) if server_side() else page
 
 
 def _assets(client_math: bool) -> Iterator[tuple[Path, str]]:

@@ -34,7 +34,10 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_FLAVOR", "FLAVORS", "Math", "front_matter", "split_math", "to_flavor"]
+__all__ = [
+    "DEFAULT_FLAVOR", "FLAVORS", "Math", "formulas", "front_matter", "heading_lines",
+    "plain_heading", "split_math", "to_flavor", "web_markdown",
+]  # fmt: skip
 
 FLAVORS = ("commonmark", "gfm", "kramdown", "mkdocs", "pandoc", "hugo")
 DEFAULT_FLAVOR = "commonmark"
@@ -218,6 +221,22 @@ def front_matter(fields: Mapping[str, str | bool]) -> str:
         elif value:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return "\n".join([*lines, "---", "", ""])
+
+
+def web_markdown(markdown: str, flavor: str, fields: Mapping[str, str] | None) -> str:
+    """The templates' Markdown in a site generator's flavour, with front matter when ``fields``
+    are given (see :func:`to_flavor` and :func:`front_matter`)."""
+    body = to_flavor(markdown, flavor)
+    return body if fields is None else front_matter(fields) + body
+
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def plain_heading(markdown: str) -> str:
+    """The text of the first heading, its Markdown escapes removed (for front matter)."""
+    line = next((x for x in markdown.splitlines() if x.startswith("#")), "")
+    return _MARKDOWN_ESCAPE.sub(r"\1", line.lstrip("#").strip())
 
 
 def heading_lines(markdown: str) -> list[str]:
