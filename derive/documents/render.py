@@ -456,7 +456,10 @@ def render_derivation(
 
 
 def render_derivations(
-    ds: Sequence[Derivation], fmt: str, templates_dir: str | Path | None = None
+    ds: Sequence[Derivation],
+    fmt: str,
+    templates_dir: str | Path | None = None,
+    style: str = "full",
 ) -> str:
     """Render derivations of one expression by several variables as one document.
 
@@ -468,6 +471,7 @@ def render_derivations(
         fmt: ``tex``, ``md``, ``text`` (the ``derivations`` template of the format) or
             ``json`` (``{"derivations": [...]}``).
         templates_dir: A folder whose templates override the packaged ones by name.
+        style: ``full`` or ``compact``, as for :func:`render_derivation`.
 
     Returns:
         The document as a string.
@@ -493,7 +497,8 @@ def render_derivations(
     proofs = [build_proof(d, width=form.width) for d in ds]
     statement = dataclasses.replace(proofs[0], constants=(), dependent=())
     return _render(form.templates, form.template("derivations"), templates_dir, ps=proofs,
-                   vs=[build_verdict(d) for d in ds], statement=statement)  # fmt: skip
+                   vs=[build_verdict(d) for d in ds], statement=statement,
+                   style=style)  # fmt: skip
 
 
 def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> str:
