@@ -560,14 +560,12 @@ def render_handout(
 def _page_data(fmt: str) -> dict[str, object]:
     """What an HTML page's template needs to know: whether the browser renders the math."""
     from derive.documents.web.html import page_data
-
     return page_data() if fmt == "html" else {}
 
 
 def _finish(fmt: str, text: str) -> str:
     """An HTML page gets its math rendered by KaTeX at build time, where node can."""
     from derive.documents.web.html import finish_page
-
     return finish_page(text) if fmt == "html" else text
 
 
@@ -578,8 +576,7 @@ def repr_html(d: Derivation) -> str | None:
         d: The derivation.
 
     Returns:
-        The fragment, or None where node or KaTeX's package is missing (Jupyter then shows
-        ``_repr_latex_``).
+        The fragment, or None without node or KaTeX's package (Jupyter then shows LaTeX).
     """
     from derive.documents.web.html import to_mathml
 
