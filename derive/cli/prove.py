@@ -21,8 +21,8 @@ import click
 
 from derive.calculus.options import METHODS
 from derive.cli.common import declare_option, guarded
+from derive.documents.formats import STYLES, prove_formats
 from derive.documents.formats import get as get_format
-from derive.documents.formats import prove_formats
 from derive.documents.web.flavors import DEFAULT_FLAVOR, FLAVORS
 from derive.ir.expr import LAYOUTS
 
@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 @click.option("--method", type=click.Choice(tuple(METHODS)), default="index", show_default=True,
               help="The route the proof takes. "
                    + "; ".join(f"{name}: {what}" for name, what in METHODS.items()) + ".")
+@click.option("--style", type=click.Choice(STYLES), default="full", show_default=True,
+              help="How the proof is laid out (tex, md, pdf): full, a sentence and a display "
+                   "per step; compact, one aligned display with a short reason per line.")
 @click.option("--format", "-f", "fmt", type=click.Choice(prove_formats()), default="text",
               show_default=True, help="Output format (pdf needs -o).")
 @click.option("--fragment", is_flag=True,
@@ -77,6 +80,7 @@ def prove_command(
     layout: str,
     hessian: bool,
     method: str,
+    style: str,
     fmt: str,
     fragment: bool,
     output: Path | None,
@@ -113,7 +117,8 @@ def prove_command(
     if quiet:
         _show_verdicts(derivations, fmt, templates)
     else:
-        _write(derivations, fmt, fragment, output, templates, md_flavor, front_matter)
+        _write(derivations, fmt, fragment, output, templates, style, md_flavor,
+               front_matter)
     if expect and not all(d.verdict is not None and d.verdict.correct for d in derivations):
         raise click.exceptions.Exit(1)
 
@@ -186,6 +191,7 @@ def _write(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
+    style: str,
     md_flavor: str = DEFAULT_FLAVOR,
     front_matter: bool = False,
 ) -> None:
@@ -195,9 +201,10 @@ def _write(
     kind = form.source or ("tex-fragment" if fragment else fmt)
     if len(derivations) == 1:
         document = render_derivation(derivations[0], kind, templates_dir=templates,
-                                     md_flavor=md_flavor, front_matter=front_matter)
+                                     style=style, md_flavor=md_flavor,
+                                     front_matter=front_matter)
     else:
-        document = render_derivations(derivations, kind, templates_dir=templates)
+        document = render_derivations(derivations, kind, templates_dir=templates, style=style)
     if output is None:
         click.echo(document, nl=False)
         return

@@ -24,6 +24,7 @@ __all__ = [
     "FORMATS",
     "Delimiters",
     "Format",
+    "STYLES",
     "TeX",
     "escape_latex",
     "escape_html",
@@ -172,6 +173,12 @@ def escape_text(value: object) -> str:
     return value if isinstance(value, TeX) else _clean(str(value))
 
 
+STYLES = ("compact", "full")
+"""How proofs are laid out (presentation, not the proof's route): ``compact``, one aligned display
+per part with a short reason beside each line (the handouts' default), or ``full``, a sentence
+and a display per step (``derive prove``'s default)."""
+
+
 # -- the registry ------------------------------------------------------------------------------
 
 class Delimiters(NamedTuple):
@@ -217,6 +224,8 @@ class Format:
         autoescape: Jinja's HTML autoescape is on: every value is HTML-escaped (math too)
             unless it is ``Markup``, the output of a macro.
         by_default: Built when no format is asked for (HTML is not: it needs KaTeX's package).
+        cite: How prose cites a handout item's equation: ``{label}`` and ``{number}`` are
+            filled in (``\\eqref{{{label}}}``: LaTeX numbers it itself).
     """
 
     name: str
@@ -233,6 +242,7 @@ class Format:
     prove: bool = False
     derivation_template: str = ""
     handout_template: str = ""
+    cite: str = "({number})"
     autoescape: bool = False
     by_default: bool = True
 
@@ -254,6 +264,7 @@ TEXT_WIDTH = 64
 _TEX = Format(
     "tex", ".tex", "tex", "tex.j2", "latex", escape_latex, ("$", "$"), PAGE_WIDTH,
     handout=True, prove=True, derivation_template="derivation", handout_template="handout",
+    cite="\\eqref{{{label}}}",
 )  # fmt: skip
 
 FORMATS: Mapping[str, Format] = {
@@ -265,7 +276,7 @@ FORMATS: Mapping[str, Format] = {
                 derivation_template="fragment", handout_template=""),
         Format("md", ".md", "md", "md.j2", "jinja", escape_markdown, ("$", "$"), WEB_WIDTH,
                handout=True, prove=True, derivation_template="derivation",
-               handout_template="handout"),
+               handout_template="handout", cite="[({number})](#{anchor})"),
         Format("text", ".txt", "text", "txt.j2", width=TEXT_WIDTH, prove=True,
                derivation_template="derivation"),
         Format("html", ".html", "html", "html.j2", "jinja", escape_html,

@@ -27,7 +27,7 @@ import functools
 import json
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,7 @@ from derive.documents.formats import (
 )
 from derive.documents.page import Math, Sci, build_proof
 from derive.documents.web.flavors import DEFAULT_FLAVOR, plain_heading, web_markdown
+from derive.documents.web.html import finish_page, page_data
 from derive.errors import BuildError, DeriveError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -229,7 +230,7 @@ def environment(
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
-    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""))
+    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""), fmt.cite)
     if fmt.autoescape:  # HTML: a macro's output is already Markup; keep it so
         from markupsafe import Markup
 
@@ -270,21 +271,25 @@ def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> s
     return text if html else TeX(str(text))
 
 
-def _prose(escape: Callable[[object], str], math: tuple[str, str], value: object) -> str:
-    """``|prose``: prose with ``$...$`` math, escaped for the format (the math checked)."""
+def _prose(escape: Callable[[object], str], math: tuple[str, str], cite: str, value: object,
+           refs: Mapping[str, str] | None = None) -> str:
+    """``|prose`` (``|prose(h.refs)`` in a handout): prose with ``$...$`` math, escaped for the
+    format (the math checked); ``refs`` maps each item's label to its number, for ``\\eqref``."""
     from derive.documents.prose import ProseError, render_prose
+
+    def cited(name: str) -> str:
+        label = "eq:" + name.replace("_", "-")
+        if refs is None or label not in refs:
+            known = ", ".join(sorted(r.removeprefix("eq:") for r in refs or ()))
+            raise ProseError(f"\\eqref{{{name}}}: no item has the label {name!r}"
+                             + (f" (labels: {known})" if known else ""))
+        return cite.format(label=label, number=refs[label], anchor=label.replace(":", "-"))
 
     try:
         if escape is escape_html:  # HTML: the math's TeX is text too, escaped like the rest
-            from markupsafe import Markup
-
-            from derive.documents.prose import segments
-
-            opening, closing = math
-            return Markup("".join(f"{opening}{escape_html(s.text)}{closing}" if s.is_math
-                                  else str(escape_html(s.text))
-                                  for s in segments(str(value))))  # fmt: skip
-        return TeX(render_prose(value, escape, math))
+            from derive.documents.web.html import html_prose
+            return html_prose(value, math, cited)
+        return TeX(render_prose(value, escape, math, cited))
     except ProseError as error:
         raise _template_error(str(error)) from None
 
@@ -445,14 +450,14 @@ def render_derivation(
     from derive.documents.verdict import build_verdict
 
     form = get(fmt)
-    proof = build_proof(d, width=form.width)
+    proof = build_proof(d, width=_width(form.width, style))
     text = _render(form.templates, form.template(form.derivation_template), templates_dir,
                    p=proof, v=build_verdict(d), style=style, plain_headings=front_matter,
-                   **_page_data(fmt))  # fmt: skip
+                   **(page_data() if fmt == "html" else {}))  # fmt: skip
     if fmt == "md":
         fields = {"title": plain_heading(text), "derivative_layout": proof.layout}
         return web_markdown(text, md_flavor, fields if front_matter else None)
-    return _finish(fmt, text)
+    return finish_page(text) if fmt == "html" else text
 
 
 def render_derivations(
@@ -494,7 +499,7 @@ def render_derivations(
     if fmt not in DERIVATION_FORMATS or fmt == "tex-fragment":
         raise ValueError(f"fmt must be one of tex, md, text or json, not {fmt!r}")
     form = get(fmt)
-    proofs = [build_proof(d, width=form.width) for d in ds]
+    proofs = [build_proof(d, width=_width(form.width, style)) for d in ds]
     statement = dataclasses.replace(proofs[0], constants=(), dependent=())
     return _render(form.templates, form.template("derivations"), templates_dir, ps=proofs,
                    vs=[build_verdict(d) for d in ds], statement=statement,
@@ -523,9 +528,12 @@ def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> st
     return _render(form.templates, form.template("answer"), templates_dir, v=view)
 
 
-def render_handout(
-    handout: Handout, fmt: str, templates_dir: str | Path | None = None
-) -> str:
+def _width(width: int, style: str) -> int:
+    """The widest line of math: in the compact style the reasons' column takes a sixth."""
+    return width if style == "full" else width * 5 // 6
+
+
+def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
     """Render a whole handout.
 
     Args:
@@ -546,26 +554,15 @@ def render_handout(
     if fmt not in HANDOUT_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(HANDOUT_FORMATS)}, not {fmt!r}")
     form = get(fmt)
-    view = build_handout(handout, width=form.width)
+    view = build_handout(handout, width=_width(form.width, handout.style))
     text = _render(form.templates, form.template(form.handout_template), templates_dir, h=view,
-                   plain_headings=handout.front_matter, **_page_data(fmt))  # fmt: skip
+                   plain_headings=handout.front_matter,
+                   **(page_data() if fmt == "html" else {}))  # fmt: skip
     if fmt == "md":
         fields = {"title": handout.title, "author": handout.author, "date": handout.date,
                   "layout": "page" if handout.md_flavor == "kramdown" else "",
                   "derivative_layout": handout.layout}  # fmt: skip
         return web_markdown(text, handout.md_flavor, fields if handout.front_matter else None)
-    return _finish(fmt, text)
-
-
-def _page_data(fmt: str) -> dict[str, object]:
-    """What an HTML page's template needs to know: whether the browser renders the math."""
-    from derive.documents.web.html import page_data
-    return page_data() if fmt == "html" else {}
-
-
-def _finish(fmt: str, text: str) -> str:
-    """An HTML page gets its math rendered by KaTeX at build time, where node can."""
-    from derive.documents.web.html import finish_page
     return finish_page(text) if fmt == "html" else text
 
 

@@ -28,14 +28,18 @@ import re
 import secrets
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from derive.errors import BuildError
 
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
 __all__ = [
-    "KATEX_HINT", "find_katex", "finish_page", "page_data", "render_math", "server_side",
-    "to_mathml", "write_assets",
+    "KATEX_HINT", "find_katex", "finish_page", "html_prose", "page_data", "render_math",
+    "server_side", "to_mathml", "write_assets",
 ]  # fmt: skip
 
 KATEX_HINT = (
@@ -153,6 +157,20 @@ def to_mathml(page: str) -> str | None:
              for m in found]  # fmt: skip
     rendered = iter(_node_render(items, "mathml") if items else [])
     return _DOUBLE_STRUCK.sub(_double_struck, _MATH.sub(lambda m: next(rendered), page))
+
+
+def html_prose(value: object, math: tuple[str, str], cite: Callable[[str], str]) -> Markup:
+    """Prose with math (:mod:`documents.prose`) as HTML: text and TeX alike HTML-escaped, the
+    math between ``math``'s delimiters, a citation ``\\eqref{label}`` through ``cite``."""
+    from markupsafe import Markup, escape
+
+    from derive.documents.prose import segments
+
+    opening, closing = math
+    parts = [f"{opening}{escape(s.text)}{closing}" if s.is_math
+             else str(escape(cite(s.text) if s.is_ref else s.text))
+             for s in segments(str(value))]  # fmt: skip
+    return Markup("".join(parts))
 
 
 def page_data() -> dict[str, object]:
