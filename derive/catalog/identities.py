@@ -255,7 +255,7 @@ _CATALOG: tuple[CatalogEntry, ...] = (
         "machine learning: Hadamard product",
         "X: n x n"),
     _id("squared_determinant", "Squared determinant", "det(X)^2", "X", _ML,
-        "machine learning: Jacobi's formula, squared", "X: n x n, invertible"),
+        "machine learning: Matrix Cookbook (49), squared", "X: n x n, invertible"),
     _id("inverse_square_bilinear", "Bilinear form in X^-2", "a' X^-2 b", "X", _ML,
         "machine learning: the derivative of an inverse, twice", "X: n x n, invertible"),
     _id("l1_norm_gradient", "1-norm: the sign vector", "norm(x, 1)", "x", _ML,
