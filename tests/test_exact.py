@@ -94,6 +94,10 @@ ORACLE_CASES = [
     ("inv(X)", "X", (), 1),
     ("(x' x)^-1 x' A x", "x", (), 2),
     ("y' x", "z", ("x: n, depends on z", "y: n, depends on z"), 1),
+    # a dual to a negative power, a matrix power beside an identity, a row vector
+    ("(x' x)^-2", "x", (), 2),
+    ("tr(X^3 + 2 I)", "X", (), 1),
+    ("x' A", "x", (), 1),
 ]
 
 
