@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 # every module that declares an operation on nodes (their tables fill as they import)
+import derive.calculus.collect
 import derive.calculus.differentiate
 import derive.check.evaluate
 import derive.check.exact
@@ -19,14 +20,15 @@ import derive.language.constants  # noqa: F401
 from derive.calculus import algebra
 from derive.documents.printer import AsciiPrinter, LatexPrinter, UnicodePrinter
 from derive.errors import InternalError
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.ir import order
 from derive.ir.dispatch import Operation
 
 EXPR_TYPES = sorted(
-    (c for c in vars(ex).values()
-     if isinstance(c, type) and issubclass(c, ex.Expr) and c is not ex.Expr),
+    [*(c for c in vars(ex).values()
+       if isinstance(c, type) and issubclass(c, ex.Expr) and c is not ex.Expr), *el.NODES],
     key=lambda c: c.__name__,
 )  # fmt: skip
 FAMILIES = {"expr": frozenset(EXPR_TYPES), "factor": frozenset(ix.FACTOR_TYPES)}
@@ -64,10 +66,11 @@ def test_dispatch_knows_the_operations() -> None:
         "derive.calculus.differentiate.entry_derivative",
         "derive.calculus.differentiate.basic_rule", "derive.check.evaluate.evaluate_expr",
         "derive.check.evaluate.factor_value", "derive.check.exact.evaluate",
+        "derive.calculus.collect.foldable",
         "derive.check.sympy_bridge._convert", "derive.language.constants.constant_value",
     }  # fmt: skip
     assert expected <= set(OPERATIONS)
-    assert len(EXPR_TYPES) == 17
+    assert len(EXPR_TYPES) == 17 + len(el.NODES)
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS), ids=sorted(OPERATIONS))
