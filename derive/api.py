@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -117,8 +118,9 @@ def prove(
     derive = prover(method)
     variable = _variable(wrt)
     problem = _parse(expr, tuple(declare), wrt=variable)
+    stage_at_error = ["the derivation"]
     try:
-        with budget.time_limit(time_limit):
+        with budget.time_limit(time_limit), _recording_stage(stage_at_error):
             _check_domain(problem)
             derivation = derive(problem, variable, Options(method, layout=Layout(layout),
                                                            hessian=hessian))  # fmt: skip
@@ -131,6 +133,14 @@ def prove(
             return dataclasses.replace(derivation, verdict=verdict)
     except budget.OutOfTime as error:
         raise _blamed(error, problem) from None
+    except RecursionError:
+        # a derived expression can nest deeper than the input may (the parser's limit);
+        # the stage is read before the budget closes
+        raise LimitError(
+            f"derive stopped during {stage_at_error[0]}: an expression in the proof of"
+            f" {_short(problem.source.strip())} nests too deeply to handle. Simplify the"
+            " expression or split it"
+        ) from None
 
 
 def _prove_each(
@@ -157,6 +167,16 @@ def _prove_each(
     rest = (prove(expr, w, declare=declare + shapes, expect=a, **options)
             for w, a in zip(wrt[1:], answers[1:], strict=True))  # fmt: skip
     return (first, *rest)
+
+
+@contextlib.contextmanager
+def _recording_stage(into: list[str]) -> Iterator[None]:
+    """Note the budget's stage when the body fails with a RecursionError."""
+    try:
+        yield
+    except RecursionError:
+        into[0] = budget.current_stage()
+        raise
 
 
 def _check_domain(problem: Problem) -> None:

@@ -22,12 +22,14 @@ import json
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from derive.calculus.proof import Derivation
+from derive.documents import pdf
 from derive.documents.document import Handout, Item, Section
 from derive.documents.formats import FORMATS, Format, get, handout_formats
 from derive.documents.handout_file import (
@@ -37,6 +39,7 @@ from derive.documents.handout_file import (
     ItemSpec,
     KeyPath,
     Locator,
+    check_printable,
     default_handout_path,
     key_name,
     load_handout,
@@ -254,7 +257,7 @@ def build_handout(
     if answer_key is not None:
         spec = replace(spec, answer_key=answer_key)
     if any(get(f).needs_tex or f == "tex" for f in wanted):
-        _check_printable(spec)
+        check_printable(spec)
     if any(get(f).needs_tex for f in wanted):
         _require_latexmk()
     folder = Path(out_dir) / spec.name
@@ -279,34 +282,6 @@ def build_handout(
     except OSError as error:
         raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
-
-
-def _check_printable(spec: HandoutSpec) -> None:
-    """Refuse prose that pdflatex cannot print (an emoji, CJK), naming the character and key.
-
-    Raises:
-        HandoutFileError: Every such field, each with its line.
-    """
-    from derive.documents.formats import unprintable_characters
-
-    fields: list[tuple[KeyPath, str]] = [((key,), getattr(spec, key))
-                                         for key in ("title", "author", "course", "date")]
-    for number, section in enumerate(spec.sections):
-        fields += [(("section", number, "title"), section.title),
-                   (("section", number, "intro"), section.intro)]
-        fields += [((*item.path, key), getattr(item, key)) for item in section.items
-                   for key in ("title", "note", "source")]  # fmt: skip
-    locator = Locator(spec.text)
-    problems = []
-    for key, text in fields:
-        bad = unprintable_characters(text)
-        if bad:
-            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:5])
-            problems.append(FileProblem(spec.file, locator.line(key), key_name(key),
-                                    f"the PDF fonts cannot print {shown}; remove it, or build"
-                                    " only the Markdown (--format md)"))  # fmt: skip
-    if problems:
-        raise HandoutFileError(problems)
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -422,9 +397,9 @@ def _text_formats(wanted: Sequence[str]) -> list[Format]:
 def _swap_in(pending: Mapping[Path, Path]) -> None:
     """Rename every staged file into place, or none of them.
 
-    Each output that exists is first kept under a temporary name (a hard link, or a copy); if
-    a rename fails (an immutable file, a folder in the way, an interrupt), the renames already
-    done are undone from those copies, so every output is as it was before the build.
+    Each existing output is first kept under a temporary name (a hard link, or a copy); when a
+    rename fails (an immutable file, a folder in the way, an interrupt), the renames done are
+    undone from those, so every output is as it was before the build.
     """
     kept: dict[Path, Path | None] = {}
     try:
@@ -446,22 +421,18 @@ def _swap_in(pending: Mapping[Path, Path]) -> None:
 
 
 def _keep(final: Path) -> Path | None:
-    """A second name for ``final``'s current content (None when it is not a file)."""
+    """A second name for ``final``'s content (None when it is not a file)."""
     if not final.is_file():
         return None
     old = _temp(final)
     try:
         os.link(final, old)
     except OSError:
-        import shutil
-
         shutil.copy2(final, old)
     return old
 
 
-# --- concurrent and killed builds ---------------------------------------------------------------
-
-# the temporary files of a build: ".NAME.tex.1a2b3c4d5e6f.tmp" (and compile_pdf's ".part")
+# --- killed builds: their temporary files (".NAME.tex.1a2b3c4d5e6f.tmp", compile_pdf's ".part")
 _TEMPORARY = re.compile(r"\..+\.[0-9a-f]{12}\.(tmp|part)")
 
 
@@ -469,10 +440,9 @@ _TEMPORARY = re.compile(r"\..+\.[0-9a-f]{12}\.(tmp|part)")
 def _build_lock(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on the output folder while files are staged and swapped in.
 
-    Two builds of one handout then take turns, and a build holding the lock knows that every
-    temporary file it finds is left over from a build that was killed (a killed process
-    releases its lock). The lock is on the folder itself, so no lock file is left beside the
-    outputs. Where such locks are not available, nothing is locked.
+    Builds of one handout take turns, and every temporary file a build holding the lock finds
+    was left by a killed build (a killed process releases its lock). The lock is on the folder
+    itself: no lock file beside the outputs. Without such locks (Windows), nothing is locked.
     """
     try:
         import fcntl
@@ -489,13 +459,11 @@ def _build_lock(folder: Path) -> Iterator[None]:
 
 def _remove_stale_temporaries(folder: Path) -> None:
     """Remove the temporary files killed builds left in ``folder`` (the lock is held)."""
-    from derive.documents.pdf import remove_stale_build_folders
-
     for entry in folder.iterdir():
         if _TEMPORARY.fullmatch(entry.name) and entry.is_file():
             with contextlib.suppress(OSError):
                 entry.unlink()
-    remove_stale_build_folders()
+    pdf.remove_stale_build_folders()
 
 
 def _temp(final: Path) -> Path:

@@ -513,3 +513,34 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
         definition=definition, source=check.text(data, path, "source"),
     )  # fmt: skip
+
+
+def check_printable(spec: HandoutSpec) -> None:
+    """Refuse prose that pdflatex cannot print (an emoji, CJK), naming the character and key.
+
+    Args:
+        spec: The checked handout, before a LaTeX or PDF build.
+
+    Raises:
+        HandoutFileError: Every such field, each with its line.
+    """
+    from derive.documents.formats import unprintable_characters
+
+    fields: list[tuple[KeyPath, str]] = [((key,), getattr(spec, key))
+                                         for key in ("title", "author", "course", "date")]
+    for number, section in enumerate(spec.sections):
+        fields += [(("section", number, "title"), section.title),
+                   (("section", number, "intro"), section.intro)]
+        fields += [((*item.path, key), getattr(item, key)) for item in section.items
+                   for key in ("title", "note", "source")]  # fmt: skip
+    locator = Locator(spec.text)
+    problems = []
+    for key, text in fields:
+        bad = unprintable_characters(text)
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:5])
+            problems.append(FileProblem(spec.file, locator.line(key), key_name(key),
+                                    f"the PDF fonts cannot print {shown}; remove it, or build"
+                                    " only the Markdown (--format md)"))  # fmt: skip
+    if problems:
+        raise HandoutFileError(problems)
