@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import types
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -225,6 +226,10 @@ def _check_prove_arguments(
     _require(verify, bool, "verify", "True or False")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+    _check_time_limit(time_limit)
+
+
+def _check_time_limit(time_limit: object) -> None:
     if time_limit is not None:
         if isinstance(time_limit, bool) or not isinstance(time_limit, int | float):
             raise TypeError(f"time_limit must be a number of seconds or None, not"
@@ -255,7 +260,7 @@ def _blamed(error: budget.OutOfTime, problem: Problem) -> LimitError:
 
     part = _costliest(problem.expr)
     where = "" if part is problem.expr else f"; the costliest part is {_short(ascii_str(part))}"
-    if isinstance(part, ex.MatMul):
+    if isinstance(part, ex.MatMul) and len(part.factors) > 3:
         where += f" (a product of {len(part.factors)} factors)"
     return budget.OutOfTime(
         f"{error.message}, on {_short(problem.source.strip())}{where}. Simplify the expression,"
@@ -269,10 +274,10 @@ def _short(text: str, width: int = 60) -> str:
 
 
 def _costliest(node: ex.Expr) -> ex.Expr:
-    """Descend into the child that carries most of the cost while it carries most of it."""
+    """Descend into the costliest child while it carries a third of the cost or more."""
     while node.children:
         child = max(node.children, key=_cost)
-        if _cost(child) * 2 < _cost(node):
+        if _cost(child) * 3 < _cost(node):
             break
         node = child
     return node
@@ -370,6 +375,7 @@ def build(
     templates_dir: str | Path | None = None,
     progress: Progress | None = None,
     answer_key: bool | None = None,
+    time_limit: float | None = DEFAULT_SECONDS,
 ) -> list[Path]:
     """Build a handout (the built-in default one when no path is given); return the files.
 
@@ -381,6 +387,7 @@ def build(
         templates_dir: A folder of templates overriding the built-in ones by name.
         progress: Called with ``(stage, done, total, label)`` as the build goes.
         answer_key: Override the file's ``answer_key``.
+        time_limit: Seconds each item's derivation and checks may take (see :func:`prove`).
 
     Returns:
         The output files, PDF first.
@@ -405,7 +412,9 @@ def build(
     if answer_key is not None:
         _require(answer_key, bool, "answer_key", "True, False or None")
     wanted = handout_formats() if formats is None else tuple(formats)
-    return build_handout(handout_path, wanted, Path(out_dir), prove=prove,
+    _check_time_limit(time_limit)
+    timed = functools.partial(prove, time_limit=time_limit)
+    return build_handout(handout_path, wanted, Path(out_dir), prove=timed,
                          templates_dir=templates_dir, progress=progress,
                          answer_key=answer_key)  # fmt: skip
 

@@ -326,3 +326,12 @@ def test_hardening_only_template_files_are_hashed(tmp_path: Path) -> None:
     assert handout_module._templates_digest(folder) == first
     (folder / "tex" / "handout.tex.j2").write_text("b")
     assert handout_module._templates_digest(folder) != first
+
+
+def test_hardening_build_time_limit(tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["build", str(handout(tmp_path)), "-f", "md", "-o", str(out),
+                                  "--time-limit", "0.000001"])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "course.toml:7: section[1].item[1].expr: derive ran out of time" in result.stderr
+    assert not out.exists()

@@ -88,6 +88,9 @@ class _BuildProgress:
 @click.option("--answer-key/--no-answer-key", default=None,
               help="With solutions = false, also write the solutions document "
                    "NAME-solutions.* (overrides the file's answer_key).")  # fmt: skip
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
+              show_default=True, metavar="SECONDS",
+              help="Stop with an error when deriving and checking one item takes longer.")
 @guarded
 def build_command(
     handout: Path | None,
@@ -95,6 +98,7 @@ def build_command(
     out_dir: Path,
     templates_dir: Path | None,
     answer_key: bool | None,
+    time_limit: float,
 ) -> None:
     """Build HANDOUT.toml (or, without one, the built-in default handout) into DIR/NAME/.
 
@@ -111,7 +115,8 @@ def build_command(
     start = time.perf_counter()
     try:
         written = build(handout, formats, out_dir, templates_dir=templates_dir,
-                                progress=progress, answer_key=answer_key)  # fmt: skip
+                        progress=progress, answer_key=answer_key,
+                        time_limit=time_limit)  # fmt: skip
     finally:
         progress.close()
     verb = "unchanged" if progress.unchanged else "wrote"
