@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from derive.check.evaluate import Point
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.ir import order
@@ -56,7 +55,7 @@ def free_indices(shape: ex.Shape, names: tuple[str, str] = ("i", "j")) -> tuple[
     return row, col
 
 
-def random_point(problem: Problem, seed: int = 0) -> Point:
+def random_values(problem: Problem, seed: int = 0) -> dict[str, np.ndarray]:
     """Standard normal values for every symbol (square matrices shifted to be invertible)."""
     rng = np.random.default_rng(seed)
     values = {}
@@ -70,4 +69,4 @@ def random_point(problem: Problem, seed: int = 0) -> Point:
         elif rows == cols == 1:
             value = np.abs(value) + 0.5  # scalars positive: logs and powers are defined
         values[name] = value
-    return Point(values, {}, SIZES)
+    return values

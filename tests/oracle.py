@@ -3,7 +3,8 @@
 The numeric checks of the suite must not take their expected values from the code under test,
 so this module shares nothing with ``derive.check.evaluate`` (the evaluator ``verify`` uses): it
 walks the expression itself and does the arithmetic with NumPy's own ``@``, ``inv``, ``det``,
-``matrix_power``, ``trace``, ``log`` and ``norm``, and index sums with ``einsum``. It is checked
+``matrix_power``, ``trace``, ``log`` and ``norm``, index sums with ``einsum``, and a marked
+derivative ``∂x_i/∂z_k`` by central differences. It is checked
 against SymPy's explicit matrices in ``test_oracle.py``. The only thing it takes from derive is
 the data structure it reads.
 """
@@ -94,7 +95,31 @@ class Oracle:
             return np.eye(self.size(factor.i.dim)), (factor.i, factor.j)
         if isinstance(factor, ix.Count):
             return np.array(float(self.size(factor.dim))), ()
+        if isinstance(factor, ix.Partial):
+            return self.partial(factor), factor.indices
         raise TypeError(f"the test oracle cannot evaluate {type(factor).__name__}")
+
+    def partial(self, factor: ix.Partial, step: float = 1e-4) -> np.ndarray:
+        """``d entry / d wrt`` by central differences: the entry's axes, then the variable's."""
+        name = factor.wrt.name
+        base = self.values[name]
+        shape = factor.wrt.shape
+        wrt_axes = [n for n, d in zip(base.shape, (shape.rows, shape.cols), strict=True) if d != 1]
+
+        def entry_at(value: np.ndarray) -> np.ndarray:
+            moved = Oracle({**self.values, name: value}, self.sizes, self.jacobians)
+            return moved.factor(factor.entry)[0]
+
+        center = entry_at(base)
+        out = np.zeros((*center.shape, *wrt_axes))
+        for position in np.ndindex(*base.shape):
+            bump = np.zeros_like(base)
+            bump[position] = step
+            slope = (entry_at(base + bump) - entry_at(base - bump)) / (2 * step)
+            axes = tuple(p for p, d in zip(position, (shape.rows, shape.cols), strict=True)
+                         if d != 1)  # fmt: skip
+            out[(...,) + axes] = slope
+        return out
 
     def product(self, node: ex.MatMul) -> np.ndarray:
         result = np.ones((1, 1))

@@ -15,7 +15,7 @@ import pytest
 
 from derive import prove
 from derive.check.answer import check_answer
-from derive.documents.render import render_derivation
+from derive.documents.render import render_derivation, render_derivations
 from derive.errors import ParseError, ShapeError
 
 QUADRATIC = "x' A x"
@@ -143,7 +143,7 @@ def test_prove_several_variables_misuse(wrt: list[str], expect: object, message:
 
 ONE_OF_EACH = [(QUADRATIC, "(A + A') x"), (QUADRATIC, "2 A x"), (QUADRATIC, "x' (A + A')"),
                (QUADRATIC, "-(A + A') x"), (QUADRATIC, "A"), (QUADRATIC, "A' x"),
-               ("log det X", "X^-1")]  # fmt: skip
+               ("log det X", "X^-1"), (QUADRATIC, "2 x' A")]  # fmt: skip
 
 
 def test_answer_verdicts_render_in_katex(
@@ -160,7 +160,9 @@ def test_answer_verdicts_render_in_katex(
         verdict = render_derivation(derivation, "md").split("\n\n")[1]
         formulas += markdown_formulas(verdict)
     assert kinds == {"correct", "conditional", "transpose", "factor", "shape", "wrong"}
-    assert len(formulas) > 20
+    several = render_derivations(prove("y' A x", ["x", "A"], expect=["A' y", "x y'"]), "md")
+    formulas += markdown_formulas(several)
+    assert len(formulas) > 40
     assert katex_errors(formulas) == []
 
 
@@ -172,3 +174,23 @@ def test_answer_verdicts_compile_in_latex(tmp_path: Path) -> None:
     for number, derivation in enumerate(derivations):
         compile_pdf(render_derivation(derivation, "tex"), tmp_path / f"{number}.pdf")
     assert len(list(tmp_path.glob("*.pdf"))) == len(ONE_OF_EACH)
+
+
+@pytest.mark.parametrize(("answer", "condition", "factor"), [
+    ("2 x' A", ("A",), ""),
+    ("x' (A + A') / 2", (), "1/2"),
+    ("x' A", (), ""),
+], ids=["transpose-symmetric", "transpose-half", "nothing-to-note"])
+def test_answer_wrong_shape_notes_its_transpose(
+    answer: str, condition: tuple[str, ...], factor: str
+) -> None:
+    verdict = prove(QUADRATIC, "x", expect=answer).verdict
+    assert verdict is not None and verdict.kind == "shape"
+    assert (verdict.condition, verdict.factor) == (condition, factor)
+
+
+def test_answer_undefined_at_the_test_values_is_an_input_error() -> None:
+    from derive.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="in the answer: it cannot be compared"):
+        prove(QUADRATIC, "x", expect="inv(x' x - x' x) x")

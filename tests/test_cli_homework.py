@@ -54,8 +54,10 @@ def test_prove_expect_wrong_gives_the_counterexample(runner: CliRunner) -> None:
     result = prove(runner, "x' A x", "--wrt", "x", "--expect", "2 x", "-q")
     assert result.exit_code == 1
     text = " ".join(result.stdout.split())
-    assert text.startswith("Wrong: 2 x is not ∂α/∂x = (A + Aᵀ) x. For example, at n = 2, x = [")
-    assert "entry (" in text and "of the answer is" in text and "but of the derivative" in text
+    assert text.startswith("Wrong: 2 x is not ∂α/∂x = (A + Aᵀ) x. For example, at n = 2, "
+                           "with x = [")  # fmt: skip
+    assert " A = [" in text
+    assert "of the answer is" in text and ", of the derivative" in text
 
 
 def test_prove_expect_json_has_the_verdict(runner: CliRunner) -> None:
@@ -65,6 +67,8 @@ def test_prove_expect_json_has_the_verdict(runner: CliRunner) -> None:
     assert verdict["kind"] == "transpose" and verdict["correct"] is False
     assert verdict["layouts"] == ["numerator"]
     assert verdict["condition"] == {"symmetric": ["X"]}
+    assert verdict["parsed"] == {"latex": "X^{-1}", "text": "X⁻¹"}
+    assert verdict["expected"]["text"] == "X⁻ᵀ"
     quiet = prove(runner, "log det X", "--wrt", "X", "-d", "X: symmetric", "--expect", "X^-1",
                   "-q", "-f", "json")  # fmt: skip
     assert quiet.exit_code == 0
@@ -92,8 +96,9 @@ def test_prove_expect_error_points_at_the_answer(runner: CliRunner) -> None:
     (["--expect", "2 A x", "--expect", "x"], "one --expect per --wrt"),
     (["--quiet"], "--quiet goes with --expect"),
     (["--expect", "2 A x", "-q", "-f", "md"], "--quiet shows the verdict as text or json"),
+    (["--expect", "2 A x", "-q", "-o", "v.txt"], "--quiet shows the verdict as text or json"),
     (["--format", "pdf"], "--format pdf needs -o"),
-], ids=["answers-count", "quiet-alone", "quiet-md", "pdf-without-output"])
+], ids=["answers-count", "quiet-alone", "quiet-md", "quiet-file", "pdf-without-output"])
 def test_prove_homework_usage_errors(runner: CliRunner, args: list[str], message: str) -> None:
     result = prove(runner, "x' A x", "--wrt", "x", *args)
     assert result.exit_code == 2
@@ -137,6 +142,8 @@ def test_prove_several_variables_one_document(runner: CliRunner) -> None:
     assert out.index("With respect to x\n") < out.index("│ ∂α/∂x = Aᵀ y │")
     assert out.index("With respect to A\n") < out.index("│ ∂α/∂A = y xᵀ │")
     assert "y and x do not depend on A." in out
+    assert out.count("A Jacobian ∂y/∂x is m × n") == 1  # the layout's meaning once
+    assert "Layout: mixed. Here ∂α/∂A ∈ ℝᵐˣⁿ." in out
 
 
 def test_prove_several_variables_with_answers(runner: CliRunner) -> None:
@@ -210,8 +217,8 @@ def test_handout_answer_keys_and_several_variables(tmp_path: Path) -> None:
     [markdown] = build(source, ("md",), tmp_path / "out")
     headings = [line for line in markdown.read_text("utf-8").splitlines()
                 if line.startswith("### ")]  # fmt: skip
-    assert headings == ["### Derivative of x' A x by x", "### Derivative of y' A x by x",
-                        "### Derivative of y' A x by A"]  # fmt: skip
+    assert headings == ["### 1.1 Derivative of x' A x by x", "### 1.2 Derivative of y' A x by x",
+                        "### 1.3 Derivative of y' A x by A"]  # fmt: skip
 
 
 def test_handout_wrong_answer_keys_are_errors_at_their_lines(tmp_path: Path) -> None:
@@ -250,3 +257,29 @@ def test_handout_answer_key_file_errors(
         build(source, ("md",), tmp_path / "out")
     assert f"section[1].item[1].{key}: " in str(caught.value)
     assert message in str(caught.value)
+
+
+# -- the README's student section shows real output ------------------------------------------------
+
+
+def _readme_runs() -> list[tuple[str, str]]:
+    """``(command, output)`` of every unpiped ``derive prove`` in the README's homework section."""
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Homework"):readme.index("## The input language")]
+    runs = []
+    for block in re.findall(r"```console\n(.*?)```", section, re.DOTALL):
+        for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            command, _, output = chunk.partition("\n")
+            if command.startswith("derive prove") and "|" not in command and "-o " not in command:
+                runs.append((command, output))
+    return runs
+
+
+@pytest.mark.parametrize(("command", "output"), _readme_runs())
+def test_readme_homework_output_is_real(runner: CliRunner, command: str, output: str) -> None:
+    import shlex
+
+    result = runner.invoke(main, shlex.split(command)[1:])
+    assert result.stdout == output

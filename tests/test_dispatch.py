@@ -17,9 +17,11 @@ import derive.check.exact
 import derive.check.sympy_bridge
 import derive.language.constants  # noqa: F401
 from derive.calculus import algebra
+from derive.documents.printer import AsciiPrinter, LatexPrinter, UnicodePrinter
 from derive.errors import InternalError
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir import order
 from derive.ir.dispatch import Operation
 
 EXPR_TYPES = sorted(
@@ -73,6 +75,22 @@ def test_dispatch_every_node_class_has_an_entry(name: str) -> None:
     operation = OPERATIONS[name]
     missing = FAMILIES[operation.family] - operation.types
     assert not missing, f"{name} lacks {sorted(t.__name__ for t in missing)}"
+
+
+@pytest.mark.parametrize("printer", [LatexPrinter, UnicodePrinter, AsciiPrinter],
+                         ids=["latex", "unicode", "ascii"])
+def test_dispatch_every_node_class_has_a_printer_method(printer: type) -> None:
+    nodes = [*EXPR_TYPES, *ix.FACTOR_TYPES, ix.Term, ix.IndexSum]
+    missing = [t.__name__ for t in nodes if not hasattr(printer, f"_print_{t.__name__}")]
+    assert not missing
+    with pytest.raises(TypeError, match="cannot print Sigmoid"):
+        printer().doprint(Sigmoid(ex.Symbol("x", ex.Shape("n", 1))))
+
+
+def test_dispatch_every_node_class_has_a_sort_key() -> None:
+    assert set(EXPR_TYPES) <= set(order.sort_key.registry)
+    with pytest.raises(TypeError, match="no sort key for Sigmoid"):
+        order.sort_key(Sigmoid(ex.Symbol("x", ex.Shape("n", 1))))
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS), ids=sorted(OPERATIONS))

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 import derive
 import derive.documents.handout as handout_module
+import derive.documents.outputs as outputs_module
 import derive.documents.pdf as pdf_module
 from derive.cli import main
 from derive.documents.handout_file import HandoutFileError
@@ -319,13 +320,13 @@ def test_hardening_only_template_files_are_hashed(tmp_path: Path) -> None:
     folder = tmp_path / "tpl"
     (folder / "tex").mkdir(parents=True)
     (folder / "tex" / "handout.tex.j2").write_text("a")
-    first = handout_module._templates_digest(folder)
+    first = outputs_module._templates_digest(folder)
     (folder / "big.bin").write_bytes(b"x" * 100_000)
     (folder / "deep" / "er" / "than" / "three").mkdir(parents=True)
     (folder / "deep" / "er" / "than" / "three" / "x.j2").write_text("far down")
-    assert handout_module._templates_digest(folder) == first
+    assert outputs_module._templates_digest(folder) == first
     (folder / "tex" / "handout.tex.j2").write_text("b")
-    assert handout_module._templates_digest(folder) != first
+    assert outputs_module._templates_digest(folder) != first
 
 
 def test_hardening_build_time_limit(tmp_path: Path, runner: CliRunner) -> None:

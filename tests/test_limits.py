@@ -117,3 +117,17 @@ def test_limits_cli_reports_one_clear_line() -> None:
     assert result.exit_code == 2
     assert "2000 terms" in result.output
     assert "Traceback" not in result.output
+
+
+def test_limits_nine_dimensions_prove_or_say_why() -> None:
+    # tr(A B C D E F G H J) has nine dimensions (n, m, p, ..., v): a proof, or a clear
+    # DeriveError, never a traceback
+    runner = CliRunner()
+    result = runner.invoke(main, ["prove", "tr(A B C D E F G H J)", "--wrt", "A"])
+    if isinstance(result.exception, KeyError):
+        raise result.exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if result.exit_code == 0:
+        assert "Checked: the result agrees exactly" in result.stdout
+    else:
+        assert result.stderr.startswith("Error: ") and "Traceback" not in result.output

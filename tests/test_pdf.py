@@ -5,14 +5,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 
 import derive.documents.pdf
 from derive.documents.pdf import TexError, compile_pdf, latexmk_available, parse_tex_log
@@ -261,9 +266,13 @@ def test_compile_pdf_input_outside_build_dir_is_refused(
     unlocked: bool,
 ) -> None:
     source = document(rf"\input{{{secret}}}", "Text.")
-    if unlocked:
+    if unlocked:  # the control: without the lock the same source prints the secret
+        require_tool(None if shutil.which("pdftotext") else "pdftotext (poppler-utils) not found")
         _unlock_openin(monkeypatch)
-        compile_pdf(source, tmp_path / "doc.pdf")  # reads the secret into the PDF
+        pdf = compile_pdf(source, tmp_path / "doc.pdf")
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True, timeout=60).stdout  # fmt: skip
+        assert "SECRETCONTENT" in text
         return
     with pytest.raises(BuildError) as caught:
         compile_pdf(source, tmp_path / "doc.pdf")
@@ -454,3 +463,121 @@ def test_parse_tex_log(log: str, expected: list[TexError]) -> None:
 )
 def test_tex_error_str(error: TexError, text: str) -> None:
     assert str(error).startswith(text)
+
+
+# --- failure paths, with a stand-in latexmk (no TeX needed) -------------------------------------
+
+
+@pytest.fixture
+def fake_tex(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """``fake_tex(script)``: put a ``latexmk`` running ``script`` (bash, in the build folder,
+    with the job's ``.tex`` as its last argument) and a dummy ``pdflatex`` first on the PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+
+    def install(script: str) -> None:
+        for name, body in (("latexmk", script), ("pdflatex", "exit 0")):
+            tool = bin_dir / name
+            tool.write_text(f"#!/usr/bin/env bash\n{body}\n")
+            tool.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+    return install
+
+
+@pytest.fixture
+def previous_pdf(tmp_path: Path) -> Path:
+    """The last good PDF, which every failed build must leave as it was."""
+    out = tmp_path / "out" / "doc.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"%PDF- the last good build")
+    return out
+
+
+def assert_untouched(previous_pdf: Path, build_tmp: Path) -> None:
+    assert previous_pdf.read_bytes() == b"%PDF- the last good build"
+    assert files_in(previous_pdf.parent) == ["doc.pdf"]  # no partial file beside it
+    assert files_in(build_tmp) == []  # the build folder is gone
+
+
+def test_compile_pdf_latexmk_cannot_start(
+    fake_tex: Callable[[str], None], monkeypatch: pytest.MonkeyPatch, previous_pdf: Path,
+    build_tmp: Path,
+) -> None:  # fmt: skip
+    fake_tex("exit 0")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", "latexmk")
+
+    monkeypatch.setattr(derive.documents.pdf.subprocess, "Popen", refuse)
+    with pytest.raises(BuildError) as caught:
+        compile_pdf(GOOD, previous_pdf)
+    assert str(caught.value).startswith(
+        "cannot run latexmk ([Errno 13] Permission denied: 'latexmk'); "
+    )
+    assert derive.documents.pdf.INSTALL_HINT in str(caught.value)
+    assert_untouched(previous_pdf, build_tmp)
+
+
+def test_compile_pdf_failure_without_tex_error_in_the_log(
+    fake_tex: Callable[[str], None], previous_pdf: Path, build_tmp: Path
+) -> None:
+    fake_tex('echo "Latexmk: something odd happened" > main.log; exit 12')
+    with pytest.raises(BuildError) as caught:
+        compile_pdf(GOOD, previous_pdf)
+    assert caught.value.args[0] == "latexmk failed with exit code 12 and the log names no TeX error"
+    assert "Latexmk: something odd happened" in str(caught.value)  # the log's tail is shown
+    assert_untouched(previous_pdf, build_tmp)
+
+
+def test_compile_pdf_success_without_a_pdf(
+    fake_tex: Callable[[str], None], previous_pdf: Path, build_tmp: Path
+) -> None:
+    fake_tex('echo "Output written on nothing" > main.log; exit 0')
+    with pytest.raises(BuildError) as caught:
+        compile_pdf(GOOD, previous_pdf)
+    assert caught.value.args[0] == "latexmk finished but produced no PDF"
+    assert "Output written on nothing" in str(caught.value)
+    assert_untouched(previous_pdf, build_tmp)
+
+
+def test_compile_pdf_failed_install_removes_its_partial_file(
+    fake_tex: Callable[[str], None], monkeypatch: pytest.MonkeyPatch, previous_pdf: Path,
+    build_tmp: Path,
+) -> None:  # fmt: skip
+    fake_tex('printf "%%PDF- new" > main.pdf')
+    renamed: list[tuple[str, str]] = []
+
+    def full_disk(source: str, target: str) -> None:
+        renamed.append((str(source), str(target)))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(derive.documents.pdf.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        compile_pdf(GOOD, previous_pdf)
+    assert len(renamed) == 1 and renamed[0][1] == str(previous_pdf)  # it got as far as renaming
+    assert Path(renamed[0][0]).name.endswith(".part")
+    assert_untouched(previous_pdf, build_tmp)
+
+
+def test_compile_pdf_timeout_with_a_descendant_holding_the_pipe(
+    fake_tex: Callable[[str], None], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    previous_pdf: Path, build_tmp: Path,
+) -> None:  # fmt: skip
+    # A child in a session of its own survives the kill of latexmk's process group and keeps the
+    # output pipe open: the reap gives up after _REAP_TIMEOUT, closes the pipe and waits.
+    orphan = tmp_path / "orphan.pid"
+    fake_tex(f"setsid sleep 20 & echo $! > {orphan}\nsleep 20")
+    monkeypatch.setattr(derive.documents.pdf, "_REAP_TIMEOUT", 0.5)
+    try:
+        with pytest.raises(BuildError) as caught:
+            compile_pdf(GOOD, previous_pdf, timeout=1)
+        assert caught.value.args[0] == "latexmk did not finish within 1 s and was stopped"
+        assert_untouched(previous_pdf, build_tmp)
+        # it returned while the descendant still runs (not a zombie: it would be reaped later)
+        state = Path(f"/proc/{int(orphan.read_text())}/stat").read_text().split(") ")[-1][0]
+        assert state in "RSD", state
+    finally:
+        if orphan.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(orphan.read_text()), signal.SIGKILL)

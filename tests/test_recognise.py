@@ -2,7 +2,8 @@
 
 Each term is read as a graph (entries are edges between their indices); the table gives the
 matrix a reader expects, spelled by the structural key, and each reading is checked by value:
-the matrix's entries equal the term summed by ``einsum``.
+the matrix's entries equal the term summed by ``einsum`` (the tests' own evaluator, ``oracle.py``;
+never ``derive.check.evaluate``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from oracle import value_of
 
 from derive.calculus.recognise import canonical_trace, term_to_matrix
-from derive.check.evaluate import Point, axes_of, evaluate_expr, evaluate_index
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -62,6 +63,14 @@ READINGS = [
     # the simplify stage pushes the transpose down later: (A' u')' = u A
     ("row-vector", _term((IDX_P,), _e(u, IDX_P), _e(A, IDX_P, IDX_I)), None, IDX_I, "(A' u')'"),
     ("rectangular", _term((IDX_P,), _e(C, IDX_P, IDX_M), _e(x, IDX_P)), IDX_M, None, "C' x"),
+    # closed cycles are traces, in their simplest rotation
+    ("trace-of-one", _term((IDX_P,), _e(A, IDX_P, IDX_P)), None, None, "tr(A)"),
+    ("trace-transposed", _term((IDX_P, IDX_Q), _e(A, IDX_P, IDX_Q), _e(B, IDX_P, IDX_Q)), None,
+     None, "tr(A B')"),
+    ("trace-rotated", _term((IDX_P, IDX_Q, IDX_I), _e(B, IDX_I, IDX_P), _e(A, IDX_P, IDX_Q),
+                            _e(A, IDX_Q, IDX_I)), None, None, "tr(A A B)"),
+    ("trace-times-vector", _term((IDX_P, IDX_Q), _e(A, IDX_P, IDX_Q), _e(B, IDX_Q, IDX_P),
+                                 _e(x, IDX_I)), IDX_I, None, "tr(A B) x"),
 ]  # fmt: skip
 
 
@@ -83,11 +92,10 @@ def test_recognise_reading_has_the_value_of_the_term(
     values = {name: rng.standard_normal(shape) for name, shape in
               {"A": (3, 3), "B": (3, 3), "C": (3, 4), "x": (3, 1), "y": (3, 1), "u": (1, 3),
                "s": (1, 1)}.items()}  # fmt: skip
-    point = Point(values, {}, sizes)
     free = tuple(i for i in (row, col) if i is not None)
     matrix = term_to_matrix(term, row, col)
-    assert_allclose(axes_of(matrix, evaluate_expr(matrix, point)),
-                    evaluate_index(ix.IndexSum((term,), free), point), atol=1e-12)  # fmt: skip
+    entries = value_of(ix.IndexSum((term,), free), values, sizes)
+    assert_allclose(value_of(matrix, values, sizes).reshape(entries.shape), entries, atol=1e-12)
 
 
 @pytest.mark.xfail(strict=True, reason="canonical_scalar never flips: push_transpose drops the"
@@ -107,8 +115,14 @@ def test_recognise_trace_picks_the_simplest_rotation() -> None:
 UNREADABLE = [
     ("diagonal", _term((), _e(A, IDX_I, IDX_I)), IDX_I, None, "an index occurs 2 times"),
     ("hadamard", _term((), _e(x, IDX_I), _e(y, IDX_I)), IDX_I, None, "an index occurs 2 times"),
-    ("dangling", _term((IDX_P,), _e(A, IDX_I, IDX_P), _e(B, IDX_P, IDX_Q)), IDX_I, IDX_J,
+    ("dummy-once", _term((IDX_P,), _e(A, IDX_I, IDX_P), _e(B, IDX_P, IDX_Q)), IDX_I, IDX_J,
      "an index occurs 1 times"),
+    ("diagonal-times-vector", _term((), _e(A, IDX_I, IDX_I), _e(x, IDX_I)), IDX_I, None,
+     r"this term has no matrix form: an index occurs 3 times \(elementwise products are not"
+     r" supported yet\)"),
+    # every index counted right, but the row index is on no factor: the walk from it stops
+    ("dangling", _term((IDX_P,), _e(A, IDX_J, IDX_P), _e(x, IDX_P)), IDX_I, IDX_J,
+     r"this term has no matrix form \(an index is left dangling\)"),
 ]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -390,9 +391,14 @@ def payload_handout() -> Handout:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=PAYLOAD_IDS)
 def test_render_handout_tex_prints_payloads_literally(payload: str) -> None:
-    page = render_handout(payload_handout(), "tex")
-    assert f"\\subsection{{{escape_latex(payload)}}}" in page
-    assert f"note: {escape_latex(payload)}" in page
+    full = render_handout(replace(payload_handout(), style="full"), "tex")
+    assert f"\\subsection{{{escape_latex(payload)}}}" in full
+    assert f"note: {escape_latex(payload)}" in full
+    compact = render_handout(payload_handout(), "tex")  # the title's source goes on its line
+    escaped = escape_latex(payload)
+    assert (f"\\subsection[{escaped}]{{{escaped}\\hfill{{\\normalfont\\small\\emph{{{escaped}}}}}}}"
+            in compact) or f"\\subsection{{{escaped}}}" in compact
+    assert f"note: {escaped}" in compact
 
 
 def test_render_handout_tex_has_no_live_payload_macros() -> None:
@@ -406,9 +412,11 @@ def test_render_handout_tex_has_no_live_payload_macros() -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=PAYLOAD_IDS)
 def test_render_handout_markdown_prints_payloads_literally(payload: str) -> None:
-    page = render_handout(payload_handout(), "md")
-    assert f"### {escape_markdown(payload)}\n" in page
-    assert f"note: {escape_markdown(payload)}" in page
+    for style in ("full", "compact"):
+        page = render_handout(replace(payload_handout(), style=style), "md")
+        assert re.search(rf"^### (\d+\.\d+ )?{re.escape(escape_markdown(payload))}$", page,
+                         re.MULTILINE)
+        assert f"note: {escape_markdown(payload)}" in page
 
 
 def test_compile_payload_handout(requires_tex: None, tmp_path: Path) -> None:

@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 
 import derive
+import derive.check.verify
 from derive.calculus.proof import Derivation, Result, ResultKind, Step
-from derive.check.verify import TOLERANCE, assign_sizes, verify
+from derive.check import exact
+from derive.check.verify import TOLERANCE, assign_sizes, rational_point, verify
 from derive.errors import DeriveError, VerificationError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -97,10 +99,27 @@ def test_verify_sizes_keep_inverted_products_invertible() -> None:
     assert derive.prove("det(A X B)", "X").proven
 
 
-def test_verify_exact_check_skips_poles() -> None:
-    """alpha^-1 has a pole at alpha = 0, a possible random rational: another point is drawn."""
-    for seed in range(6):
-        assert derive.prove("alpha^-1", "alpha", seed=seed).proven
+@pytest.mark.parametrize("method", ["dual", "sympy"])
+def test_verify_exact_check_skips_poles(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """alpha^-1 has a pole at alpha = 0: a point there decides nothing, another is drawn.
+
+    Random rationals for a scalar are positive, so the pole is put in by hand: the first point
+    drawn has alpha = 0, and the check must go on to two good points and pass.
+    """
+    drawn: list[Fraction] = []
+
+    def first_a_pole(*args: object) -> exact.ExactPoint:
+        point = rational_point(*args)  # type: ignore[arg-type]
+        if not drawn:
+            point.values["alpha"] = exact.matrix([[Fraction(0)]])
+        drawn.append(point.values["alpha"][0, 0])
+        return point
+
+    monkeypatch.setattr(derive.check.verify, "rational_point", first_a_pole)
+    derivation = derive.prove("alpha^-1", "alpha", verify=False)
+    checked = verify(derivation, method=method)
+    assert checked.proven
+    assert drawn[0] == 0 and len(drawn) == 3  # the pole, then two points that were compared
 
 
 # -- tampering: wrong answers never pass --------------------------------------------------------
@@ -223,7 +242,7 @@ def test_verify_error_is_a_derive_error_with_exit_code_1() -> None:
     assert caught.value.exit_code == 1
 
 
-def test_verify_a_step_that_cannot_be_evaluated_is_an_error() -> None:
+def test_verify_a_line_of_the_wrong_shape_is_an_error() -> None:
     """A line of the wrong shape cannot be compared: that is a failure, never a pass."""
     derivation = _unverified("x' A x", "x")
     a = _symbol(derivation, "A")
@@ -231,8 +250,51 @@ def test_verify_a_step_that_cannot_be_evaluated_is_an_error() -> None:
     step: Step = derivation.steps[number]
     wrong = dataclasses.replace(step, lines=(step.lines[0], a))
     steps = (*derivation.steps[:number], wrong, *derivation.steps[number + 1 :])
-    with pytest.raises(VerificationError, match=rf"step {number + 1} \(simplify\)"):
+    with pytest.raises(VerificationError) as caught:
         verify(dataclasses.replace(derivation, steps=steps))
+    assert caught.value.failures == (f"step {number + 1} (simplify): relative error inf",)
+
+
+def test_verify_a_step_that_cannot_be_evaluated_is_an_error() -> None:
+    """A line naming a symbol the problem does not have has no value at the test point."""
+    derivation = _unverified("x' A x", "x")
+    ghost = ex.Symbol("ghost", _symbol(derivation, "x").shape)
+    number = _step_number(derivation, "simplify")
+    with pytest.raises(VerificationError) as caught:
+        verify(_replace_line(derivation, "simplify", ghost))
+    assert str(caught.value) == f"step {number + 1} (simplify) could not be evaluated: 'ghost'"
+
+
+def _nan_vector(derivation: Derivation) -> ex.Expr:
+    """(1/s - 1/s) x with s = x'x - x'x, built raw: inf - inf is NaN in floating point."""
+    x = _symbol(derivation, "x")
+    gram = ex.MatMul((ex.Transpose(x), x))
+    inf = ex.Power(ex.Add((gram, ex.MatMul((ex.Number(Fraction(-1)), gram)))), -1)
+    return ex.MatMul((ex.Add((inf, ex.MatMul((ex.Number(Fraction(-1)), inf)))), x))
+
+
+_NAN_WARNINGS = "ignore::RuntimeWarning"  # divide by zero, then inf - inf
+
+
+@pytest.mark.filterwarnings(_NAN_WARNINGS)
+def test_verify_nan_in_a_step_fails_it() -> None:
+    """NaN compares false with everything: it must count as an infinite error, never pass."""
+    derivation = _unverified("x' A x", "x")
+    number = _step_number(derivation, "simplify")
+    with pytest.raises(VerificationError) as caught:
+        verify(_replace_line(derivation, "simplify", _nan_vector(derivation)))
+    assert caught.value.failures == (f"step {number + 1} (simplify): relative error inf",)
+
+
+@pytest.mark.filterwarnings(_NAN_WARNINGS)
+def test_verify_nan_in_the_result_fails_the_numeric_check() -> None:
+    derivation = _unverified("x' A x", "x")
+    wrong = dataclasses.replace(derivation.result, rhs=_nan_vector(derivation))
+    with pytest.raises(VerificationError) as caught:
+        verify(dataclasses.replace(derivation, results=(wrong,)), exact=False)
+    assert caught.value.failures == (
+        "the result (step 10, result): differs from finite differences of the original by inf",
+    )
 
 
 def test_verify_every_step_of_a_long_proof_is_checked() -> None:

@@ -8,7 +8,8 @@ instead, in this order:
 1. the derivative in another layout (equal to the derivative arranged that way);
 2. right only when some undeclared square matrices are symmetric (equal at symmetric points);
 3. a constant multiple of the result (``-1``, ``2``, ``1/2``);
-4. wrong: the wrong shape, or a counterexample at small integer values.
+4. wrong: the wrong shape (noting what its transpose is, when that has the right shape), or a
+   counterexample at small integer values.
 
 Two random points of a rational function that agree are a randomised identity test, as in the
 verifier: a false "correct" needs both points to land on the zero set of a nonzero rational
@@ -31,7 +32,7 @@ from derive.check import exact
 from derive.check.evaluate import Point, arrange, evaluate
 from derive.check.points import in_sympy, rational_form, rational_point
 from derive.check.verify import assign_sizes
-from derive.errors import LocatedError, ParseError, UnsupportedError
+from derive.errors import LocatedError, ParseError, Span, UnsupportedError
 from derive.ir import expr as ex
 from derive.ir.expr import LAYOUTS
 from derive.language.declare import Declaration
@@ -106,9 +107,14 @@ def check_answer(derivation: Derivation, answer: str, *, seed: int = 0) -> Verdi
     verdict = Verdict("wrong", answer, parsed, derivation.result.rhs)
     judge = _Judge(derivation, parsed, order, seed)
     try:
-        return judge.decide(verdict, shape)
-    except _Irrational:
-        return dataclasses.replace(judge, in_sympy=True).decide(verdict, shape)
+        try:
+            return judge.decide(verdict, shape)
+        except _Irrational:
+            return dataclasses.replace(judge, in_sympy=True).decide(verdict, shape)
+    except (ArithmeticError, ValueError):  # ZeroDivisionError is an ArithmeticError
+        raise UnsupportedError("in the answer: it cannot be compared with the result, because it "
+                               "is undefined (a division by zero, a singular inverse) at the "
+                               "test values", Span(0, len(answer)), answer) from None
 
 
 class _Irrational(Exception):
@@ -139,7 +145,7 @@ class _Judge:
             also = self.symmetry(same_shape)
             return dataclasses.replace(verdict, kind="transpose", layouts=layouts, condition=also)
         if not same_shape:
-            return dataclasses.replace(verdict, kind="shape")
+            return self.transposed(dataclasses.replace(verdict, kind="shape"), shape)
         condition = self.symmetry(True)
         if condition:
             return dataclasses.replace(verdict, kind="conditional", condition=condition)
@@ -152,6 +158,18 @@ class _Judge:
             if factor is not None:
                 return dataclasses.replace(verdict, condition=condition, factor=str(factor))
         return verdict
+
+    def transposed(self, verdict: Verdict, shape: ex.Shape) -> Verdict:
+        """A wrong shape that is the result's transposed: note what its transpose is (``2 x' A``
+        for ``x' A x``: its transpose is right only if A is symmetric)."""
+        if self.answer.shape.T != shape:
+            return verdict
+        judge = dataclasses.replace(self, answer=ex.transpose(self.answer))
+        condition = judge.symmetry(True)
+        if condition:
+            return dataclasses.replace(verdict, condition=condition)
+        factor = judge.factor(self.points(()))
+        return verdict if factor is None else dataclasses.replace(verdict, factor=str(factor))
 
     def symmetry(self, same_shape: bool) -> tuple[str, ...]:
         """The first undeclared symmetry under which the answer equals the result, or ()."""

@@ -122,8 +122,8 @@ def _check_options(
         raise click.UsageError(f"--format {fmt} needs -o FILE{get_format(fmt).suffix}")
     if quiet and not expect:
         raise click.UsageError("--quiet goes with --expect (it shows only the verdict)")
-    if quiet and fmt not in ("text", "json"):
-        raise click.UsageError("--quiet shows the verdict as text or json")
+    if quiet and (fmt not in ("text", "json") or output is not None):
+        raise click.UsageError("--quiet shows the verdict as text or json on the terminal")
     if expect and len(expect) != len(wrt):
         raise click.UsageError(f"give one --expect per --wrt ({len(wrt)} variables, "
                                f"{len(expect)} answers)")  # fmt: skip

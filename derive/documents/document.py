@@ -1,5 +1,6 @@
-"""What a handout is, once its file has been read and its items derived: the objects the
-handout templates see.
+"""What a handout is, once its file has been read and its items derived (:class:`Handout`), and
+how its templates see it (:class:`HandoutView`, built by :func:`build_handout`: each proof as the
+page model of :mod:`documents.page`, items numbered).
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from derive.calculus.proof import Derivation
+from derive.documents.page import ProofView, build_proof
 
 DEFINITIONS = ("layouts", "jacobian", "gradient", "hessian", "matrix_derivative")
 
@@ -21,6 +23,10 @@ class Item:
         derivation: The proven derivation, for a derivation item.
         definition: One of :data:`DEFINITIONS`, for a definition block.
         source: Where the identity comes from (``Matrix Cookbook (81)``, ``note 000``), or "".
+        question: On an exercise sheet, the task in the lecturer's words ("" for the default).
+        points: Marks for the exercise (0: none shown).
+        space: Room left for the answer on the sheet (a TeX length such as ``6cm``), or "".
+        label: A name prose can cite the item's result by, or "".
     """
 
     title: str
@@ -28,15 +34,21 @@ class Item:
     derivation: Derivation | None = None
     definition: str = ""
     source: str = ""
+    question: str = ""
+    points: int = 0
+    space: str = ""
+    label: str = ""
 
 
 @dataclass(frozen=True)
 class Section:
-    """A titled group of items with an optional introduction (prose, escaped)."""
+    """A titled group of items with an optional introduction (prose, escaped) and the layout
+    its derivations use ("" when it is the handout's)."""
 
     title: str
     items: tuple[Item, ...]
     intro: str = ""
+    layout: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,11 @@ class Handout:
         layout: The layout every derivation uses (stated in the document).
         solutions: False for an exercise sheet: statements without proofs.
         sections: The content.
+        style: ``compact`` or ``full``: how proofs are laid out.
+        results_only: With solutions, show each result without its proof.
+        show_sources: Show sources on an exercise sheet as well.
+        numbering: Exercises numbered through the ``sheet`` or per ``section``.
+        exercises: An exercise sheet or its answer key: items are numbered exercises.
     """
 
     name: str
@@ -60,3 +77,113 @@ class Handout:
     date: str = ""
     solutions: bool = True
     options: dict[str, object] = field(default_factory=dict)
+    style: str = "compact"
+    results_only: bool = False
+    show_sources: bool = False
+    numbering: str = "sheet"
+    exercises: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """An entry of a handout section: a proof, or a built-in definition block.
+
+    Attributes:
+        number: Its number in the handout (``3.2``: section 3, item 2), the number of its
+            result's equation.
+        label: The name its result is cited by (``eq:quadratic_form``), "" for definitions.
+        exercise: Its number as an exercise (1, 2, ...), 0 for a definition block.
+        question, points, space: The exercise's own task, marks and answer space.
+    """
+
+    title: str
+    note: str
+    source: str
+    definition: str
+    proof: ProofView | None
+    number: str = ""
+    label: str = ""
+    exercise: int = 0
+    question: str = ""
+    points: int = 0
+    space: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    """A section of a handout; ``layout`` is the one its derivations use."""
+
+    title: str
+    intro: str
+    items: tuple[ItemView, ...]
+    layout: str = "mixed"
+
+
+@dataclass(frozen=True, slots=True)
+class HandoutView:
+    """A handout as its templates see it (the fields of :class:`~documents.document.Handout`)."""
+
+    title: str
+    author: str
+    course: str
+    date: str
+    layout: str
+    solutions: bool
+    sections: tuple[SectionView, ...]
+    style: str = "full"
+    results_only: bool = False
+    show_sources: bool = False
+    exercises: bool = False
+
+    @property
+    def results(self) -> tuple[ItemView, ...]:
+        """The items with a result, for the summary table."""
+        return tuple(i for s in self.sections for i in s.items if i.proof is not None)
+
+
+def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
+    """Build the page data of a handout.
+
+    Args:
+        handout: The handout, its derivations done.
+        width: As for :func:`build_proof`.
+
+    Returns:
+        The handout as its templates see it.
+    """
+    sections: list[SectionView] = []
+    exercise = 0
+    for number, section in enumerate(handout.sections, start=1):
+        if handout.numbering == "section":
+            exercise = 0
+        items: list[ItemView] = []
+        for position, item in enumerate(section.items, start=1):
+            exercise += item.derivation is not None
+            items.append(_item(item, f"{number}.{position}", exercise, width))
+        sections.append(SectionView(section.title, section.intro, tuple(items),
+                                    section.layout or handout.layout))  # fmt: skip
+    return HandoutView(
+        title=handout.title,
+        author=handout.author,
+        course=handout.course,
+        date=handout.date,
+        layout=handout.layout,
+        solutions=handout.solutions,
+        sections=tuple(sections),
+        style=handout.style,
+        results_only=handout.results_only,
+        show_sources=handout.show_sources,
+        exercises=handout.exercises,
+    )
+
+
+def _item(item: Item, number: str, exercise: int, width: int | None) -> ItemView:
+    if item.derivation is None:
+        return ItemView(item.title, item.note, item.source, item.definition, None, number)
+    return ItemView(
+        item.title, item.note, item.source, item.definition,
+        build_proof(item.derivation, width=width), number,
+        label=f"eq:{(item.label or number).replace('_', '-')}", exercise=exercise,
+        question=item.question, points=item.points, space=item.space,
+    )  # fmt: skip
+

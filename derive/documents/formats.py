@@ -221,8 +221,11 @@ class Format:
         return f"{self.templates}/{name}.{self.extension}"
 
 
+# Widths in characters of the unicode print of a right-hand side. Display math is denser than
+# its unicode spelling (stacked fractions, sums with limits): an A4 page with 2.5 cm margins fits
+# about 75 such characters; a web page's column is narrower, a terminal narrower still.
 PAGE_WIDTH = 72
-"""Characters of LaTeX math on one line of a page before it splits."""
+"""Characters of math on one line of a page before it splits."""
 WEB_WIDTH = 62
 """The same on a web page (Markdown): a narrower column."""
 TEXT_WIDTH = 64

@@ -17,19 +17,13 @@ The pipeline is four named stages (the file format is described in ``docs/handou
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
-import re
-import secrets
-import shutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from derive.calculus.proof import Derivation
-from derive.documents import pdf
 from derive.documents.document import Handout, Item, Section
 from derive.documents.formats import FORMATS, Format, get, handout_formats
 from derive.documents.handout_file import (
@@ -39,10 +33,20 @@ from derive.documents.handout_file import (
     ItemSpec,
     KeyPath,
     Locator,
-    check_printable,
     default_handout_path,
     key_name,
     load_handout,
+)
+from derive.documents.outputs import (  # noqa: F401 - _tree_digest for tests
+    _build_lock,
+    _digest,
+    _input_key,
+    _read_stamp,
+    _recorded,
+    _remove_stale_temporaries,
+    _stage,
+    _temp,
+    _write_stamp,
 )
 from derive.documents.render import templates_folder
 from derive.errors import (
@@ -68,7 +72,6 @@ LaTeX source did not change is kept), ``unchanged`` (nothing changed: every outp
 """
 
 _SOLUTIONS_SUFFIX = "-solutions"
-_STAMP = ".derive-stamp.json"
 _DEFINITION_TITLES = {
     "layouts": "Notation and layouts",
     "jacobian": "The Jacobian",
@@ -110,7 +113,7 @@ def derive_handout(
         items: list[Item] = []
         for item in section.items:
             try:
-                items.extend(_derive_items(spec, item, prove))
+                items.extend(_derive_items(spec, item, prove, section.layout))
             except DeriveError as error:
                 key = _blame(item, error)
                 line = locator.line(key)
@@ -126,47 +129,59 @@ def derive_handout(
                 done += 1
                 if progress is not None:
                     progress("derive", done, total, item.title or item.identity or item.expr)
-        sections.append(Section(section.title, tuple(items), section.intro))
+        sections.append(Section(section.title, tuple(items), section.intro, section.layout))
     if problems:
         raise HandoutFileError(problems)
     return Handout(
         name=spec.name, title=spec.title, sections=tuple(sections), layout=spec.layout,
         author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
-        options={"verify": spec.verify},
+        options={"verify": spec.verify}, style=spec.style, results_only=spec.results_only,
+        show_sources=spec.show_sources, numbering=spec.numbering, exercises=not spec.solutions,
     )  # fmt: skip
 
 
-def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> Item:
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str) -> Item:
+    """Derive one item; its layout is the item's, else the section's, else the handout's."""
     if item.kind == "definition":
         title = item.title or _DEFINITION_TITLES[item.definition]
         return Item(title, item.note, definition=item.definition)
     if item.kind == "identity":
         from derive.catalog import identities as catalog
         identity = catalog.get(item.identity)
+        layout = item.layout or section_layout or identity.layout or spec.layout
         derivation = prove(
             identity.expr, identity.wrt, declare=identity.declare,
-            layout=identity.layout or spec.layout, hessian=identity.hessian, verify=spec.verify,
+            layout=layout, hessian=identity.hessian, verify=spec.verify,
         )  # fmt: skip
         return Item(item.title or identity.title, item.note, derivation,
-                    source=item.source or identity.source)  # fmt: skip
+                    source=item.source or identity.source,
+                    label=item.label or identity.name, **_exercise(item))  # fmt: skip
     derivation = prove(
-        item.expr, item.wrt, declare=spec.declare + item.declare, layout=spec.layout,
-        hessian=item.hessian, verify=spec.verify, expect=item.expect[0] if item.expect else None,
+        item.expr, item.wrt, declare=spec.declare + item.declare,
+        layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
+        verify=spec.verify, expect=item.expect[0] if item.expect else None,
     )  # fmt: skip
     _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"
     title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
-    return Item(title, item.note, derivation, source=item.source)
+    return Item(title, item.note, derivation, source=item.source, label=item.label,
+                **_exercise(item))  # fmt: skip
 
 
-def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> list[Item]:
+def _exercise(item: ItemSpec) -> dict[str, Any]:
+    return {"question": item.question, "points": item.points, "space": item.space}
+
+
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
+                  section_layout: str) -> list[Item]:
     """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
     with the shapes the first fixes, each checked against its answer (``expect``)."""
     if len(item.variables) < 2:
-        return [_derive_item(spec, item, prove)]
+        return [_derive_item(spec, item, prove, section_layout)]
     derivations: tuple[Derivation, ...] = prove(  # type: ignore[assignment]
         item.expr, list(item.variables), declare=spec.declare + item.declare,
-        layout=spec.layout, hessian=item.hessian, verify=spec.verify,
+        layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
+        verify=spec.verify,
         expect=list(item.expect) if item.expect else None,
     )  # fmt: skip
     what = "Hessian" if item.hessian else "Derivative"
@@ -175,7 +190,8 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover) -> list[Item
         _check_key(derivation)
         title = (f"{item.title} (by {variable.strip()})" if item.title
                  else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
-        items.append(Item(title, item.note if not items else "", derivation, source=item.source))
+        items.append(Item(title, item.note if not items else "", derivation, source=item.source,
+                          **_exercise(item)))
     return items
 
 
@@ -257,7 +273,7 @@ def build_handout(
     if answer_key is not None:
         spec = replace(spec, answer_key=answer_key)
     if any(get(f).needs_tex or f == "tex" for f in wanted):
-        check_printable(spec)
+        _check_printable(spec)
     if any(get(f).needs_tex for f in wanted):
         _require_latexmk()
     folder = Path(out_dir) / spec.name
@@ -274,7 +290,8 @@ def build_handout(
     documents = {names[0]: handout}
     if len(names) > 1:
         documents[names[1]] = replace(
-            handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True
+            handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True,
+            results_only=spec.key_results_only,
         )
     texts = _render(documents, wanted, templates)
     try:
@@ -282,6 +299,34 @@ def build_handout(
     except OSError as error:
         raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
+
+
+def _check_printable(spec: HandoutSpec) -> None:
+    """Refuse prose that pdflatex cannot print (an emoji, CJK), naming the character and key.
+
+    Raises:
+        HandoutFileError: Every such field, each with its line.
+    """
+    from derive.documents.formats import unprintable_characters
+
+    fields: list[tuple[KeyPath, str]] = [((key,), getattr(spec, key))
+                                         for key in ("title", "author", "course", "date")]
+    for number, section in enumerate(spec.sections):
+        fields += [(("section", number, "title"), section.title),
+                   (("section", number, "intro"), section.intro)]
+        fields += [((*item.path, key), getattr(item, key)) for item in section.items
+                   for key in ("title", "note", "source")]  # fmt: skip
+    locator = Locator(spec.text)
+    problems = []
+    for key, text in fields:
+        bad = unprintable_characters(text)
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:5])
+            problems.append(FileProblem(spec.file, locator.line(key), key_name(key),
+                                    f"the PDF fonts cannot print {shown}; remove it, or build"
+                                    " only the Markdown (--format md)"))  # fmt: skip
+    if problems:
+        raise HandoutFileError(problems)
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -397,9 +442,9 @@ def _text_formats(wanted: Sequence[str]) -> list[Format]:
 def _swap_in(pending: Mapping[Path, Path]) -> None:
     """Rename every staged file into place, or none of them.
 
-    Each existing output is first kept under a temporary name (a hard link, or a copy); when a
-    rename fails (an immutable file, a folder in the way, an interrupt), the renames done are
-    undone from those, so every output is as it was before the build.
+    Each output that exists is first kept under a temporary name (a hard link, or a copy); if
+    a rename fails (an immutable file, a folder in the way, an interrupt), the renames already
+    done are undone from those copies, so every output is as it was before the build.
     """
     kept: dict[Path, Path | None] = {}
     try:
@@ -421,179 +466,14 @@ def _swap_in(pending: Mapping[Path, Path]) -> None:
 
 
 def _keep(final: Path) -> Path | None:
-    """A second name for ``final``'s content (None when it is not a file)."""
+    """A second name for ``final``'s current content (None when it is not a file)."""
     if not final.is_file():
         return None
     old = _temp(final)
     try:
         os.link(final, old)
     except OSError:
+        import shutil
+
         shutil.copy2(final, old)
     return old
-
-
-# --- killed builds: their temporary files (".NAME.tex.1a2b3c4d5e6f.tmp", compile_pdf's ".part")
-_TEMPORARY = re.compile(r"\..+\.[0-9a-f]{12}\.(tmp|part)")
-
-
-@contextlib.contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the output folder while files are staged and swapped in.
-
-    Builds of one handout take turns, and every temporary file a build holding the lock finds
-    was left by a killed build (a killed process releases its lock). The lock is on the folder
-    itself: no lock file beside the outputs. Without such locks (Windows), nothing is locked.
-    """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)  # closing releases the lock
-
-
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Remove the temporary files killed builds left in ``folder`` (the lock is held)."""
-    for entry in folder.iterdir():
-        if _TEMPORARY.fullmatch(entry.name) and entry.is_file():
-            with contextlib.suppress(OSError):
-                entry.unlink()
-    pdf.remove_stale_build_folders()
-
-
-def _temp(final: Path) -> Path:
-    return final.with_name(f".{final.name}.{secrets.token_hex(6)}.tmp")
-
-
-def _stage(final: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``final`` and return its path."""
-    temp = _temp(final)
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return temp
-
-
-def _write_atomic(final: Path, data: bytes) -> None:
-    temp = _stage(final, data)
-    try:
-        os.replace(temp, final)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-# --- the stamp: what the outputs were built from ---------------------------------------------
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _file_digest(path: Path) -> str | None:
-    try:
-        return _digest(path.read_bytes())
-    except OSError:
-        return None
-
-
-def _read_stamp(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / _STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _recorded(stamp: Mapping[str, Any], path: Path) -> bool:
-    """True when ``path`` exists with the content the stamp recorded for it."""
-    files = stamp.get("files", {})
-    expected = files.get(path.name) if isinstance(files, dict) else None
-    return expected is not None and _file_digest(path) == expected
-
-
-def _write_stamp(
-    folder: Path,
-    old: Mapping[str, Any],
-    key: str,
-    built_from: Mapping[str, str],
-    documents: Mapping[str, Handout],
-    wanted: tuple[str, ...],
-) -> None:
-    files = dict(old.get("files", {})) if isinstance(old.get("files"), dict) else {}
-    for name in documents:
-        for fmt in wanted:
-            file = folder / f"{name}{get(fmt).suffix}"
-            digest = _file_digest(file)
-            if digest is not None:
-                files[file.name] = digest
-    pdf_from = dict(old.get("pdf_from", {})) if isinstance(old.get("pdf_from"), dict) else {}
-    pdf_from.update(built_from)
-    stamp = {"input": key, "pdf_from": pdf_from, "files": files}
-    _write_atomic(folder / _STAMP, json.dumps(stamp, indent=1, sort_keys=True).encode())
-
-
-def _input_key(spec: HandoutSpec, wanted: tuple[str, ...], templates_dir: Path | None) -> str:
-    """A digest of everything the outputs depend on: the file, the options, derive, templates."""
-    from derive import __version__
-    parts = {
-        "text": spec.text, "formats": sorted(wanted), "answer_key": spec.answer_key,
-        "version": __version__, "code": _tree_digest(_package_dir()),
-        "templates": [_templates_digest(d) for d in (*_builtin_template_dirs(), templates_dir)
-                      if d],
-    }  # fmt: skip
-    return _digest(json.dumps(parts, sort_keys=True).encode())
-
-
-def _package_dir() -> Path:
-    return Path(__file__).resolve().parents[1]
-
-
-def _builtin_template_dirs() -> list[Path]:
-    """Where the built-in templates live: inside the wheel, or at the repository root."""
-    candidates = [_package_dir() / "templates", _package_dir().parent / "templates"]
-    return [d for d in candidates if d.is_dir()]
-
-
-def _tree_digest(root: Path) -> str:
-    """A digest of every file under ``root`` (names and contents), caches left out."""
-    digest = hashlib.sha256()
-    for file in sorted(_files(root)):
-        digest.update(str(file.relative_to(root)).encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
-
-
-def _templates_digest(root: Path) -> str:
-    """A digest of the template files (``*.j2``) in a templates folder, at most three levels
-    down: a folder such as /usr given by mistake is not read whole."""
-    digest = hashlib.sha256()
-    files = {f for pattern in _TEMPLATE_PATTERNS for f in root.glob(pattern) if f.is_file()}
-    for file in sorted(files):
-        digest.update(str(file.relative_to(root)).encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
-
-
-_TEMPLATE_PATTERNS = ("*.j2", "*/*.j2", "*/*/*.j2")
-
-
-def _files(root: Path) -> Iterator[Path]:
-    if not root.is_dir():
-        return
-    for entry in root.rglob("*"):
-        if entry.is_file() and "__pycache__" not in entry.parts:
-            yield entry

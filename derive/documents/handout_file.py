@@ -189,15 +189,21 @@ class ItemSpec:
     declare: tuple[str, ...] = ()
     definition: str = ""
     source: str = ""
+    layout: str = ""
+    question: str = ""
+    points: int = 0
+    space: str = ""
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
-    """One ``[[section]]``."""
+    """One ``[[section]]``; ``layout`` overrides the handout's for its items ("" keeps it)."""
 
     title: str
     intro: str
     items: tuple[ItemSpec, ...]
+    layout: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,7 +216,13 @@ class HandoutSpec:
         name: The output name (``output/<name>/<name>.pdf``).
         declare: Declarations applied to every ``expr`` item (a catalog identity carries its
             own declarations, which fix what the identity says).
+        solutions: Proofs are shown (false: an exercise sheet).
+        results_only: ``solutions = "results"``: results without their proofs.
         answer_key: With ``solutions = false``, also write ``<name>-solutions.*``.
+        key_results_only: ``answer_key = "results"``: the key gives results, not proofs.
+        style: ``compact`` (aligned proofs, the default) or ``full`` (a display per step).
+        show_sources: Print each item's source on an exercise sheet too.
+        numbering: Exercises numbered through the ``sheet`` or per ``section``.
         mtime: The file's modification time (the build date of the PDF).
     """
 
@@ -228,28 +240,41 @@ class HandoutSpec:
     declare: tuple[str, ...]
     sections: tuple[SectionSpec, ...]
     mtime: int
+    results_only: bool = False
+    key_results_only: bool = False
+    style: str = "compact"
+    show_sources: bool = False
+    numbering: str = "sheet"
 
 
 _TYPE_NAMES: dict[type, str] = {
-    str: "a string", bool: "true or false", list: "an array", dict: "a table",
+    str: "a string", bool: "true or false", list: "an array", dict: "a table", int: "a number",
+    object: 'true, false or "results"',
 }  # fmt: skip
 _TOP_KEYS: dict[str, type] = {
     "name": str, "title": str, "author": str, "course": str, "date": str, "layout": str,
-    "solutions": bool, "verify": bool, "answer_key": bool, "declare": list, "symbols": dict,
-    "section": list,
+    "solutions": object, "verify": bool, "answer_key": object, "declare": list, "symbols": dict,
+    "section": list, "style": str, "show_sources": bool, "numbering": str,
 }  # fmt: skip
-_SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list}
+_SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list, "layout": str}
 _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
-    "declare": list, "definition": str, "source": str, "expect": str,
+    "declare": list, "definition": str, "source": str, "expect": str, "layout": str,
+    "question": str, "points": int, "space": str, "label": str,
 }  # fmt: skip
 # keys that take a string or an array of strings (several variables, one answer for each)
 _STRING_OR_LIST = ("declare", "wrt", "expect")
+_EXERCISE_KEYS = {"layout", "question", "points", "space", "label"}
 _KIND_KEYS = {
-    "identity": {"identity", "title", "note", "source"},
-    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect"},
+    "identity": {"identity", "title", "note", "source", *_EXERCISE_KEYS},
+    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect",
+             *_EXERCISE_KEYS},
     "definition": {"definition", "title", "note"},
 }
+STYLES = ("compact", "full")
+"""How proofs are laid out: ``compact`` (one aligned display per part, short reasons beside
+the lines) or ``full`` (a sentence and a display per step)."""
+_SPACE = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|em)")
 
 
 class _Checker:
@@ -272,12 +297,26 @@ class _Checker:
                 self.fail((*path, key), _unknown_key(key, schema))
             elif key in _STRING_OR_LIST and isinstance(value, str | list):
                 continue  # one declaration (variable, answer) as a string, or several
-            elif not isinstance(value, expected):
+            elif expected is object and not (isinstance(value, bool) or value == "results"):
+                self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {value!r}")
+            elif expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+                self.fail((*path, key), f"must be a whole number, not {_toml_type(value)}")
+            elif expected is not object and not isinstance(value, expected):
                 self.fail((*path, key), f"must be {_TYPE_NAMES[expected]}, not {_toml_type(value)}")
 
     def text(self, data: Mapping[str, Any], path: KeyPath, key: str, default: str = "") -> str:
         value = data.get(key, default)
         return value if isinstance(value, str) else default
+
+    def prose(self, data: Mapping[str, Any], path: KeyPath, key: str, default: str = "") -> str:
+        """A prose key, whose ``$...$`` math must pass :func:`documents.prose.check_prose`."""
+        from derive.documents.prose import check_prose
+
+        value = self.text(data, path, key, default)
+        problem = check_prose(value)
+        if problem is not None:
+            self.fail((*path, key), problem)
+        return value
 
     def flag(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
         value = data.get(key, default)
@@ -417,9 +456,9 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
     name = check.text(data, (), "name", stem)
     if not _NAME.fullmatch(name):
         check.fail(("name",), "use letters, digits, '-' and '_' only (it names the output files)")
-    layout = check.text(data, (), "layout", "mixed")
-    if layout not in LAYOUTS:
-        check.fail(("layout",), f"must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    layout = _choice(check, data, (), "layout", LAYOUTS, "mixed")
+    style = _choice(check, data, (), "style", STYLES, "compact")
+    numbering = _choice(check, data, (), "numbering", ("sheet", "section"), "sheet")
     declare = check.declarations(data, ()) + _symbols(check, data.get("symbols", {}))
     sections = data.get("section", [])
     if not isinstance(sections, list) or not sections:
@@ -427,12 +466,15 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
         sections = []
     spec = HandoutSpec(
         file=label, text=text, name=name,
-        title=check.text(data, (), "title", name.replace("-", " ").replace("_", " ").title()),
-        author=check.text(data, (), "author"), course=check.text(data, (), "course"),
+        title=check.prose(data, (), "title", name.replace("-", " ").replace("_", " ").title()),
+        author=check.prose(data, (), "author"), course=check.prose(data, (), "course"),
         date=check.text(data, (), "date"), layout=layout,
-        solutions=check.flag(data, "solutions", True), verify=check.flag(data, "verify", True),
-        answer_key=check.flag(data, "answer_key", False), declare=declare,
+        solutions=data.get("solutions", True) is not False,
+        results_only=data.get("solutions") == "results", verify=check.flag(data, "verify", True),
+        answer_key=data.get("answer_key", False) in (True, "results"),
+        key_results_only=data.get("answer_key") == "results", declare=declare,
         sections=tuple(_section(check, s, i) for i, s in enumerate(sections)), mtime=mtime,
+        style=style, show_sources=check.flag(data, "show_sources", False), numbering=numbering,
     )  # fmt: skip
     if check.problems:
         raise HandoutFileError(check.problems)
@@ -461,6 +503,15 @@ def _symbols(check: _Checker, table: object) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _choice(check: _Checker, data: Mapping[str, Any], path: KeyPath, key: str,
+            choices: Sequence[str], default: str) -> str:
+    """A string key that must be one of ``choices``."""
+    value = check.text(data, path, key, default)
+    if key in data and value not in choices:
+        check.fail((*path, key), f"must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _section(check: _Checker, data: object, index: int) -> SectionSpec:
     path: KeyPath = ("section", index)
     if not isinstance(data, dict):
@@ -473,9 +524,10 @@ def _section(check: _Checker, data: object, index: int) -> SectionSpec:
     if not isinstance(items, list):
         items = []
     return SectionSpec(
-        check.text(data, path, "title"),
-        check.text(data, path, "intro"),
+        check.prose(data, path, "title"),
+        check.prose(data, path, "intro"),
         tuple(_item(check, item, (*path, "item", i)) for i, item in enumerate(items)),
+        _choice(check, data, path, "layout", LAYOUTS, ""),
     )
 
 
@@ -509,38 +561,34 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         path, kind, identity=check.text(data, path, "identity"),
         expr=check.text(data, path, "expr"), wrt=variables[0] if variables else "",
         variables=variables, expect=expect,
-        title=check.text(data, path, "title"), note=check.text(data, path, "note"),
+        title=check.prose(data, path, "title"), note=check.prose(data, path, "note"),
         hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
         definition=definition, source=check.text(data, path, "source"),
+        layout=_choice(check, data, path, "layout", LAYOUTS, ""),
+        question=check.prose(data, path, "question"), points=_points(check, data, path),
+        space=_space(check, data, path), label=_label(check, data, path),
     )  # fmt: skip
 
 
-def check_printable(spec: HandoutSpec) -> None:
-    """Refuse prose that pdflatex cannot print (an emoji, CJK), naming the character and key.
+def _points(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> int:
+    value = data.get("points", 0)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    if value < 0:
+        check.fail((*path, "points"), f"must be 0 or more, not {value}")
+    return value
 
-    Args:
-        spec: The checked handout, before a LaTeX or PDF build.
 
-    Raises:
-        HandoutFileError: Every such field, each with its line.
-    """
-    from derive.documents.formats import unprintable_characters
+def _space(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> str:
+    value = check.text(data, path, "space")
+    if value and not _SPACE.fullmatch(value.strip()):
+        check.fail((*path, "space"), f"must be a length such as \"6cm\" (cm, mm, in, pt or em), "
+                   f"not {value!r}")  # fmt: skip
+    return value.strip()
 
-    fields: list[tuple[KeyPath, str]] = [((key,), getattr(spec, key))
-                                         for key in ("title", "author", "course", "date")]
-    for number, section in enumerate(spec.sections):
-        fields += [(("section", number, "title"), section.title),
-                   (("section", number, "intro"), section.intro)]
-        fields += [((*item.path, key), getattr(item, key)) for item in section.items
-                   for key in ("title", "note", "source")]  # fmt: skip
-    locator = Locator(spec.text)
-    problems = []
-    for key, text in fields:
-        bad = unprintable_characters(text)
-        if bad:
-            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:5])
-            problems.append(FileProblem(spec.file, locator.line(key), key_name(key),
-                                    f"the PDF fonts cannot print {shown}; remove it, or build"
-                                    " only the Markdown (--format md)"))  # fmt: skip
-    if problems:
-        raise HandoutFileError(problems)
+
+def _label(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> str:
+    value = check.text(data, path, "label")
+    if value and not _NAME.fullmatch(value):
+        check.fail((*path, "label"), "use letters, digits, '-' and '_' only")
+    return value

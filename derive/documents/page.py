@@ -15,26 +15,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 from derive.calculus.proof import Derivation, Result, ResultKind, Step
 from derive.calculus.proof import Formula as Node
 from derive.calculus.rules import Rule, StepKind
+from derive.documents.formats import PAGE_WIDTH
 from derive.documents.printer import latex, unicode
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.language.shapes import SymbolInfo
-
-if TYPE_CHECKING:
-    from derive.documents.document import Handout, Item, Section
-
-# Widths in characters of the unicode print of a right-hand side. Display math is denser than
-# its unicode spelling (stacked fractions, sums with limits): an A4 page with 2.5 cm margins fits
-# about 75 such characters; a web page's column is narrower, a terminal narrower still.
-PAGE_WIDTH = 72
-WEB_WIDTH = 62
-TEXT_WIDTH = 64
 
 # Rules whose reason is already what the step's kind says ("Sum out the Kronecker deltas"):
 # the templates' prose for the kind states them, so they are not repeated beside the step.
@@ -163,6 +153,9 @@ class StepView:
         variable: The entry differentiated by (``x_k``, ``a_kl``), for differentiate.
         rows: The aligned equation.
         hessian: The step belongs to the Hessian part.
+        trivial: The step only renames dummy indices or reorders factors and terms (the compact
+            style merges it into the step before).
+        also: Trivial steps merged into this one (their reasons are shown with its own).
     """
 
     number: int
@@ -174,6 +167,8 @@ class StepView:
     variable: Math | None
     rows: tuple[Row, ...]
     hessian: bool
+    trivial: bool = False
+    also: tuple[StepView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +188,33 @@ class StageView:
     hessian: bool
     steps: tuple[StepView, ...]
     result: ResultView
+
+    @property
+    def compact_steps(self) -> tuple[StepView, ...]:
+        """The steps with each trivial step merged into the one before it.
+
+        A trivial step (:attr:`StepView.trivial`: a rename or reorder) keeps its rows in place of
+        the last row of the step before, and its reason joins that step's (:attr:`also`).
+        """
+        merged: list[StepView] = []
+        for step in self.steps:
+            if step.trivial and merged and not merged[-1].rows[-1].more:
+                before = merged[-1]
+                rows = before.rows[:-1] + (replace(step.rows[0], new_lhs=before.rows[-1].new_lhs,
+                                                   opens_step=before.rows[-1].opens_step),
+                                           *step.rows[1:])  # fmt: skip
+                merged[-1] = replace(before, rows=rows, also=(*before.also, step))
+            else:
+                merged.append(step)
+        return tuple(merged)
+
+    @property
+    def shows_result(self) -> bool:
+        """The last row is the result (``d alpha / d x = (A + A^T) x``) on a row of its own."""
+        if not self.steps or not self.steps[-1].rows:
+            return False
+        last = self.steps[-1].rows[-1]
+        return not last.more and (last.lhs, last.rhs) == (self.result.lhs, self.result.rhs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,39 +279,6 @@ class ProofView:
         return self.stages[-1].result
 
 
-@dataclass(frozen=True, slots=True)
-class ItemView:
-    """An entry of a handout section: a proof, or a built-in definition block."""
-
-    title: str
-    note: str
-    source: str
-    definition: str
-    proof: ProofView | None
-
-
-@dataclass(frozen=True, slots=True)
-class SectionView:
-    """A section of a handout."""
-
-    title: str
-    intro: str
-    items: tuple[ItemView, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class HandoutView:
-    """A handout as its templates see it."""
-
-    title: str
-    author: str
-    course: str
-    date: str
-    layout: str
-    solutions: bool
-    sections: tuple[SectionView, ...]
-
-
 # -- building -----------------------------------------------------------------------------------
 
 
@@ -348,7 +337,8 @@ def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageVie
         if not rows:  # the step changed nothing on the page (e.g. a_ik "recognised" as a_ik)
             continue
         number += 1
-        shown.append(_step_view(step, number, rows, names, hessian=bool(stages)))
+        trivial = previous is not None and _trivial(step, previous[1])
+        shown.append(_step_view(step, number, rows, names, hessian=bool(stages), trivial=trivial))
         previous = previous_after
     return tuple(stages)
 
@@ -364,7 +354,7 @@ def _result(result: Result, d: Derivation, names: tuple[str, ...]) -> ResultView
 
 
 def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str, ...], *,
-               hessian: bool) -> StepView:
+               hessian: bool, trivial: bool = False) -> StepView:
     implied = _IMPLIED.get(step.kind, set())
     lhs = step.lines[0]
     of = variable = None
@@ -383,7 +373,16 @@ def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str,
         variable=variable,
         rows=rows,
         hessian=hessian,
+        trivial=trivial,
     )
+
+
+def _trivial(step: Step, before: Node) -> bool:
+    """A rename of dummy indices or a reorder of ``before``: as many terms after, nothing else."""
+    after = step.lines[-1]
+    return (step.kind == "collect" and isinstance(before, ix.IndexSum)
+            and isinstance(after, ix.IndexSum) and len(before.terms) == len(after.terms)
+            and all(r.name == "rename_dummies" for r in step.rules))
 
 
 def _for_all(indices: tuple[ix.Index, ...]) -> tuple[ForAll, ...]:
@@ -521,34 +520,3 @@ def _check(d: Derivation, names: tuple[str, ...]) -> CheckView | None:
         seed=v.seed,
         passed=v.passed,
     )
-
-
-def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
-    """Build the page data of a handout.
-
-    Args:
-        handout: The handout, its derivations done.
-        width: As for :func:`build_proof`.
-
-    Returns:
-        The handout as its templates see it.
-    """
-    return HandoutView(
-        title=handout.title,
-        author=handout.author,
-        course=handout.course,
-        date=handout.date,
-        layout=handout.layout,
-        solutions=handout.solutions,
-        sections=tuple(_section(s, width) for s in handout.sections),
-    )
-
-
-def _section(section: Section, width: int | None) -> SectionView:
-    return SectionView(section.title, section.intro, tuple(_item(i, width) for i in section.items))
-
-
-def _item(item: Item, width: int | None) -> ItemView:
-    proof = build_proof(item.derivation, width=width) if item.derivation is not None else None
-    return ItemView(item.title, item.note, item.source, item.definition, proof)
-

@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from derive.documents.document import build_handout
 from derive.documents.formats import (
     FORMATS,
     SYNTAXES,
@@ -39,7 +40,7 @@ from derive.documents.formats import (
     escape_markdown,
     get,
 )
-from derive.documents.page import Math, Sci, build_handout, build_proof
+from derive.documents.page import Math, Sci, build_proof
 from derive.errors import BuildError, DeriveError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -226,20 +227,26 @@ def environment(
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
+    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""))
     if fmt.math is not None:
         env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
+        env.globals["short_reason"] = functools.partial(_short_reason, kind, templates_dir)
     return env
 
 
 @functools.lru_cache(maxsize=16)
-def _reasons(kind: str, templates_dir: str | None) -> Any:
-    """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind."""
+def _reasons(kind: str, templates_dir: str | None, math: tuple[str, str] | None = None) -> Any:
+    """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind.
+
+    ``math`` replaces the format's inline-math delimiters (inside ``\\text{...}``, Markdown
+    closes the text and reopens it: ``}`` and ``\\text{``, so no ``$`` is nested in math).
+    """
     fmt = next(f for f in FORMATS.values() if f.templates == kind)
     assert fmt.math is not None
     template = environment(kind, templates_dir, shared=True).get_template(
         f"{_SHARED}/reasons.j2"
     )
-    opening, closing = fmt.math
+    opening, closing = math or fmt.math
     return template.make_module({"open": TeX(opening), "close": TeX(closing),
                                  "wrap": TeX("\n" if kind == "tex" else "")})  # fmt: skip
 
@@ -248,6 +255,22 @@ def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> T
     """The sentence that leads into ``step``; ``why`` is its rules, already laid out."""
     macro = getattr(_reasons(kind, templates_dir), step.kind)
     return TeX(str(macro(step, why)))
+
+
+def _prose(escape: Callable[[object], str], math: tuple[str, str], value: object) -> TeX:
+    """``|prose``: prose with ``$...$`` math, escaped for the format (the math checked)."""
+    from derive.documents.prose import ProseError, render_prose
+
+    try:
+        return TeX(render_prose(value, escape, math))
+    except ProseError as error:
+        raise _template_error(str(error)) from None
+
+
+def _short_reason(kind: str, templates_dir: str | None, step: StepView,
+                  math: tuple[str, str] | None = None) -> TeX:
+    """The few words beside a line of a compact proof (``by $x_k$; product rule``)."""
+    return TeX(str(_reasons(kind, templates_dir, math).tag(step)))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -361,7 +384,8 @@ def _where(error: Exception) -> str:
 # -- public API ---------------------------------------------------------------------------------
 
 
-def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None = None) -> str:
+def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None = None,
+                      style: str = "full") -> str:
     """Render one derivation.
 
     Args:
@@ -369,6 +393,8 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
         fmt: One of :data:`DERIVATION_FORMATS`: ``tex`` (a complete document),
             ``tex-fragment`` (to ``\\input``), ``md``, ``text`` or ``json``.
         templates_dir: A folder whose templates override the packaged ones by name.
+        style: ``full`` (a sentence and a display per step) or ``compact`` (one aligned display
+            per part, a short reason beside each line); text and JSON have one style.
 
     Returns:
         The document as a string.
@@ -388,7 +414,7 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
     form = get(fmt)
     proof = build_proof(d, width=form.width)
     return _render(form.templates, form.template(form.derivation_template), templates_dir,
-                   p=proof, v=build_verdict(d))  # fmt: skip
+                   p=proof, v=build_verdict(d), style=style)  # fmt: skip
 
 
 def render_derivations(

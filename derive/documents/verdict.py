@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from derive.calculus.proof import Derivation, Verdict
 from derive.documents.page import Math, SizeView, Space
+from derive.documents.printer import latex, unicode
 from derive.ir import expr as ex
 
 JSONDict = dict[str, object]
@@ -129,10 +130,13 @@ def verdict_json(d: Derivation) -> JSONDict | None:
     if v is None:
         return None
     c = v.counterexample
+    names = tuple(d.symbols)
     return {
         "kind": v.kind,
         "correct": v.correct,
         "answer": v.source,
+        "parsed": {"latex": latex(v.answer, names), "text": unicode(v.answer, names)},
+        "expected": {"latex": latex(v.expected, names), "text": unicode(v.expected, names)},
         "condition": {"symmetric": list(v.condition)} if v.condition else None,
         "layouts": list(v.layouts),
         "factor": v.factor or None,
