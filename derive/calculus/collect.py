@@ -14,6 +14,7 @@ from derive import budget
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.ir import order
+from derive.ir.dispatch import Operation
 
 
 def collect_terms(index_sum: ix.IndexSum, avoid: Iterable[str] = ()) -> ix.IndexSum:
@@ -34,7 +35,7 @@ def _fold_powers(term: ix.Term) -> ix.Term:
     exponents: dict[ex.Expr, int] = {}
     kept: list[ix.Factor] = []
     for factor in term.factors:
-        if isinstance(factor, ix.Entry) and not factor.indices and _foldable(factor.base):
+        if isinstance(factor, ix.Entry) and not factor.indices and foldable(factor.base):
             base, power = _split_power(factor.base)
             exponents[base] = exponents.get(base, 0) + power
         else:
@@ -47,8 +48,18 @@ def _fold_powers(term: ix.Term) -> ix.Term:
     return ix.Term(term.coeff, term.sums, tuple(kept))
 
 
-def _foldable(base: ex.Expr) -> bool:
-    return isinstance(base, ex.Det | ex.Log | ex.Norm | ex.Power | ex.Symbol)
+foldable: Operation[bool] = Operation("derive.calculus.collect.foldable")
+"""``foldable(base)``: whether equal scalar leaves of this type fold into one power.
+
+Symbols and the scalar functions of a matrix fold (``det(X) det(X)^-1 = 1``); the other node
+types are expanded in index form before they could stand as a scalar leaf, or must stay apart.
+"""
+foldable.update({node_type: lambda base: True
+                 for node_type in (ex.Det, ex.Log, ex.Norm, ex.Power, ex.Symbol)})
+foldable.update({node_type: lambda base: False
+                 for node_type in (ex.Number, ex.Identity, ex.Zero, ex.Size, ex.Add, ex.MatMul,
+                                   ex.Transpose, ex.Inverse, ex.Trace, ex.Jacobian, ex.Defined,
+                                   ex.Derivative)})
 
 
 def _split_power(base: ex.Expr) -> tuple[ex.Expr, int]:
