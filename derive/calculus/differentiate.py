@@ -302,7 +302,8 @@ def contract(term: Term) -> Term:
         i, j = factor.i, factor.j
         if i == j:
             factors.pop(position)
-            if i in sums:
+            # δ_ii = 1; the sum over i goes only if no other factor carries i (tr(diag(v)))
+            if i in sums and not any(i in f.indices for f in factors):
                 sums.remove(i)
                 if isinstance(i.dim, int):
                     coeff *= i.dim
@@ -340,9 +341,12 @@ def _is_function(base: ex.Expr) -> bool:
 
 def is_compound_partial(factor: Factor) -> bool:
     """``d (A X B)_ab / d v_k``: the derivative of an entry of a product, sum or transpose."""
+    # only the structural nodes whose index form expands them; other leaves (elementwise
+    # functions) are worked out by their own rule in the basic-derivatives step
     return (isinstance(factor, Partial) and isinstance(factor.entry, Entry)
             and not _is_function(factor.entry.base)
-            and not isinstance(factor.entry.base, ex.Symbol | ex.Jacobian))  # fmt: skip
+            and isinstance(factor.entry.base, ex.MatMul | ex.Add | ex.Transpose | ex.Trace
+                           | ex.Power))  # fmt: skip
 
 
 def expand_partials(terms: Iterable[Term], select: Callable[[Factor], bool],

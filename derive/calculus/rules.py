@@ -63,6 +63,9 @@ class RuleName(StrEnum):
     RESTATE = "restate"
     DISTRIBUTE = "distribute"
     RESULT = "result"
+    CHAIN_RULE = "chain_rule"
+    RECOGNISE_ENTRYWISE = "recognise_entrywise"
+    NAME_FUNCTIONS = "name_functions"
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -106,6 +109,9 @@ RULES = _rules(
     Rule("restate", "the entries of the gradient, as found above"),
     Rule("distribute", "multiply out: a product distributes over sums, a transpose over products"),
     Rule("result", "the result"),
+    Rule("chain_rule", "the chain rule, entry by entry"),
+    Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
+    Rule("name_functions", "the definitions of sigmoid and softmax"),
 )
 
 

@@ -5,7 +5,7 @@ page model of :mod:`documents.page`, items numbered).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from derive.calculus.proof import Derivation
 from derive.documents.page import ProofView, build_proof
@@ -66,6 +66,8 @@ class Handout:
         show_sources: Show sources on an exercise sheet as well.
         numbering: Exercises numbered through the ``sheet`` or per ``section``.
         exercises: An exercise sheet or its answer key: items are numbered exercises.
+        md_flavor: The Markdown's site generator (``documents.web.flavors.FLAVORS``).
+        front_matter: The Markdown starts with YAML front matter; headings are plain text.
     """
 
     name: str
@@ -77,6 +79,8 @@ class Handout:
     date: str = ""
     solutions: bool = True
     options: dict[str, object] = field(default_factory=dict)
+    md_flavor: str = "commonmark"
+    front_matter: bool = False
     style: str = "compact"
     results_only: bool = False
     show_sources: bool = False
@@ -137,6 +141,11 @@ class HandoutView:
     verified: bool = True
 
     @property
+    def refs(self) -> dict[str, str]:
+        """Each item's label (``eq:quadratic-form``) and its number (``4.3``), for ``\\eqref``."""
+        return {i.label: i.number for s in self.sections for i in s.items if i.label}
+
+    @property
     def results(self) -> tuple[ItemView, ...]:
         """The items with a result, for the summary table."""
         return tuple(i for s in self.sections for i in s.items if i.proof is not None)
@@ -154,13 +163,21 @@ def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
     """
     sections: list[SectionView] = []
     exercise = 0
+    used: set[str] = set()
     for number, section in enumerate(handout.sections, start=1):
+        section_label = ""
         if handout.numbering == "section":
-            exercise = 0
+            exercise, section_label = 0, f"{number}."
         items: list[ItemView] = []
         for position, item in enumerate(section.items, start=1):
             exercise += item.derivation is not None
-            items.append(_item(item, f"{number}.{position}", exercise, width))
+            numbered = item.derivation is not None and (handout.exercises or not handout.solutions)
+            label = f"{section_label}{exercise}" if numbered else f"{number}.{position}"
+            view = _item(item, label, exercise, width)
+            if view.label in used:  # the same identity twice: the later one by its number
+                view = replace(view, label=f"eq:{label}")
+            used.add(view.label)
+            items.append(view)
         sections.append(SectionView(section.title, section.intro, tuple(items),
                                     section.layout or handout.layout))  # fmt: skip
     return HandoutView(
