@@ -110,7 +110,10 @@ def _needed(partial: ix.Partial) -> RuleName | None:
 
 def _worked_out(cited: set[RuleName], worked: set[ix.Partial]) -> str:
     needed = {rule for p in worked if (rule := _needed(p)) is not None}
-    if cited & _BASIC != needed:
+    # an elementwise function's derivative may cite the power rule among others: only missing
+    # rules are refused where such a leaf is worked out
+    other = any(isinstance(p.entry, ix.Entry) and _needed(p) is None for p in worked)
+    if needed - cited or (not other and cited & _BASIC != needed):
         extra, missing = sorted(cited & _BASIC - needed), sorted(needed - (cited & _BASIC))
         return (f"cites {', '.join(extra) or 'nothing extra'} and misses "
                 f"{', '.join(missing) or 'nothing'} for the derivatives it works out")
