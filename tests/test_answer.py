@@ -160,8 +160,12 @@ def test_answer_verdicts_render_in_katex(
         verdict = render_derivation(derivation, "md").split("\n\n")[1]
         formulas += markdown_formulas(verdict)
     assert kinds == {"correct", "conditional", "transpose", "factor", "shape", "wrong"}
-    several = render_derivations(prove("y' A x", ["x", "A"], expect=["A' y", "x y'"]), "md")
-    formulas += markdown_formulas(several)
+    both = prove("y' A x", ["x", "A"], expect=["A' y", "x y'"])
+    for style in ("full", "compact"):
+        several = render_derivations(both, "md", style=style)
+        assert several.count("### With respect to") == 2
+        assert several.endswith("\n") and not several.endswith("\n\n")
+        formulas += markdown_formulas(several)
     assert len(formulas) > 40
     assert katex_errors(formulas) == []
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from derive.calculus import differential_method, index_method
+from derive.calculus import index_method
+from derive.calculus.differential import method as differential_method
 from derive.calculus.options import METHODS, Options
 from derive.calculus.proof import Derivation
 from derive.errors import InternalError, UnsupportedError

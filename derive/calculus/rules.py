@@ -54,6 +54,9 @@ class RuleName(StrEnum):
     MERGE_POWERS = "merge_powers"
     HESSIAN = "hessian"
     RESULT = "result"
+    CHAIN_RULE = "chain_rule"
+    RECOGNISE_ENTRYWISE = "recognise_entrywise"
+    NAME_FUNCTIONS = "name_functions"
     # the differential method (Magnus & Neudecker)
     TAKE_DIFFERENTIAL = "take_differential"
     D_LINEARITY = "d_linearity"
@@ -107,6 +110,9 @@ RULES = _rules(
     Rule("merge_powers", "write repeated factors as powers"),
     Rule("hessian", "differentiate the gradient's entries once more"),
     Rule("result", "the result"),
+    Rule("chain_rule", "the chain rule, entry by entry"),
+    Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
+    Rule("name_functions", "the definitions of sigmoid and softmax"),
     Rule("take_differential", "the differential is the linear part of the change in the function"),
     Rule("d_linearity", "the differential is linear", "Matrix Cookbook (34), (35)"),
     Rule("d_product", "product rule for differentials", "Matrix Cookbook (37)"),

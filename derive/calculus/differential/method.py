@@ -57,8 +57,11 @@ class _Prover:
         self.recorder = Recorder()
         if options.hessian:
             raise unsupported("Hessians (the second differential)")
-        if not problem.expr.shape.is_scalar:
-            raise unsupported("Jacobians (a function that is not a scalar)")
+        f_shape, v_shape = problem.expr.shape, self.var.shape
+        if not (f_shape.is_scalar or v_shape.is_scalar or (f_shape.is_column and
+                                                            v_shape.is_column)):
+            raise unsupported("derivatives of a matrix or a row vector by a vector or a matrix,"
+                              " or of a vector by a matrix")
         if any(info.depends_on for info in problem.symbols.values()):
             raise unsupported("declared dependencies")
         self.function = ex.Defined(_function_name(problem), problem.expr)
@@ -191,14 +194,24 @@ class _Prover:
         record = self.recorder.record
         var = self.var
         whole = ex.Derivative(self.function, var, self.options.layout, 1)
+        f_shape = self.function.shape
         if var.shape.is_scalar:
             coefficients = [substitute(t, self.dvar, ex.Number(Fraction(1))) for t in terms]
-            gradient = ex.add(*coefficients) if coefficients else _zero(var.shape)
+            gradient = ex.add(*coefficients) if coefficients else _zero(f_shape)
             if len(terms) > 1:
                 record(StepKind.CANONICAL_FORM, (lhs, ex.mul(gradient, self.dvar)),
                        (RuleName.COLLECT_DIFFERENTIAL,))  # fmt: skip
-            record(StepKind.IDENTIFY, (whole, gradient), (RuleName.FIRST_IDENTIFICATION,))
+            rules = [RuleName.FIRST_IDENTIFICATION]
+            # a vector by a scalar is a column in the mixed and numerator layouts, a row in
+            # the denominator layout; a matrix keeps its shape
+            denominator = self.options.layout == ex.Layout.DENOMINATOR
+            if (f_shape.is_column and denominator) or (f_shape.is_row and not denominator):
+                gradient = ex.transpose(gradient)
+                rules.append(RuleName.LAYOUT)
+            record(StepKind.IDENTIFY, (whole, gradient), tuple(rules))
             return self.finish(whole, gradient, ResultKind.BY_SCALAR)
+        if not f_shape.is_scalar:
+            return self.identify_jacobian(lhs, whole, terms)
         used: list[RuleName] = []
         rows = [self.row(t, used) for t in terms]
         canonical = ex.add(*(self.canonical(m) for m in rows)) if rows else None
@@ -219,6 +232,42 @@ class _Prover:
         kind = ResultKind.GRADIENT if var.shape.is_column or var.shape.is_row \
             else ResultKind.BY_MATRIX
         return self.finish(whole, gradient, kind)
+
+    def identify_jacobian(self, lhs: ex.Expr, whole: ex.Expr, terms: list[ex.Expr]) -> Result:
+        """``dy = J dx`` gives the Jacobian ``J`` (first identification theorem)."""
+        record = self.recorder.record
+        used: list[RuleName] = []
+        parts = [self.jacobian_part(t, used) for t in terms]
+        canonical = ex.add(*(ex.mul(j, self.dvar) for j in parts)) if parts else None
+        if canonical is not None and canonical != ex.add(*terms):
+            record(StepKind.CANONICAL_FORM, (lhs, canonical), tuple(used) or
+                   (RuleName.SCALAR_TRANSPOSE,))  # fmt: skip
+        shape = ex.Shape(self.function.shape.rows, self.var.shape.rows)
+        jacobian = algebra.collect(ex.add(*parts)) if parts else ex.Zero(shape)
+        if len(parts) > 1:
+            record(StepKind.CANONICAL_FORM, (lhs, ex.mul(jacobian, self.dvar)),
+                   (RuleName.COLLECT_DIFFERENTIAL,))  # fmt: skip
+        rules = [RuleName.FIRST_IDENTIFICATION]
+        shown = jacobian
+        if self.options.layout == ex.Layout.DENOMINATOR:
+            shown = ex.transpose(jacobian)
+            rules.append(RuleName.LAYOUT)
+        record(StepKind.IDENTIFY, (whole, shown), tuple(rules))
+        return self.finish(whole, shown, ResultKind.JACOBIAN)
+
+    def jacobian_part(self, term: ex.Expr, used: list[RuleName]) -> ex.Expr:
+        """``J`` with ``term = J dx``, for a column-vector term and a column-vector ``dx``."""
+        term = self.open_transposes(term)
+        scalars, chain = algebra.split_product(term)
+        outside = [s for s in scalars if not contains(s, self.dvar)]
+        inside = [s for s in scalars if contains(s, self.dvar)]
+        if inside:  # (a^T dx) v = v a^T dx: a scalar moves to the end of the product
+            return ex.mul(*outside, *chain, self.row(inside[0], used))
+        if chain and chain[-1] == self.dvar:
+            before = chain[:-1]
+            return ex.mul(*outside, *before) if before else \
+                ex.mul(*outside, ex.Identity(self.var.shape.rows))
+        raise unsupported("a differential that is not of the form J dx")
 
     def canonical(self, row: ex.Expr) -> ex.Expr:
         """``M dx`` for a column vector, ``tr(M dX)`` otherwise."""
@@ -339,4 +388,8 @@ def _cancel(node: ex.Expr) -> ex.Expr:
 
 
 def _function_name(problem: Problem) -> str:
-    return next((c for c in ("alpha", "f", "phi") if c not in problem.symbols), "alpha_0")
+    """The name the index method gives the function (``alpha`` for a scalar, ``y`` for a vector)."""
+    shape = problem.expr.shape
+    choices = ("alpha", "f", "phi") if shape.is_scalar else ("y", "f", "g", "h") if (
+        shape.is_column or shape.is_row) else ("F", "G", "H")
+    return next((c for c in choices if c not in problem.symbols), f"{choices[0]}_0")
