@@ -150,7 +150,7 @@ class _Prover:
             if not inner.shape.is_scalar:
                 inner = ex.Trace(inner)
             return ex.mul(ex.Power(node, -1), inner)
-        raise unsupported(f"the differential of {type(node).__name__}")
+        raise unsupported(_construct(node))
 
     def product(self, node: ex.MatMul, rules: list[RuleName]) -> ex.Expr:
         factors = node.factors
@@ -361,6 +361,22 @@ def multiply_out(node: ex.Expr) -> ex.Expr:
         options = factor.terms if isinstance(factor, ex.Add) else (factor,)
         products = [[*p, o] for p in products for o in options]
     return ex.add(*(ex.mul(*p) for p in products)) if len(products) > 1 else node
+
+
+_CONSTRUCTS = {
+    "Hadamard": "the elementwise product", "HadamardPower": "elementwise powers",
+    "Sum": "the sum of the entries", "Diag": "diagonal matrices", "LogSumExp": "log-sum-exp",
+    "Softmax": "softmax",
+}
+
+
+def _construct(node: ex.Expr) -> str:
+    """What a reader calls the node the method cannot differentiate yet."""
+    function = getattr(node, "function", None)
+    if isinstance(function, str):  # an elementwise function: sigmoid(x), exp(x)
+        return f"the elementwise function {function}"
+    name = type(node).__name__
+    return f"the differential of {_CONSTRUCTS.get(name, name)}"
 
 
 def _zero(shape: ex.Shape) -> ex.Expr:
