@@ -1,7 +1,8 @@
 """The proof method is an option on the prover: ``prove(..., method=...)``, ``--method``.
 
-The index method is the only one so far; a second is a prover registered beside it, and these
-tests register a stand-in to show that ``prove`` and the CLI route to it without other changes.
+The index method is the default; the differential method is a second prover registered beside
+it (tests/test_differential_method.py), and these tests register a stand-in to show that
+``prove`` and the CLI route to any prover without other changes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from derive.language.shapes import Problem
 
 def test_provers_index_is_the_default_method() -> None:
     assert Options().method == "index"
-    assert list(METHODS) == list(provers.PROVERS) == ["index"]
+    assert list(METHODS) == list(provers.PROVERS) == ["index", "differential"]
     assert provers.prover("index") is index_method.derive
 
 
@@ -35,16 +36,16 @@ def test_provers_derive_runs_the_method_named_in_the_options() -> None:
     assert [s.kind for s in by_interface.steps] == [s.kind for s in direct.steps]
 
 
-@pytest.mark.parametrize("method", ["differential", "", "Index"], ids=["other", "empty", "case"])
+@pytest.mark.parametrize("method", ["tensor", "", "Index"], ids=["other", "empty", "case"])
 def test_provers_unknown_method_is_unsupported(method: str) -> None:
     with pytest.raises(UnsupportedError, match=f"there is no proof method {method!r}; the"
-                                               " methods are index"):
+                                               " methods are index, differential"):
         derive.prove("x' A x", "x", method=method)
 
 
 def test_provers_unknown_method_fails_before_parsing() -> None:
     with pytest.raises(UnsupportedError, match="no proof method"):
-        derive.prove("x' A x)", "x", method="differential")  # a parse error otherwise
+        derive.prove("x' A x)", "x", method="tensor")  # a parse error otherwise
 
 
 def test_provers_a_second_method_is_one_registry_entry(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,6 +69,7 @@ def test_provers_cli_method_option() -> None:
     default = runner.invoke(main, ["prove", "x' A x", "--wrt", "x"])
     assert chosen.exit_code == 0, chosen.output
     assert chosen.stdout == default.stdout
-    unknown = runner.invoke(main, ["prove", "x' A x", "--wrt", "x", "--method", "differential"])
+    unknown = runner.invoke(main, ["prove", "x' A x", "--wrt", "x", "--method", "tensor"])
     assert unknown.exit_code == 2
-    assert "Invalid value for '--method': 'differential' is not 'index'" in unknown.output
+    assert "Invalid value for '--method': 'tensor' is not one of 'index', 'differential'" in \
+        unknown.output

@@ -14,6 +14,8 @@ from derive.ir.index import MAX_TERMS
 
 METHODS: dict[str, str] = {
     "index": "entries, the product rule and Kronecker deltas, then back to matrices",
+    "differential": "matrix differentials (Magnus & Neudecker): d(UV) = dU V + U dV, the trace,"
+    " then the first identification theorem",
 }
 """The proof methods by name (the route a proof takes), with a line saying what each does."""
 

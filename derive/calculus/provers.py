@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from derive.calculus import index_method
+from derive.calculus.differential import method as differential_method
 from derive.calculus.options import METHODS, Options
 from derive.calculus.proof import Derivation
 from derive.errors import InternalError, UnsupportedError
@@ -21,6 +22,7 @@ Prover = Callable[[Problem, str, Options], Derivation]
 
 PROVERS: dict[str, Prover] = {
     "index": index_method.derive,
+    "differential": differential_method.derive,
 }
 
 if set(PROVERS) != set(METHODS):  # pragma: no cover - a programming error, caught on import

@@ -66,6 +66,25 @@ class RuleName(StrEnum):
     CHAIN_RULE = "chain_rule"
     RECOGNISE_ENTRYWISE = "recognise_entrywise"
     NAME_FUNCTIONS = "name_functions"
+    # the differential method (Magnus & Neudecker)
+    TAKE_DIFFERENTIAL = "take_differential"
+    D_LINEARITY = "d_linearity"
+    D_PRODUCT = "d_product"
+    D_CONSTANT = "d_constant"
+    D_TRANSPOSE = "d_transpose"
+    D_INVERSE = "d_inverse"
+    D_DET = "d_det"
+    D_LOG = "d_log"
+    D_POWER = "d_power"
+    D_TRACE = "d_trace"
+    D_NORM = "d_norm"
+    EXPAND = "expand"
+    SCALAR_TRANSPOSE = "scalar_transpose"
+    SCALAR_TRACE = "scalar_trace"
+    CYCLIC_TRACE = "cyclic_trace"
+    COLLECT_DIFFERENTIAL = "collect_differential"
+    FIRST_IDENTIFICATION = "first_identification"
+    LAYOUT = "layout"
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -112,6 +131,27 @@ RULES = _rules(
     Rule("chain_rule", "the chain rule, entry by entry"),
     Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
     Rule("name_functions", "the definitions of sigmoid and softmax"),
+    Rule("take_differential", "the differential is the linear part of the change in the function"),
+    Rule("d_linearity", "the differential is linear", "Matrix Cookbook (34), (35)"),
+    Rule("d_product", "product rule for differentials", "Matrix Cookbook (37)"),
+    Rule("d_constant", "the differential of a constant is zero", "Matrix Cookbook (33)"),
+    Rule("d_transpose", "the differential of a transpose is the transpose of the differential",
+         "Matrix Cookbook (43)"),
+    Rule("d_inverse", "differential of an inverse", "Matrix Cookbook (40)"),
+    Rule("d_det", "Jacobi's formula", "Matrix Cookbook (41)"),
+    Rule("d_log", "differential of the logarithm"),
+    Rule("d_power", "power rule"),
+    Rule("d_trace", "the differential of a trace is the trace of the differential",
+         "Matrix Cookbook (36)"),
+    Rule("d_norm", "differential of the norm"),
+    Rule("expand", "multiply out the products of sums"),
+    Rule("scalar_transpose", "a scalar equals its own transpose"),
+    Rule("scalar_trace", "a scalar equals its own trace"),
+    Rule("cyclic_trace", "cyclic property of the trace: tr(AB) = tr(BA)", "Matrix Cookbook (16)"),
+    Rule("collect_differential", "collect the terms in the differential of the variable"),
+    Rule("first_identification", "first identification theorem",
+         "Magnus & Neudecker, Matrix Differential Calculus, ch. 5 and 9"),
+    Rule("layout", "write the derivative in the chosen layout"),
 )
 
 
@@ -140,6 +180,10 @@ class StepKind(StrEnum):
     ASSEMBLE = "assemble"
     SIMPLIFY = "simplify"
     RESULT = "result"
+    TAKE_DIFFERENTIAL = "take_differential"
+    DIFFERENTIAL_RULES = "differential_rules"
+    CANONICAL_FORM = "canonical_form"
+    IDENTIFY = "identify"
 
     @property
     def rule(self) -> Rule:
@@ -179,6 +223,14 @@ _KINDS: dict[StepKind, tuple[RuleName, str]] = {
     StepKind.ASSEMBLE: (RuleName.ASSEMBLE, "the entries are laid out in the stated layout"),
     StepKind.SIMPLIFY: (RuleName.COLLECT_TERMS, "the matrix expression keeps its value"),
     StepKind.RESULT: (RuleName.RESULT, "the result agrees with the original exactly"),
+    StepKind.TAKE_DIFFERENTIAL: (RuleName.TAKE_DIFFERENTIAL,
+                                 "both sides have the same directional derivative"),
+    StepKind.DIFFERENTIAL_RULES: (RuleName.D_PRODUCT,
+                                  "the differential keeps its value along a random direction"),
+    StepKind.CANONICAL_FORM: (RuleName.CYCLIC_TRACE,
+                              "the differential keeps its value along a random direction"),
+    StepKind.IDENTIFY: (RuleName.FIRST_IDENTIFICATION,
+                        "the identified derivative agrees with finite differences"),
 }  # fmt: skip
 
 

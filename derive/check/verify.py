@@ -22,7 +22,7 @@ import numpy as np
 from derive import budget
 from derive.calculus.proof import Derivation, Result, ResultKind, StepCheck, Verification
 from derive.calculus.rules import StepKind
-from derive.check import confirm, domain, exact, fallback
+from derive.check import confirm, differential, domain, exact, fallback
 from derive.check.evaluate import Point, arrange, evaluate
 from derive.check.fallback import StepJudge, negligible, relative_error
 from derive.check.points import (
@@ -34,6 +34,7 @@ from derive.check.points import (
 )
 from derive.errors import LimitError, UnsupportedError, VerificationError
 from derive.ir import expr as ex
+from derive.ir.differential import Differential
 from derive.language.shapes import Problem
 
 __all__ = [
@@ -135,7 +136,7 @@ def verify(
     sizes = assign_sizes(problem)
     _check_sizes(problem, derivation.wrt, sizes)
     rng = np.random.default_rng(seed)
-    point = numeric_point(problem, sizes, rng)
+    point = with_directions(derivation, numeric_point(problem, sizes, rng), rng)
     judge = StepJudge(point, problem, sizes, seed, TOLERANCE)
     checks = tuple(_check_step(n, step.kind, step.lines, judge)
                    for n, step in enumerate(derivation.steps))  # fmt: skip
@@ -189,6 +190,23 @@ def confirm_structure(derivation: Derivation, point: Point, seed: int) -> list[s
         skewed = confirm.asymmetric(derivation, point, np.random.default_rng(seed + 1))
         failures += confirm.check_before_symmetry(derivation, skewed, relative_error, TOLERANCE)
     return failures
+
+
+def with_directions(derivation: Derivation, point: Point, rng: np.random.Generator) -> Point:
+    """The point, with a random direction ``dX`` of the variable when a line is a differential.
+
+    A differential line (``d alpha = (dx)^T A x + x^T A dx``) is an equation between expressions
+    linear in ``dX``; each side is evaluated along the same random direction (``d U`` as the
+    directional derivative of ``U``), so a dropped term or a lost sign shows as a difference.
+    """
+    lines = (line for step in derivation.steps for line in step.lines)
+    if not any(isinstance(line, ex.Expr) and _has_differential(line) for line in lines):
+        return point
+    return differential.with_direction(point, derivation.wrt, rng)
+
+
+def _has_differential(node: ex.Expr) -> bool:
+    return isinstance(node, Differential) or any(_has_differential(c) for c in node.children)
 
 
 MAX_SIZE = 32

@@ -13,6 +13,7 @@ from fractions import Fraction
 from derive.documents.printers import elementwise as pe
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.differential import Differential
 from derive.language.names import name_latex, name_unicode, split_name
 
 _TALL = ("\\frac", "\\sum", "\\left", "\\begin")
@@ -39,6 +40,8 @@ def precedence(node: object) -> int:
         return _PREC_ATOM if node.value.denominator == 1 else _PREC_MUL
     if isinstance(node, ex.Transpose | ex.Inverse | ex.Power):
         return _PREC_POSTFIX
+    if isinstance(node, Differential):
+        return _PREC_POSTFIX  # dx binds like x^T: (dx)^T, but A dx x
     if isinstance(node, ex.Jacobian | ex.Derivative):
         return _PREC_MUL
     elementwise = pe.precedence(node)
@@ -355,6 +358,11 @@ class LatexPrinter(Printer, pe.LatexElementwise):
     def _print_Det(self, node: ex.Det) -> str:
         return f"\\det{self.paren(self.doprint(node.arg))}"
 
+    def _print_Differential(self, node: Differential) -> str:
+        if isinstance(node.arg, ex.Symbol | ex.Defined):
+            return "\\mathrm{d}" + self.doprint(node.arg)
+        return f"\\mathrm{{d}}{self.paren(self.doprint(node.arg))}"
+
     def _print_Log(self, node: ex.Log) -> str:
         if isinstance(node.arg, ex.Det):
             return f"\\log {self.doprint(node.arg)}"
@@ -439,6 +447,11 @@ class UnicodePrinter(Printer, pe.UnicodeElementwise):
     def _print_Det(self, node: ex.Det) -> str:
         return f"det({self.doprint(node.arg)})"
 
+    def _print_Differential(self, node: Differential) -> str:
+        if isinstance(node.arg, ex.Symbol | ex.Defined):
+            return "d" + self.doprint(node.arg)
+        return f"d({self.doprint(node.arg)})"
+
     def _print_Log(self, node: ex.Log) -> str:
         return f"log({self.doprint(node.arg)})"
 
@@ -509,6 +522,9 @@ class AsciiPrinter(Printer, pe.AsciiElementwise):
 
     def _print_Det(self, node: ex.Det) -> str:
         return f"det({self.doprint(node.arg)})"
+
+    def _print_Differential(self, node: Differential) -> str:
+        return f"d({self.doprint(node.arg)})"
 
     def _print_Log(self, node: ex.Log) -> str:
         return f"log({self.doprint(node.arg)})"
