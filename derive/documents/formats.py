@@ -249,6 +249,8 @@ FORMATS: Mapping[str, Format] = {
         Format("text", ".txt", "text", "txt.j2", width=TEXT_WIDTH, prove=True,
                derivation_template="derivation"),
         Format("json", ".json", prove=True),
+        Format("numpy", ".py", "code", "py.j2", prove=True, derivation_template="numpy"),
+        Format("torch", ".py", "code", "py.j2", prove=True, derivation_template="torch"),
     )
 }  # fmt: skip
 """Every format, by name, in the order outputs are listed (the PDF first)."""

@@ -409,9 +409,14 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
         from derive.documents.serialize import to_json_dict
 
         return json.dumps(to_json_dict(d), indent=2, ensure_ascii=False) + "\n"
+    form = get(fmt)
+    if form.templates == "code":  # a Python module: the code printer, not the page model
+        from derive.documents.codegen import code_module
+
+        return _render(form.templates, form.template(form.derivation_template), templates_dir,
+                       mod=code_module(d, fmt))  # fmt: skip
     from derive.documents.verdict import build_verdict
 
-    form = get(fmt)
     proof = build_proof(d, width=form.width)
     return _render(form.templates, form.template(form.derivation_template), templates_dir,
                    p=proof, v=build_verdict(d), style=style)  # fmt: skip
