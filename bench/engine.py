@@ -19,6 +19,7 @@ from typing import Any
 import sympy
 
 from derive import prove
+
 EVERYDAY = (
     ("x' A x", "x", ()),
     ("(y - A x)' (y - A x)", "x", ()),

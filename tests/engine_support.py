@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from oracle import value_of
 
 from derive.calculus.proof import Derivation
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 
 Values = dict[str, np.ndarray]
@@ -228,8 +229,18 @@ def scalar(draw: Draw, depth: int) -> ex.Expr:
         lambda: ex.mul(_coefficient(draw), scalar(draw, d)),
         lambda: ex.mul(scalar(draw, d), scalar(draw, d)),
         lambda: ex.Power(positive(draw, min(d, 2)), -1),
+        # machine-learning operations (issue 12): bounded functions, so no value overflows
+        lambda: el.Sum(el.Apply(_bounded(draw), column(draw, d))),
+        lambda: el.LogSumExp(_symbol(draw, _VECTORS)),
+        lambda: el.hadamard_power(positive(draw, min(d, 2)), Fraction(1, 2)),
+        lambda: el.Sum(el.hadamard(column(draw, d), column(draw, d))),
+        lambda: ex.mul(row(draw, d), el.Diag(column(draw, d)), column(draw, d)),
     ]
     return choices[draw(st.integers(0, len(choices) - 1))]()
+
+
+def _bounded(draw: Draw) -> str:
+    return str(draw(st.sampled_from(("sigma", "tanh", "sin", "cos"))))
 
 
 def column(draw: Draw, depth: int) -> ex.Expr:
@@ -245,6 +256,9 @@ def column(draw: Draw, depth: int) -> ex.Expr:
         lambda: ex.add(column(draw, d), ex.neg(column(draw, d))),
         lambda: ex.transpose(row(draw, d)),
         lambda: ex.mul(_coefficient(draw), column(draw, d)),
+        lambda: el.Apply(_bounded(draw), column(draw, d)),
+        lambda: el.hadamard(column(draw, d), column(draw, d)),
+        lambda: el.Softmax(_symbol(draw, _VECTORS)),
     ]
     return choices[draw(st.integers(0, len(choices) - 1))]()
 
@@ -273,6 +287,8 @@ def matrix(draw: Draw, depth: int) -> ex.Expr:
         lambda: ex.add(matrix(draw, d), matrix(draw, d)),
         lambda: ex.add(matrix(draw, d), ex.neg(matrix(draw, d))),
         lambda: ex.mul(column(draw, d), row(draw, d)),
+        lambda: el.Diag(column(draw, d)),
+        lambda: el.hadamard(matrix(draw, d), matrix(draw, d)),
     ]
     return choices[draw(st.integers(0, len(choices) - 1))]()
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -161,6 +162,41 @@ _RULES: dict[type, Callable[[Oracle, Any], Any]] = {
     ex.Jacobian: lambda o, n: o.jacobians[(n.of.name, n.wrt.name)],
     ex.Defined: lambda o, n: o.value(n.body),
 }
+
+# the elementwise functions, written here again (not read from derive.ir.functions)
+_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
+    "sigma": lambda u: 1 / (1 + np.exp(-u)), "softplus": lambda u: np.log1p(np.exp(u)),
+    "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "relu": lambda u: np.where(u > 0, u, 0.0),
+    "step": lambda u: np.where(u > 0, 1.0, 0.0),
+}  # fmt: skip
+
+
+def _diag(value: np.ndarray) -> np.ndarray:
+    return np.diag(value[:, 0]) if value.shape[1] == 1 else np.diag(value).reshape(-1, 1)
+
+
+def _softmax(value: np.ndarray) -> np.ndarray:
+    return np.exp(value) / np.sum(np.exp(value))
+
+
+def _hadamard(o: Oracle, node: Any) -> np.ndarray:
+    result = o.value(node.factors[0])
+    for factor in node.factors[1:]:
+        result = result * o.value(factor)
+    return result
+
+
+_RULES.update({
+    el.Apply: lambda o, n: _FUNCTIONS[n.function](o.value(n.arg)),
+    el.Hadamard: _hadamard,
+    el.HadamardPower: lambda o, n: o.value(n.base) ** float(n.exponent),
+    el.Ones: lambda o, n: np.ones((o.size(n.shape.rows), 1)),
+    el.Sum: lambda o, n: _scalar(np.sum(o.value(n.arg))),
+    el.Diag: lambda o, n: _diag(o.value(n.arg)),
+    el.LogSumExp: lambda o, n: _scalar(np.log(np.sum(np.exp(o.value(n.arg))))),
+    el.Softmax: lambda o, n: _softmax(o.value(n.arg)),
+})
 
 
 def value_of(

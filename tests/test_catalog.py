@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 import sympy
 from numpy.linalg import det, inv
 from numpy.testing import assert_allclose
+from oracle import value_of
 
 from derive.api import check_identity, prove_identity
 from derive.catalog import identities as catalog
@@ -130,12 +132,61 @@ CLOSED_FORMS: list[tuple[str, str, Callable[[Values], np.ndarray]]] = [
      lambda v: 2 * _t(v["A"]) @ (v["A"] @ v["x"] - v["b"])),  # (84), W = I
     ("matrix_least_squares", "mixed",
      lambda v: 2 * _t(v["A"]) @ (v["A"] @ v["X"] - v["B"])),  # (119), B = I, C = -B
+    # machine learning: the textbook formulas, written with NumPy
+    ("logistic_loss_gradient", "mixed",
+     lambda v: -_t(v["X"]) @ (v["y"] * _sig(-v["y"] * (v["X"] @ v["w"])))),
+    ("logistic_loss_hessian", "mixed",
+     lambda v: _t(v["X"]) @ np.diag((v["y"] ** 2 * _sig(-v["y"] * (v["X"] @ v["w"]))
+                                     * _sig(v["y"] * (v["X"] @ v["w"])))[:, 0]) @ v["X"]),
+    ("logistic_loss_single", "mixed", lambda v: -_sig(-_t(v["w"]) @ v["x"]) * v["x"]),
+    ("softmax_cross_entropy", "mixed",
+     lambda v: (np.sum(v["y"]) * _softmax(v["W"] @ v["x"]) - v["y"]) @ _t(v["x"])),
+    ("logsumexp_gradient", "mixed", lambda v: _softmax(v["x"])),
+    ("logsumexp_hessian", "mixed",
+     lambda v: np.diag(_softmax(v["x"])[:, 0]) - _softmax(v["x"]) @ _t(_softmax(v["x"]))),
+    ("softmax_jacobian", "mixed",
+     lambda v: np.diag(_softmax(v["x"])[:, 0]) - _softmax(v["x"]) @ _t(_softmax(v["x"]))),
+    ("layer_by_weights", "mixed", lambda v: (v["a"] * _dsig(v["W"] @ v["x"] + v["b"]))
+     @ _t(v["x"])),
+    ("layer_by_bias", "mixed", lambda v: v["a"] * _dsig(v["W"] @ v["x"] + v["b"])),
+    ("layer_jacobian", "mixed", lambda v: np.diag(_dsig(v["W"] @ v["x"])[:, 0]) @ v["W"]),
+    ("norm_gradient", "mixed", lambda v: v["x"] / np.linalg.norm(v["x"])),
+    ("residual_norm_gradient", "mixed", lambda v: _t(v["A"]) @ (v["A"] @ v["x"] - v["b"])
+     / np.linalg.norm(v["A"] @ v["x"] - v["b"])),
+    ("ridge_regression", "mixed",
+     lambda v: 2 * _t(v["A"]) @ (v["A"] @ v["x"] - v["b"]) + 2 * v["x"]),
+    ("weighted_squares_by_weights", "mixed", lambda v: v["x"] ** 2),
+    ("trace_hadamard_square", "mixed", lambda v: 2 * np.diag(np.diag(v["X"]))),
+    ("squared_determinant", "mixed", lambda v: 2 * det(v["X"]) ** 2 * _t(inv(v["X"]))),
+    ("inverse_square_bilinear", "mixed", lambda v: -_t(inv(v["X"])) @ (
+        v["a"] @ _t(v["b"]) @ _t(inv(v["X"])) + _t(inv(v["X"])) @ v["a"] @ _t(v["b"]))
+     @ _t(inv(v["X"]))),
+    ("l1_norm_gradient", "mixed", lambda v: np.sign(v["x"])),
 ]  # fmt: skip
 
 
+def _sig(u: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-u))
+
+
+def _dsig(u: np.ndarray) -> np.ndarray:
+    return _sig(u) * (1 - _sig(u))
+
+
+def _softmax(u: np.ndarray) -> np.ndarray:
+    return np.exp(u) / np.sum(np.exp(u))
+
+
 def _evaluate(name: str, layout: str) -> tuple[np.ndarray, Values]:
-    """The engine's result for ``name`` at random values, and the values (by symbol name)."""
+    """The engine's result for ``name`` at random values, and the values (by symbol name).
+
+    Through SymPy's explicit matrices where SymPy can evaluate the result; results with
+    elementwise functions or Hadamard products (which SymPy's ``doit`` does not evaluate on
+    explicit matrices) through the tests' own evaluator, ``oracle.py``.
+    """
     derivation = prove_identity(name, layout=layout, verify=False)
+    if catalog.get(name).section == catalog.SECTIONS[-1]:
+        return _evaluate_by_oracle(derivation)
     rng = np.random.default_rng(0)
     result = derivation.to_sympy()
     dims = {s: _SIZES[s.name] for s in result.atoms(sympy.Symbol) if s.name in _SIZES}
@@ -159,6 +210,20 @@ def _evaluate(name: str, layout: str) -> tuple[np.ndarray, Values]:
     return np.array(evaluated.tolist(), dtype=float), values
 
 
+def _evaluate_by_oracle(derivation: Any) -> tuple[np.ndarray, Values]:
+    rng = np.random.default_rng(0)
+    values: Values = {}
+    for symbol, info in derivation.symbols.items():
+        rows, cols = (d if isinstance(d, int) else _SIZES[d] for d in
+                      (info.shape.rows, info.shape.cols))  # fmt: skip
+        value = rng.standard_normal((rows, cols))
+        if rows == cols and rows > 1:
+            value = value + 2 * rows * np.eye(rows)
+        values[symbol] = value
+    sizes = {d: size for d, size in _SIZES.items()}
+    return np.atleast_2d(value_of(derivation.result.rhs, values, sizes)), values
+
+
 @pytest.mark.parametrize(
     ("name", "layout", "closed_form"),
     CLOSED_FORMS,
@@ -180,7 +245,8 @@ def test_catalog_every_identity_has_a_closed_form_test() -> None:
     assert tested == {identity.name for identity in catalog.all_identities()}
 
 
-_SOURCE = re.compile(r"^(note 000|note 002|Matrix Cookbook \(\d+\)(, \(\d+\))?[^;]*)"
+_SOURCE = re.compile(r"^(note 000|note 002|Matrix Cookbook \(\d+\)(, \(\d+\))?[^;]*"
+                     r"|machine learning: [^;]+)"
                      r"(; (note 000|note 002|Matrix Cookbook \(\d+\)[^;]*))*$")  # fmt: skip
 
 

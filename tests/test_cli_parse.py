@@ -94,14 +94,14 @@ def test_cli_parse_wrt_names_that_variable_first(runner: CliRunner) -> None:
     ("args", "message"),
     [
         (["parse", "x' A +"], "expected a symbol, a number or '(', found end of input (at 1:7)"),
-        (["parse", "A .* B"], "the Hadamard (elementwise) product is not supported yet"),
-        (["parse", "exp(x)"], "the elementwise function exp(...) is not supported yet"),
+        (["parse", "A .* x"], "cannot multiply A (n x m) and x (n x 1) entry by entry"),
+        (["parse", "vec(X)"], "vec(...) is not supported yet"),
         (["parse", "x", "-d", "x: m x n x p"], "cannot read the shape 'm x n x p'"),
         (["parse", "X^99999"], "the exponent 99999 is too large"),
         (["parse", "(" * 80 + "x" + ")" * 80], "nests too deeply"),
         (["parse", ""], "expected an expression"),
     ],
-    ids=["parse", "hadamard", "elementwise", "declaration", "limit", "nesting", "empty"],
+    ids=["parse", "hadamard", "unsupported", "declaration", "limit", "nesting", "empty"],
 )
 def test_cli_parse_user_errors_exit_2_without_traceback(
     runner: CliRunner, args: list[str], message: str

@@ -86,6 +86,11 @@ PRINTED = [
     ("y' X^{-1} x", "x", ("grad = np.linalg.solve(X.T, y)",)),
     ("a' X b", "X", ("grad = np.outer(a, b)",)),
     ("log(x' x)", "x", ("xx = x @ x", "value = np.log(xx)")),
+    ("sum(sigma(A x))", "x", ("t1 = 1 / (1 + np.exp(-(A @ x)))",
+                              'grad = A.T @ (t1 * (np.ones(dims["m"]) - t1))')),
+    ("logsumexp(x)", "x", ("value = np.logaddexp.reduce(x)",
+                           "grad = np.exp(x - np.logaddexp.reduce(x))")),
+    ("sum(relu(A x))", "x", ("grad = A.T @ np.heaviside(Ax, 0.5)",)),
 ]
 
 
@@ -139,6 +144,7 @@ SCRIPTS = [
     ("(y - A x)' (y - A x)", "x"),
     ("log(det(X))", "X"),
     ("tr(A X B)", "X"),
+    ("sum(log(1 + exp(-y .* (X w))))", "w"),  # the logistic loss
 ]
 
 
@@ -219,7 +225,8 @@ def test_codegen_random_expressions_run_and_check() -> None:
 # -- PyTorch (the optional ``torch`` extra) --------------------------------------------------
 
 
-TORCH_CASES = [*SCRIPTS, ("x' A x", "x"), ("y' X^{-1} x", "x"), ("log(x' x)", "x")]
+TORCH_CASES = [*SCRIPTS, ("x' A x", "x"), ("y' X^{-1} x", "x"), ("log(x' x)", "x"),
+               ("softmax(x)' y", "x"), ("sum(x .^ 3)", "x")]
 
 
 @pytest.mark.parametrize(("source", "wrt"), TORCH_CASES, ids=[s[0] for s in TORCH_CASES])
@@ -239,3 +246,17 @@ def test_codegen_cli_refuses_clearly(args: list[str], message: str) -> None:
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_codegen_readme_shows_the_generated_function() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Code: NumPy"):readme.index("## Handouts")]
+    shown = section.split("```python\n")[1].split("```")[0]
+    code = derive.prove("(y - A x)' (y - A x)", "x").to_numpy()
+    function = code[code.index("def f_and_grad"):code.index("    return value, grad\n")]
+
+    def steady(text: str) -> list[str]:  # the verifier's error and sizes may change
+        return [line for line in text.splitlines()
+                if "relative error" not in line and "at m = " not in line]  # fmt: skip
+
+    assert steady(shown) == steady(function + "    return value, grad\n")

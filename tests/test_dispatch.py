@@ -20,14 +20,15 @@ import derive.language.constants  # noqa: F401
 from derive.calculus import algebra
 from derive.documents.printer import AsciiPrinter, LatexPrinter, UnicodePrinter
 from derive.errors import InternalError
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.ir import order
 from derive.ir.dispatch import Operation
 
 EXPR_TYPES = sorted(
-    (c for c in vars(ex).values()
-     if isinstance(c, type) and issubclass(c, ex.Expr) and c is not ex.Expr),
+    [*(c for c in vars(ex).values()
+       if isinstance(c, type) and issubclass(c, ex.Expr) and c is not ex.Expr), *el.NODES],
     key=lambda c: c.__name__,
 )  # fmt: skip
 FAMILIES = {"expr": frozenset(EXPR_TYPES), "factor": frozenset(ix.FACTOR_TYPES)}
@@ -69,7 +70,7 @@ def test_dispatch_knows_the_operations() -> None:
         "derive.check.sympy_bridge._convert", "derive.language.constants.constant_value",
     }  # fmt: skip
     assert expected <= set(OPERATIONS)
-    assert len(EXPR_TYPES) >= 17  # the node classes are found (17 when this was written)
+    assert len(EXPR_TYPES) == 17 + len(el.NODES)
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS), ids=sorted(OPERATIONS))

@@ -20,15 +20,15 @@ from derive.errors import (
 )
 from derive.language.frontend import parse
 
-P, U, L = ParseError, UnsupportedError, LimitError
+P, U, L, S = ParseError, UnsupportedError, LimitError, ShapeError
 
 # (source, error class, message fragment, 1-based column of the culprit)
 ERRORS: list[tuple[str, type[LocatedError], str, int]] = [
     # incomplete input: the column is the end
     ("x' A +", P, "expected a symbol, a number or '(', found end of input", 7),
-    ("x ^", P, "expected an integer exponent or T after '^', found end of input", 4),
-    ("X^-", P, "expected an integer exponent or T after '^'", 4),
-    ("A^T^", P, "expected an integer exponent or T after '^'", 5),
+    ("x ^", P, "expected a number or T after '^', found end of input", 4),
+    ("X^-", P, "expected a number or T after '^'", 4),
+    ("A^T^", P, "expected a number or T after '^'", 5),
     ("-", P, "expected a symbol, a number or '('", 2),
     ("det", P, "expected the argument of det, found end of input", 4),
     ("", P, "expected an expression, found end of input", 1),
@@ -54,7 +54,7 @@ ERRORS: list[tuple[str, type[LocatedError], str, int]] = [
     ("x @@ y", P, "found '@'", 4),
     ("x^{T", P, "expected '}' to close the exponent, found end of input", 5),
     ("A^(2", P, "expected ')' to close the exponent", 5),
-    ("x^{-}", P, "expected an integer exponent or T after '^', found '}'", 5),
+    ("x^{-}", P, "expected a number or T after '^', found '}'", 5),
     ("x^0", P, "the exponent 0 is not allowed", 3),
     ("A^-0", P, "the exponent 0 is not allowed", 4),
     # characters
@@ -82,21 +82,23 @@ ERRORS: list[tuple[str, type[LocatedError], str, int]] = [
     ("log(0)", P, "log needs a positive number, not 0", 5),
     ("1 + log(2 - 3)", P, "log needs a positive number, not 2 - 3, which is -1", 9),
     # not supported yet, by name
-    ("A .* B", U, "the Hadamard (elementwise) product is not supported yet", 3),
-    ("A ∘ B", U, "the Hadamard (elementwise) product", 3),
-    (r"A \odot B", U, "Hadamard", 3),
-    ("exp(x)", U, "the elementwise function exp(...) is not supported yet", 1),
-    ("1 + sigma(W x)", U, "the elementwise function sigma(...) is not supported yet", 5),
-    ("abs(x)", U, "the elementwise function abs(...)", 1),
-    (r"\exp(x)", U, r"the elementwise function \exp is not supported yet", 1),
+    ("vec(X)", U, "vec(...) is not supported yet", 1),
+    ("1 + max(x)", U, "max(...) is not supported yet", 5),
+    ("sinh(x)", U, "sinh(...) is not supported yet", 1),
+    ("norm(x, 3)", U, "the norm '3' is not supported", 9),
+    ("norm(A, 2)", U, "the spectral norm of the matrix A is not supported yet", 1),
+    (r"\sqrt[3]{x}", U, "roots other than the square root are not supported yet", 6),
     ("foo(x)", U, "unknown function foo(...)", 1),
     ("x + bar(y)", U, "unknown function bar(...)", 5),
     # a capital letter does not make a name a matrix product: Fx(X) is not F x (X)
     ("Fx(X)", U, "unknown function Fx(...)", 1),
     ("x' Grad(x)", U, "unknown function Grad(...)", 4),
-    ("X^n", U, "exponent 'n' is not supported: write T for a transpose or an integer literal", 3),
-    ("X^2.5", U, "exponent '2.5' is not supported", 3),
-    ("2 ^ x", U, "integer literal", 5),
+    ("X^n", U, "exponent 'n' is not supported: write T for a transpose or a number", 3),
+    ("X^2.5", S, "a power 5/2 needs a scalar, but X is n x m", 1),
+    ("2 ^ x", U, "or a number such as 2, -1 or (1/2)", 5),
+    ("x .^ T", P, "expected a number after '.^'", 6),
+    ("s^(1/0)", P, "division by zero", 6),
+    ("(-1)^(1/2)", P, "the power 1/2 of -1 is not a real number", 1),
     # limits
     ("X^99999", L, "the exponent 99999 is too large (at most 100)", 3),
     ("x " * 1000 + "+ 123456789012345678901234567890123", L, "the number is too long", 2003),

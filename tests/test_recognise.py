@@ -71,6 +71,24 @@ READINGS = [
                             _e(A, IDX_Q, IDX_I)), None, None, "tr(A A B)"),
     ("trace-times-vector", _term((IDX_P, IDX_Q), _e(A, IDX_P, IDX_Q), _e(B, IDX_Q, IDX_P),
                                  _e(x, IDX_I)), IDX_I, None, "tr(A B) x"),
+    # entrywise: an index that occurs more than twice, or an index no factor carries
+    ("diagonal-of", _term((), _e(A, IDX_I, IDX_I)), IDX_I, None, "diag(A)"),
+    ("hadamard", _term((), _e(x, IDX_I), _e(y, IDX_I)), IDX_I, None, "(x) .* (y)"),
+    ("hadamard-matrices", _term((), _e(A, IDX_I, IDX_J), _e(B, IDX_J, IDX_I)), IDX_I, IDX_J,
+     "(A) .* (B')"),
+    ("three-fold", _term((IDX_P,), _e(x, IDX_P), _e(y, IDX_P), _e(A, IDX_P, IDX_I)), IDX_I, None,
+     "A' (x) .* (y)"),
+    ("diag-times-matrix", _term((), _e(x, IDX_I), _e(A, IDX_I, IDX_J)), IDX_I, IDX_J,
+     "diag(x) A"),
+    ("weighted-square", _term((IDX_P,), _e(x, IDX_P), _e(y, IDX_P), _e(x, IDX_P)), None, None,
+     "(x) .* (y)' x"),
+    ("diagonal-times-vector", _term((), _e(A, IDX_I, IDX_I), _e(x, IDX_I)), IDX_I, None,
+     "(diag(A)) .* (x)"),
+    ("sum-of-entries", _term((IDX_P,), _e(x, IDX_P)), None, None, "x' ones"),
+    ("ones", _term((), _e(x, IDX_I)), IDX_I, IDX_J, "x ones'"),
+    # the row index is on no factor: the entries do not depend on it, a column of ones
+    ("row-of-ones", _term((IDX_P,), _e(A, IDX_J, IDX_P), _e(x, IDX_P)), IDX_I, IDX_J,
+     "ones (A x)'"),
 ]  # fmt: skip
 
 
@@ -113,16 +131,11 @@ def test_recognise_trace_picks_the_simplest_rotation() -> None:
 
 
 UNREADABLE = [
-    ("diagonal", _term((), _e(A, IDX_I, IDX_I)), IDX_I, None, "an index occurs 2 times"),
-    ("hadamard", _term((), _e(x, IDX_I), _e(y, IDX_I)), IDX_I, None, "an index occurs 2 times"),
+    ("three-matrices", _term((IDX_P, IDX_Q), _e(A, IDX_I, IDX_P), _e(B, IDX_P, IDX_Q),
+                             _e(A, IDX_P, IDX_J), _e(x, IDX_Q)), IDX_I, IDX_J,
+     "an index occurs 3 times"),
     ("dummy-once", _term((IDX_P,), _e(A, IDX_I, IDX_P), _e(B, IDX_P, IDX_Q)), IDX_I, IDX_J,
      "an index occurs 1 times"),
-    ("diagonal-times-vector", _term((), _e(A, IDX_I, IDX_I), _e(x, IDX_I)), IDX_I, None,
-     r"this term has no matrix form: an index occurs 3 times \(elementwise products are not"
-     r" supported yet\)"),
-    # every index counted right, but the row index is on no factor: the walk from it stops
-    ("dangling", _term((IDX_P,), _e(A, IDX_J, IDX_P), _e(x, IDX_P)), IDX_I, IDX_J,
-     r"this term has no matrix form \(an index is left dangling\)"),
 ]  # fmt: skip
 
 

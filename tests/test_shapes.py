@@ -128,8 +128,18 @@ SHAPE_ERRORS = [
     ("x^2", ("x: n",), "a matrix power needs a square matrix, but x is n x 1", 1),
     ("A / x", ("x: k",), "cannot divide by x (k x 1): the divisor must be a scalar", 1),
     ("x / A", (), "cannot divide by A (m x p): the divisor must be a scalar", 1),
-    ("log(A)", (), "log needs a scalar, but A is n x m", 1),
-    ("1 + log(s)", ("s: n",), "log needs a scalar, but s is n x 1", 5),
+    ("log(A)", (), "log needs a scalar or a vector, but A is n x m", 1),
+    ("alpha + log(s)", ("s: n",), "cannot add alpha (1 x 1) and log(s) (n x 1)", 1),
+    # entrywise operations, sums, diag, named compositions
+    ("A .* x", (), "cannot multiply A (n x m) and x (n x 1) entry by entry", 1),
+    ("x ./ A", ("A: 2 x 3",), "cannot divide x (2 x 1) and A (2 x 3) entry by entry", 1),
+    ("exp(A) + x", (), "cannot add exp(A) (n x m) and x (n x 1)", 1),
+    ("diag(A)", ("A: 2 x 3",), "diag needs a column vector or a square matrix, but A is 2 x 3", 1),
+    ("diag(alpha)", (), "diag needs a column vector or a square matrix, but alpha is 1 x 1", 1),
+    ("softmax(A)", (), "softmax needs a column vector, but A is n x m", 1),
+    ("logsumexp(alpha)", (), "logsumexp needs a column vector, but alpha is 1 x 1", 1),
+    ("norm(A, 1)", (), "the 1-norm needs a column vector, but A is n x m", 1),
+    ("A^(1/2)", (), "a power 1/2 needs a scalar, but A is n x m", 1),
     ("x' x A x", ("A: 2 x 3", "x: 2"), "inner dimensions 3 and 2 differ", 1),
     # |X| of a matrix may mean its determinant (the Matrix Cookbook writes |X|) or a norm
     ("log(|X|)", (), "|X| is ambiguous for a matrix (n x m): write det(X) for the determinant"

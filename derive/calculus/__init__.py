@@ -8,3 +8,5 @@ simplifies matrix expressions, ``rules`` is the table of rules and step kinds a 
 ``proof`` holds the data a derivation is made of (``Derivation``, ``Step``). A second proof
 method is a module beside ``index_method`` and one entry in ``provers.PROVERS``.
 """
+
+from derive.calculus import elementwise  # noqa: F401  (registers the rules of ir.elementwise)

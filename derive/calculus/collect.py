@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from derive import budget
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.ir import order
@@ -32,19 +33,17 @@ def collect_terms(index_sum: ix.IndexSum, avoid: Iterable[str] = ()) -> ix.Index
 
 def _fold_powers(term: ix.Term) -> ix.Term:
     """``s^-1 s = 1``, ``s s = s^2`` for scalar leaves that are not symbols' entries."""
-    exponents: dict[ex.Expr, int] = {}
+    exponents: dict[ex.Expr, Fraction] = {}
     kept: list[ix.Factor] = []
     for factor in term.factors:
         if isinstance(factor, ix.Entry) and not factor.indices and foldable(factor.base):
             base, power = _split_power(factor.base)
-            exponents[base] = exponents.get(base, 0) + power
+            exponents[base] = exponents.get(base, Fraction(0)) + power
         else:
             kept.append(factor)
     for base, power in exponents.items():
-        if power == 1:
-            kept.append(ix.Entry(base, ()))
-        elif power != 0:
-            kept.append(ix.Entry(ex.Power(base, power), ()))
+        if power != 0:
+            kept.append(ix.Entry(el.hadamard_power(base, power), ()))
     return ix.Term(term.coeff, term.sums, tuple(kept))
 
 
@@ -62,10 +61,11 @@ foldable.update({node_type: lambda base: False
                                    ex.Derivative)})
 
 
-def _split_power(base: ex.Expr) -> tuple[ex.Expr, int]:
-    if isinstance(base, ex.Power):
-        return base.base, base.exponent
-    return base, 1
+def _split_power(base: ex.Expr) -> tuple[ex.Expr, Fraction]:
+    """``s^p`` as (s, p); rational powers of scalars (``‖x‖^(1/2)``) fold with integer ones."""
+    if isinstance(base, ex.Power | el.HadamardPower):
+        return base.base, Fraction(base.exponent)
+    return base, Fraction(1)
 
 
 def _base_key(base: ex.Expr) -> str:

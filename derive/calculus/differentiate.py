@@ -302,7 +302,8 @@ def contract(term: Term) -> Term:
         i, j = factor.i, factor.j
         if i == j:
             factors.pop(position)
-            if i in sums:
+            # δ_ii = 1; the sum over i goes only if no other factor carries i (tr(diag(v)))
+            if i in sums and not any(i in f.indices for f in factors):
                 sums.remove(i)
                 if isinstance(i.dim, int):
                     coeff *= i.dim

@@ -22,13 +22,16 @@ from derive.calculus.differentiate import (
     product_rule,
     work_out,
 )
+from derive.calculus.named import name_compositions
 from derive.calculus.options import Options
 from derive.calculus.proof import Derivation, Fact, Formula, Result, ResultKind, Step
 from derive.calculus.recognise import term_to_matrix
 from derive.calculus.rules import RULES, Rule, RuleName, StepKind
 from derive.errors import UnsupportedError
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.functions import derivative as function_derivative
 from derive.language.shapes import Problem
 
 
@@ -167,6 +170,8 @@ class _Prover:
             uses_trace = any(_has_trace(m) for _, m in pieces)
             rules = (RuleName.RECOGNISE_PRODUCT,) + ((RuleName.RECOGNISE_TRACE,) if uses_trace
                                                      else ())  # fmt: skip
+            if any(_has_entrywise(m) for _, m in pieces):
+                rules += (RuleName.RECOGNISE_ENTRYWISE,)
             record(StepKind.RECOGNISE, (lhs_entry, shown), rules)
         whole = ex.Derivative(self.function, self.var, self.options.layout, order)
         assembled = ex.add(*(ex.mul(ex.Number(c), m) for c, m in pieces)) if pieces else \
@@ -187,6 +192,7 @@ class _Prover:
             (RuleName.COLLECT_TERMS, algebra.collect),
             (RuleName.FACTOR_OUT, algebra.factor),
             (RuleName.MERGE_POWERS, algebra.merge_powers),
+            (RuleName.NAME_FUNCTIONS, name_compositions),
         )
         lines: list[ex.Expr] = [assembled]
         rules: list[RuleName] = []
@@ -281,6 +287,12 @@ def _function_name(problem: Problem) -> str:
     return next((c for c in choices if c not in problem.symbols), f"{choices[0]}_0")
 
 
+def _has_entrywise(node: ex.Expr) -> bool:
+    return isinstance(node, el.Hadamard | el.Diag | el.Ones) or any(
+        _has_entrywise(c) for c in node.children
+    )
+
+
 def _has_trace(node: ex.Expr) -> bool:
     return isinstance(node, ex.Trace) or any(_has_trace(c) for c in node.children)
 
@@ -308,4 +320,18 @@ def _facts(marked: list[ix.Term], ctx: Context) -> tuple[Fact, ...]:
                 value = ix.IndexSum(tuple(partial_value(factor, ctx)), factor.indices)
                 facts[base.name] = Fact(ix.IndexSum(((ix.Term(Fraction(1), (), (factor,))),),
                                                     factor.indices), value)  # fmt: skip
+            elif isinstance(base, el.Apply) and base.function not in facts and \
+                    not isinstance(function_derivative(base), ex.Zero | ex.Number):
+                facts[base.function] = _chain_rule_fact(factor, base)
     return tuple(facts.values())
+
+
+def _chain_rule_fact(factor: ix.Partial, base: el.Apply) -> Fact:
+    """``∂σ(u)_i/∂v_k = σ'(u)_i ∂u_i/∂v_k``, with σ' from the function table."""
+    entry = factor.entry
+    assert isinstance(entry, ix.Entry)
+    inner = ix.Partial(ix.Entry(base.arg, entry.indices), factor.wrt, factor.wrt_indices)
+    coeff, outer = ex.coefficient_of(function_derivative(base))
+    lhs = ix.Term(Fraction(1), (), (factor,))
+    rhs = ix.Term(coeff, (), (ix.Entry(outer, entry.indices), inner))
+    return Fact(ix.IndexSum((lhs,), factor.indices), ix.IndexSum((rhs,), factor.indices))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derive import budget
+from derive.calculus.entrywise import merge_entrywise
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
 from derive.ir import order
@@ -106,6 +107,7 @@ def term_to_matrix(term: Term, row: Index | None, col: Index | None) -> ex.Expr:
         UnsupportedError: The term has a pattern no matrix product expresses (a diagonal).
     """
     budget.check()
+    term = merge_entrywise(term, row, col)
     _check_occurrences(term, row, col)
     scalars = [_scalar(f) for f in term.factors if _edge(f) is None]
     graph = _Graph([e for f in term.factors if (e := _edge(f)) is not None])
@@ -190,5 +192,5 @@ def _check_occurrences(term: Term, row: Index | None, col: Index | None) -> None
         if count != expected:
             raise UnsupportedError(
                 "this term has no matrix form: an index occurs "
-                f"{count} times (elementwise products are not supported yet)"
+                f"{count} times"
             )

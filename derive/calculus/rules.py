@@ -54,6 +54,9 @@ class RuleName(StrEnum):
     MERGE_POWERS = "merge_powers"
     HESSIAN = "hessian"
     RESULT = "result"
+    CHAIN_RULE = "chain_rule"
+    RECOGNISE_ENTRYWISE = "recognise_entrywise"
+    NAME_FUNCTIONS = "name_functions"
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -87,6 +90,9 @@ RULES = _rules(
     Rule("merge_powers", "write repeated factors as powers"),
     Rule("hessian", "differentiate the gradient's entries once more"),
     Rule("result", "the result"),
+    Rule("chain_rule", "the chain rule, entry by entry"),
+    Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
+    Rule("name_functions", "the definitions of sigmoid and softmax"),
 )
 
 

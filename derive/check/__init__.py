@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from derive.calculus.proof import register_view
+from derive.check import elementwise  # noqa: F401  (registers the values of ir.elementwise)
 
 if TYPE_CHECKING:
     from derive.calculus.proof import Derivation

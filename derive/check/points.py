@@ -14,7 +14,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from derive.check import exact
+from derive.check import domain, exact
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.language.shapes import Problem
@@ -27,6 +27,11 @@ def independent(problem: Problem) -> Iterator[tuple[str, ex.Shape]]:
 
 def size_of(dim: ex.Dim, sizes: dict[str, int]) -> int:
     return dim if isinstance(dim, int) else sizes[dim]
+
+
+def _positive(value: Any) -> Any:
+    """Entries made positive: the argument of a log or a square root (0 becomes 1/4)."""
+    return np.vectorize(lambda c: abs(c) + Fraction(1, 4), otypes=[object])(value)
 
 
 def rational_point(
@@ -47,6 +52,7 @@ def rational_point(
         return Fraction(int(rng.integers(low, spread + 1)),
                         1 if integers else int(rng.integers(1, 4)))  # fmt: skip
 
+    positive = domain.positive_symbols(problem.expr)
     values: dict[str, Any] = {}
     for name, shape in independent(problem):
         rows, cols = size_of(shape.rows, sizes), size_of(shape.cols, sizes)
@@ -58,7 +64,7 @@ def rational_point(
             value = value + exact.identity(rows) * 5
             if problem.symbols[name].symmetric:
                 value = (value + value.T) / 2
-        values[name] = value
+        values[name] = _positive(value) if name in positive else value
     jacobians: dict[tuple[str, str], Any] = {}
     for name, info in problem.symbols.items():
         for dep in info.depends_on:

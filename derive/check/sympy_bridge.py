@@ -175,6 +175,11 @@ def _derivative(node: ex.Derivative) -> Any:
     raise UnsupportedError(f"{type(node).__name__} has no SymPy form")
 
 
+def register_forms(entries: dict[type, Any]) -> None:
+    """Add SymPy forms for node types defined outside :mod:`derive.ir.expr`."""
+    _convert.update(entries)
+
+
 def result_to_sympy(derivation: Derivation) -> Any:
     """The derivation's final result as a SymPy expression.
 

@@ -22,8 +22,8 @@ import click
 
 from derive.calculus.options import METHODS
 from derive.cli.common import declare_option, guarded
+from derive.documents.formats import STYLES, prove_formats
 from derive.documents.formats import get as get_format
-from derive.documents.formats import prove_formats
 from derive.ir.expr import LAYOUTS
 
 if TYPE_CHECKING:
@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 @click.option("--method", type=click.Choice(tuple(METHODS)), default="index", show_default=True,
               help="The route the proof takes. "
                    + "; ".join(f"{name}: {what}" for name, what in METHODS.items()) + ".")
+@click.option("--style", type=click.Choice(STYLES), default="full", show_default=True,
+              help="How the proof is laid out (tex, md, pdf): full, a sentence and a display "
+                   "per step; compact, one aligned display with a short reason per line.")
 @click.option("--format", "-f", "fmt", type=click.Choice(prove_formats()), default="text",
               show_default=True, help="Output format (pdf needs -o).")
 @click.option("--fragment", is_flag=True,
@@ -71,6 +74,7 @@ def prove_command(
     layout: str,
     hessian: bool,
     method: str,
+    style: str,
     fmt: str,
     fragment: bool,
     output: Path | None,
@@ -104,7 +108,7 @@ def prove_command(
     if quiet:
         _show_verdicts(derivations, fmt, templates)
     else:
-        _write(derivations, fmt, fragment, output, templates)
+        _write(derivations, fmt, fragment, output, templates, style)
     if expect and not all(d.verdict is not None and d.verdict.correct for d in derivations):
         raise click.exceptions.Exit(1)
 
@@ -167,15 +171,16 @@ def _write(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
+    style: str,
 ) -> None:
     from derive.documents.render import render_derivation, render_derivations
 
     form = get_format(fmt)
     kind = form.source or ("tex-fragment" if fragment else fmt)
     if len(derivations) == 1:
-        document = render_derivation(derivations[0], kind, templates_dir=templates)
+        document = render_derivation(derivations[0], kind, templates_dir=templates, style=style)
     else:
-        document = render_derivations(derivations, kind, templates_dir=templates)
+        document = render_derivations(derivations, kind, templates_dir=templates, style=style)
     if output is None:
         click.echo(document, nl=False)
         return

@@ -136,6 +136,11 @@ class HandoutView:
     exercises: bool = False
 
     @property
+    def refs(self) -> dict[str, str]:
+        """Each item's label (``eq:quadratic-form``) and its number (``4.3``), for ``\\eqref``."""
+        return {i.label: i.number for s in self.sections for i in s.items if i.label}
+
+    @property
     def results(self) -> tuple[ItemView, ...]:
         """The items with a result, for the summary table."""
         return tuple(i for s in self.sections for i in s.items if i.proof is not None)
@@ -154,12 +159,15 @@ def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
     sections: list[SectionView] = []
     exercise = 0
     for number, section in enumerate(handout.sections, start=1):
+        section_label = ""
         if handout.numbering == "section":
-            exercise = 0
+            exercise, section_label = 0, f"{number}."
         items: list[ItemView] = []
         for position, item in enumerate(section.items, start=1):
             exercise += item.derivation is not None
-            items.append(_item(item, f"{number}.{position}", exercise, width))
+            numbered = item.derivation is not None and (handout.exercises or not handout.solutions)
+            label = f"{section_label}{exercise}" if numbered else f"{number}.{position}"
+            items.append(_item(item, label, exercise, width))
         sections.append(SectionView(section.title, section.intro, tuple(items),
                                     section.layout or handout.layout))  # fmt: skip
     return HandoutView(

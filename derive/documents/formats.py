@@ -24,6 +24,7 @@ __all__ = [
     "FORMATS",
     "Delimiters",
     "Format",
+    "STYLES",
     "TeX",
     "escape_latex",
     "escape_markdown",
@@ -157,6 +158,12 @@ def escape_text(value: object) -> str:
     return value if isinstance(value, TeX) else _clean(str(value))
 
 
+STYLES = ("compact", "full")
+"""How proofs are laid out (presentation, not the proof's route): ``compact``, one aligned display
+per part with a short reason beside each line (the handouts' default), or ``full``, a sentence
+and a display per step (``derive prove``'s default)."""
+
+
 # -- the registry ------------------------------------------------------------------------------
 
 class Delimiters(NamedTuple):
@@ -199,6 +206,8 @@ class Format:
         prove: A single derivation can be written in it (``derive prove --format``).
         derivation_template: The template of a single derivation, "" when there is none.
         handout_template: The template of a handout, "" when there is none.
+        cite: How prose cites a handout item's equation: ``{label}`` and ``{number}`` are
+            filled in (``\\eqref{{{label}}}``: LaTeX numbers it itself).
     """
 
     name: str
@@ -215,6 +224,7 @@ class Format:
     prove: bool = False
     derivation_template: str = ""
     handout_template: str = ""
+    cite: str = "({number})"
 
     def template(self, name: str) -> str:
         """The path of one of its templates: ``template("macros")`` -> ``tex/macros.tex.j2``."""
@@ -234,6 +244,7 @@ TEXT_WIDTH = 64
 _TEX = Format(
     "tex", ".tex", "tex", "tex.j2", "latex", escape_latex, ("$", "$"), PAGE_WIDTH,
     handout=True, prove=True, derivation_template="derivation", handout_template="handout",
+    cite="\\eqref{{{label}}}",
 )  # fmt: skip
 
 FORMATS: Mapping[str, Format] = {
@@ -245,7 +256,7 @@ FORMATS: Mapping[str, Format] = {
                 derivation_template="fragment", handout_template=""),
         Format("md", ".md", "md", "md.j2", "jinja", escape_markdown, ("$", "$"), WEB_WIDTH,
                handout=True, prove=True, derivation_template="derivation",
-               handout_template="handout"),
+               handout_template="handout", cite="[({number})](#{anchor})"),
         Format("text", ".txt", "text", "txt.j2", width=TEXT_WIDTH, prove=True,
                derivation_template="derivation"),
         Format("json", ".json", prove=True),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.documents.document import DEFINITIONS
+from derive.documents.formats import STYLES
 from derive.errors import DeclarationError, HandoutError
 from derive.ir.expr import LAYOUTS
 
@@ -271,9 +272,6 @@ _KIND_KEYS = {
              *_EXERCISE_KEYS},
     "definition": {"definition", "title", "note"},
 }
-STYLES = ("compact", "full")
-"""How proofs are laid out: ``compact`` (one aligned display per part, short reasons beside
-the lines) or ``full`` (a sentence and a display per step)."""
 _SPACE = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|em)")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
+from derive.documents.printers import elementwise as pe
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.language.names import name_latex, name_unicode, split_name
@@ -40,7 +41,8 @@ def precedence(node: object) -> int:
         return _PREC_POSTFIX
     if isinstance(node, ex.Jacobian | ex.Derivative):
         return _PREC_MUL
-    return _PREC_ATOM
+    elementwise = pe.precedence(node)
+    return _PREC_ATOM if elementwise is None else elementwise
 
 
 def product_groups(factors: Sequence[ex.Expr]) -> list[tuple[ex.Expr, ...]]:
@@ -187,8 +189,8 @@ class Printer:
             if sub:  # W_2 has entries (W_2)_ij: a second subscript would not be readable
                 return self.paren(self.symbol_name(name))
             return self.symbol_name(name)
-        if isinstance(base, ex.Identity):
-            return self.doprint(base)  # I_kl, not (I)_kl
+        if isinstance(base, (ex.Identity, *pe.CALLS)):
+            return self.doprint(base)  # I_kl and σ(u)_i, not (I)_kl
         return self.paren(self.doprint(base))
 
     def _print_Entry(self, node: ix.Entry) -> str:
@@ -256,7 +258,7 @@ class Printer:
         return f"{stem}_{''.join(indices)}"
 
 
-class LatexPrinter(Printer):
+class LatexPrinter(Printer, pe.LatexElementwise):
     """LaTeX math (amsmath), as KaTeX and MathJax also render it.
 
     The output is also valid input (``language.frontend.parse(latex(e)).expr == e``): a scalar to a
@@ -396,7 +398,7 @@ class LatexPrinter(Printer):
         return f"{stem}_{{{joiner.join(names)}}}"
 
 
-class UnicodePrinter(Printer):
+class UnicodePrinter(Printer, pe.UnicodeElementwise):
     """Readable unicode for a terminal: ``∂α/∂x = (A + Aᵀ) x``."""
 
     def symbol_name(self, name: str) -> str:
@@ -477,7 +479,7 @@ class UnicodePrinter(Printer):
         return f"{stem}_{text}" if len(text) == 1 else f"{stem}_{{{text}}}"
 
 
-class AsciiPrinter(Printer):
+class AsciiPrinter(Printer, pe.AsciiElementwise):
     """The ASCII input language: ``parse(AsciiPrinter().doprint(e))`` gives ``e`` back."""
 
     def _print_Number(self, node: ex.Number) -> str:

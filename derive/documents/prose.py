@@ -1,11 +1,13 @@
 """Math in prose: titles, intros, notes and questions may hold ``$...$`` (or ``\\(...\\)``).
 
-Everything outside the delimiters is literal prose, escaped for its format as before; ``\\$`` is
-a literal dollar. Each math segment is read with pylatexenc (``tolerant_parsing=False``) and
-checked against an allow-list of math-mode commands and environments, so that nothing but math
-reaches TeX or KaTeX: ``\\input``, ``\\write18``, ``\\catcode``, ``\\def``, TeX's ``^^`` character
-codes, comments (``%``), parameters (``#``) and nested math are refused. The same check runs when
-a handout file is read (the error names the file, line and key) and again when a page is rendered.
+Everything outside the delimiters is literal prose, escaped for its format as before; ``\\$`` is a
+literal dollar, and ``\\eqref{label}`` cites the equation of a handout item by its label
+(``(3.2)``, a link where the format has links). Each math segment is read with pylatexenc
+(``tolerant_parsing=False``) and checked against an allow-list of math-mode commands and
+environments, so that nothing but math reaches TeX or KaTeX: ``\\input``, ``\\write18``,
+``\\catcode``, ``\\def``, TeX's ``^^`` character codes, comments (``%``), parameters (``#``) and
+nested math are refused. The same check runs when a handout file is read (the error names the file,
+line and key) and again when a page is rendered.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ MATH_COMMANDS = frozenset((_GREEK + " " + _SYMBOLS).split()) | {",", ";", ":", "
                                                                   "}", "|", "\\", "_", "&"}
 """The commands math in prose may use (``\\alpha``, ``\\top``, ``\\frac``, ...)."""
 _ENVIRONMENTS = frozenset({"matrix", "pmatrix", "bmatrix", "vmatrix", "Vmatrix", "cases"})
-_DELIMITED = re.compile(r"\\\$|\$([^$]*)\$|\\\((.*?)\\\)", re.DOTALL)
+_DELIMITED = re.compile(r"\\\$|\$([^$]*)\$|\\\((.*?)\\\)|\\eqref\{([A-Za-z0-9_-]+)\}", re.DOTALL)
 _FORBIDDEN_TEXT = re.compile(r"\^\^|[%#]")
 
 
@@ -46,10 +48,12 @@ class ProseError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A run of prose: literal ``text``, or LaTeX ``math`` when ``is_math``."""
+    """A run of prose: literal ``text``, LaTeX math when ``is_math``, or the label of a cited
+    equation when ``is_ref``."""
 
     text: str
     is_math: bool = False
+    is_ref: bool = False
 
 
 def segments(text: str) -> tuple[Segment, ...]:
@@ -77,6 +81,11 @@ def _segments(text: str) -> tuple[Segment, ...]:
         position = match.end()
         if match.group(0) == "\\$":
             literal.append("$")
+            continue
+        if match.group(3) is not None:
+            found.extend([Segment("".join(literal))] if "".join(literal) else [])
+            literal = []
+            found.append(Segment(match.group(3), is_ref=True))
             continue
         math = match.group(1) if match.group(1) is not None else match.group(2)
         _check_math(math)
@@ -147,20 +156,33 @@ def _check_math(math: str) -> None:
         walk(node)
 
 
-def render_prose(value: object, escape: Callable[[object], str], math: tuple[str, str]) -> str:
+def render_prose(value: object, escape: Callable[[object], str], math: tuple[str, str],
+                 cite: Callable[[str], str] | None = None) -> str:
     """Prose in a format: literal runs escaped with ``escape``, math between ``math``.
 
     Args:
         value: The prose (converted with ``str``).
         escape: The format's escaping of literal text.
         math: The format's inline-math delimiters.
+        cite: How a citation ``\\eqref{label}`` reads in the format; None where nothing can
+            be cited.
 
     Returns:
         The prose, laid out; the caller marks it as trusted.
 
     Raises:
-        ProseError: The prose's math cannot be used.
+        ProseError: The prose's math cannot be used, or it cites what cannot be cited.
     """
     opening, closing = math
-    return "".join(opening + s.text + closing if s.is_math else escape(s.text)
-                   for s in segments(str(value)))
+
+    def lay_out(s: Segment) -> str:
+        if s.is_math:
+            return opening + s.text + closing
+        if s.is_ref:
+            if cite is None:
+                raise ProseError(f"\\eqref{{{s.text}}} cites an equation, but only a handout's "
+                                 "prose can cite its items")
+            return cite(s.text)
+        return escape(s.text)
+
+    return "".join(lay_out(s) for s in segments(str(value)))

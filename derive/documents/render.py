@@ -27,7 +27,7 @@ import functools
 import json
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,7 +227,7 @@ def environment(
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
-    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""))
+    env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""), fmt.cite)
     if fmt.math is not None:
         env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
         env.globals["short_reason"] = functools.partial(_short_reason, kind, templates_dir)
@@ -257,12 +257,22 @@ def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> T
     return TeX(str(macro(step, why)))
 
 
-def _prose(escape: Callable[[object], str], math: tuple[str, str], value: object) -> TeX:
-    """``|prose``: prose with ``$...$`` math, escaped for the format (the math checked)."""
+def _prose(escape: Callable[[object], str], math: tuple[str, str], cite: str, value: object,
+           refs: Mapping[str, str] | None = None) -> TeX:
+    """``|prose`` (``|prose(h.refs)`` in a handout): prose with ``$...$`` math, escaped for the
+    format (the math checked); ``refs`` maps each item's label to its number, for ``\\eqref``."""
     from derive.documents.prose import ProseError, render_prose
 
+    def cited(name: str) -> str:
+        label = "eq:" + name.replace("_", "-")
+        if refs is None or label not in refs:
+            known = ", ".join(sorted(r.removeprefix("eq:") for r in refs or ()))
+            raise ProseError(f"\\eqref{{{name}}}: no item has the label {name!r}"
+                             + (f" (labels: {known})" if known else ""))
+        return cite.format(label=label, number=refs[label], anchor=label.replace(":", "-"))
+
     try:
-        return TeX(render_prose(value, escape, math))
+        return TeX(render_prose(value, escape, math, cited))
     except ProseError as error:
         raise _template_error(str(error)) from None
 
@@ -417,7 +427,7 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
                        mod=code_module(d, fmt))  # fmt: skip
     from derive.documents.verdict import build_verdict
 
-    proof = build_proof(d, width=form.width)
+    proof = build_proof(d, width=_width(form.width, style))
     return _render(form.templates, form.template(form.derivation_template), templates_dir,
                    p=proof, v=build_verdict(d), style=style)  # fmt: skip
 
@@ -461,7 +471,7 @@ def render_derivations(
     if fmt not in DERIVATION_FORMATS or fmt == "tex-fragment":
         raise ValueError(f"fmt must be one of tex, md, text or json, not {fmt!r}")
     form = get(fmt)
-    proofs = [build_proof(d, width=form.width) for d in ds]
+    proofs = [build_proof(d, width=_width(form.width, style)) for d in ds]
     statement = dataclasses.replace(proofs[0], constants=(), dependent=())
     return _render(form.templates, form.template("derivations"), templates_dir, ps=proofs,
                    vs=[build_verdict(d) for d in ds], statement=statement,
@@ -490,6 +500,11 @@ def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> st
     return _render(form.templates, form.template("answer"), templates_dir, v=view)
 
 
+def _width(width: int, style: str) -> int:
+    """The widest line of math: in the compact style the reasons' column takes a sixth."""
+    return width if style == "full" else width * 5 // 6
+
+
 def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
     """Render a whole handout.
 
@@ -509,7 +524,7 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
     if fmt not in HANDOUT_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(HANDOUT_FORMATS)}, not {fmt!r}")
     form = get(fmt)
-    view = build_handout(handout, width=form.width)
+    view = build_handout(handout, width=_width(form.width, handout.style))
     return _render(form.templates, form.template(form.handout_template), templates_dir, h=view)
 
 

@@ -91,6 +91,11 @@ class Expr:
             return self
         raise InternalError(f"{type(self).__name__} does not say how to rebuild itself")
 
+    @property
+    def is_symmetric(self) -> bool:
+        """Whether the node is its own transpose whatever its operands (``diag(x)``)."""
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class Symbol(Expr):
@@ -480,7 +485,7 @@ def transpose(expr: Expr) -> Expr:
     """``expr^T``; a double transpose cancels, numbers and identities are their own transpose."""
     if isinstance(expr, Transpose):
         return expr.arg
-    if isinstance(expr, Number | Identity):
+    if isinstance(expr, Number | Identity) or expr.is_symmetric:
         return expr
     if isinstance(expr, Zero):
         return Zero(expr.shape.T)

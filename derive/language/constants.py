@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir.dispatch import Operation
 
@@ -84,4 +85,10 @@ def _power(node: ex.Power) -> Fraction | None:
     ex.Derivative,
 )
 def _not_constant(node: ex.Expr) -> Fraction | None:
+    return None
+
+
+@constant_value.register(*el.NODES)
+def _elementwise(node: ex.Expr) -> Fraction | None:
+    """Not folded: ``exp(0)`` is left to the checks rather than decided while parsing."""
     return None

@@ -3,8 +3,9 @@
 Names are letters with one optional subscript: digits, or ``_`` and letters or digits (``x1``,
 ``W_2``, ``alpha``, ``theta_ab``); ``x1`` is spelled ``x_1`` (one name, one spelling).
 Products are written by juxtaposition, so ``A x`` needs the space while ``Ax`` is one name.
-``.T`` is a transpose, ``.*`` a Hadamard product. The unicode that the text printer writes reads
-back too: Greek letters, ``xᵀ``, ``X⁻¹``, ``X²``, ``‖x‖``, ``W₂``, ``·``, ``×`` and ``−``.
+``.T`` is a transpose; ``.*``, ``./`` and ``.^`` are entrywise (Hadamard) operations, and
+``"fro"`` is a quoted word. The unicode that the text printer writes reads back too: Greek
+letters, ``xᵀ``, ``X⁻¹``, ``X²``, ``‖x‖``, ``W₂``, ``·``, ``×``, ``−``, ``∘`` and ``⊘``.
 """
 
 from __future__ import annotations
@@ -25,9 +26,13 @@ _TOKEN_RE = re.compile(
         (?:[0-9]+|[₀-₉]+|_[A-Za-z0-9]+|_\{{[A-Za-z0-9]+\}})?)
   | (?P<dot_t>\.T(?![A-Za-z0-9_]))
   | (?P<hadamard>\.\*)
+  | (?P<hdiv>\./)
+  | (?P<hpow>\.\^)
+  | (?P<string>"[A-Za-z]+")
+  | (?P<ones>𝟏)
   | (?P<dbar>\|\||‖)
   | (?P<sup>⁻?(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|ᵀ))
-  | (?P<op>[-+*/@^'(){{}}\[\],|·×−∘⊙])
+  | (?P<op>[-+*/@^'(){{}}\[\],|·×−∘⊙⊘])
     """,
     re.VERBOSE,
 )
@@ -57,6 +62,7 @@ _SINGLE: dict[str, Kind] = {
     "−": Kind.MINUS,
     "∘": Kind.HADAMARD,
     "⊙": Kind.HADAMARD,
+    "⊘": Kind.HDIV,
 }
 
 
@@ -143,6 +149,14 @@ def _kind(group: str | None, text: str) -> Kind:
         return Kind.PRIME
     if group == "hadamard":
         return Kind.HADAMARD
+    if group == "hdiv":
+        return Kind.HDIV
+    if group == "hpow":
+        return Kind.HPOW
+    if group == "string":
+        return Kind.STRING
+    if group == "ones":
+        return Kind.NAME
     if group == "dbar":
         return Kind.DBAR
     return _SINGLE[text]
@@ -155,4 +169,8 @@ def _clean(group: str | None, text: str) -> str:
         if stem is not None:
             text = stem + text[1:]
         return canonical_name(text.translate(_SUBSCRIPTS))
+    if group == "string":
+        return text.strip('"')
+    if group == "ones":
+        return "ones"
     return text

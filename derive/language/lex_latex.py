@@ -39,6 +39,7 @@ from pylatexenc.latexwalker import (  # type: ignore[import-untyped, unused-igno
 from pylatexenc.macrospec import MacroSpec  # type: ignore[import-untyped, unused-ignore]
 
 from derive.errors import ParseError, Span, UnsupportedError
+from derive.ir.functions import SPELLINGS
 from derive.language.names import GREEK
 from derive.language.tokens import Kind, Token
 
@@ -58,7 +59,7 @@ _POINT, _UNDERSCORE, _OPEN, _CLOSE = frozenset("."), frozenset("_"), frozenset("
 _MACRO_KINDS: dict[str, Kind] = {
     "top": Kind.TOP, "intercal": Kind.TOP,
     "cdot": Kind.STAR, "times": Kind.STAR,
-    "odot": Kind.HADAMARD, "circ": Kind.HADAMARD,
+    "odot": Kind.HADAMARD, "circ": Kind.HADAMARD, "oslash": Kind.HDIV,
     "|": Kind.DBAR, "Vert": Kind.DBAR, "lVert": Kind.DBAR, "rVert": Kind.DBAR,
     "vert": Kind.BAR, "lvert": Kind.BAR, "rvert": Kind.BAR,
 }  # fmt: skip
@@ -76,9 +77,10 @@ _FUNCTION_MACROS = frozenset({"tr", "Tr", "trace", "det", "log", "ln", "logdet"}
 _ELEMENTWISE_MACROS = frozenset(
     {"exp", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sqrt", "max", "min"}
 )
-# The parser rejects these names before a '(' as unsupported elementwise functions.
-_ELEMENTWISE_WORDS = _ELEMENTWISE_MACROS | frozenset({
-    "sigmoid", "relu", "softmax", "abs", "diag", "vec", "max", "min",
+# Whole words that are one name: the elementwise functions and the named operations (the
+# parser knows which of them it supports and rejects the others, such as vec, by name).
+_ELEMENTWISE_WORDS = _ELEMENTWISE_MACROS | frozenset(SPELLINGS) | frozenset({
+    "softmax", "logsumexp", "sum", "diag", "ones", "vec", "max", "min",
 })  # fmt: skip
 _WORDS = _ELEMENTWISE_WORDS | frozenset(_FUNCTIONS)  # a whole letter run that is one name
 _FRAC_MACROS = frozenset({"frac", "dfrac", "tfrac"})
@@ -285,8 +287,10 @@ def _macro_pieces(node: Any) -> list[_Piece]:
         return [_Piece(name, span, Kind.NAME)]
     if name in _FUNCTION_MACROS:
         return [_Piece(_FUNCTIONS[name], span, Kind.NAME)]
+    if name == "sqrt":
+        return [_Piece(name, span, Kind.NAME), *_braced_argument(node, span)]
     if name in _ELEMENTWISE_MACROS:
-        raise UnsupportedError(f"the elementwise function \\{name} is not supported yet", span)
+        return [_Piece(name, span, Kind.NAME)]
     if name in _FRAC_MACROS:
         return _frac_pieces(node, span)
     if name in _LETTER_MACROS or name in _WORD_MACROS:
@@ -300,6 +304,16 @@ def _arguments(node: Any, count: int, span: Span) -> list[Any]:
     if len(arguments) != count:
         raise ParseError(f"missing argument of \\{node.macroname}", span)
     return arguments
+
+
+def _braced_argument(node: Any, span: Span) -> list[_Piece]:
+    """The one mandatory argument of ``\\sqrt`` as a brace group; ``\\sqrt[3]`` is refused."""
+    arguments = node.nodeargd.argnlist if node.nodeargd else []
+    if len(arguments) == 2 and arguments[0] is not None:
+        where = Span(arguments[0].pos, arguments[0].pos + arguments[0].len)
+        raise UnsupportedError("roots other than the square root are not supported yet", where)
+    (argument,) = _arguments(node, 1, span)
+    return _braced(argument, _argument_pieces(argument))
 
 
 def _frac_pieces(node: Any, span: Span) -> list[_Piece]:
@@ -331,6 +345,8 @@ def _styled_pieces(node: Any) -> list[_Piece]:
     span = Span(node.pos, node.pos + node.len)
     (argument,) = _arguments(node, 1, Span(node.pos, node.pos + 1 + len(name)))
     tokens = _Scanner(_argument_pieces(argument), words=name in _WORD_MACROS).scan()
+    if [t.text for t in tokens] == ["1"] and name in _LETTER_MACROS:
+        return [_Piece("ones", span, Kind.NAME)]  # \mathbf{1}, the vector of ones
     if len(tokens) == 1 and tokens[0].kind is Kind.NAME:
         return [_styled_name(name, tokens[0].text, span)]
     if name == "operatorname" or not tokens:
@@ -351,9 +367,7 @@ def _styled_name(macro: str, word: str, span: Span) -> _Piece:
     """The finished piece for a name written inside a font or operator macro."""
     if word == "T" and macro in _TRANSPOSE_WORD_MACROS:
         return _Piece(f"\\{macro}{{T}}", span, Kind.TOP)
-    if word in _ELEMENTWISE_WORDS:
-        raise UnsupportedError(f"the elementwise function {word} is not supported yet", span)
-    if macro == "operatorname" and word not in _FUNCTIONS:
+    if macro == "operatorname" and word not in _FUNCTIONS and word not in _ELEMENTWISE_WORDS:
         raise UnsupportedError(f"unknown operator \\operatorname{{{word}}}", span)
     return _Piece(_FUNCTIONS.get(word, word), span, Kind.NAME)
 

@@ -3,23 +3,26 @@
 Grammar (EBNF); juxtaposition is multiplication::
 
     expr      = term { ("+" | "-") term } ;
-    term      = unary { ("*" | "/" | <juxtaposition>) unary } ;
+    term      = unary { ("*" | "/" | ".*" | "./" | <juxtaposition>) unary } ;
     unary     = "-" unary | "+" unary | postfix ;
-    postfix   = atom { "'" | "^" exponent } ;
-    exponent  = "T" | ["-"] NUMBER | "-" "T" | "{" exponent "}" | "(" exponent ")" ;
+    postfix   = atom { "'" | "^" exponent | ".^" exponent } ;
+    exponent  = "T" | ["-"] number | "-" "T" | "{" exponent "}" | "(" exponent ")" ;
+    number    = NUMBER [ "/" NUMBER ] ;  (a fraction only inside brackets: x^(1/2))
     atom      = NUMBER | NAME | function | "(" expr ")" | "[" expr "]" | "{" expr "}"
               | "|" expr "|" | "||" expr "||" | "\\frac" "{" expr "}" "{" expr "}" ;
-    function  = FUNC ( "(" expr ")" | postfix ) ;
-    FUNC      = "tr" | "trace" | "Tr" | "det" | "log" | "ln" | "logdet" | "inv" | "norm" ;
+    function  = FUNC ( "(" expr ")" | postfix ) | "norm" "(" expr "," (NUMBER | STRING) ")" ;
+    FUNC      = "tr" | "det" | "log" | "logdet" | "inv" | "norm" | "sum" | "diag"
+              | "logsumexp" | "softmax" | an elementwise function (derive.ir.functions) ;
 
 The lexers have already mapped every spelling to these tokens (``x.T``, ``x^\\top`` and ``xᵀ`` are
-all a transpose; ``\\left(`` is ``(``). A bar closes the innermost open norm unless LaTeX says
-it opens one (``\\left\\|``, ``\\lVert``).
+all a transpose; ``\\left(`` is ``(``; ``∘`` and ``\\odot`` are ``.*``). A bar closes the innermost
+open norm unless LaTeX says it opens one (``\\left\\|``, ``\\lVert``). ``ones`` is the vector of
+ones, and so is a transposed literal ``1`` (``1' x``); their sizes are inferred.
 
-Elementwise functions (``exp(x)``) and Hadamard products (``A .* B``) are recognised and rejected
-with an :class:`UnsupportedError` that names them. Input beyond the limits below (length, nesting,
-exponent, number size) is a :class:`LimitError` that points at the excess, never a hang or a
-crash.
+Constructs derive does not differentiate yet (``vec``, ``max``, Kronecker products) are
+recognised and rejected with an :class:`UnsupportedError` that names them. Input beyond the
+limits below (length, nesting, exponent, number size) is a :class:`LimitError` that points at the
+excess, never a hang or a crash.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from derive.errors import LimitError, LocatedError, ParseError, Span, UnsupportedError
+from derive.ir.functions import SPELLINGS
 from derive.language.lex_ascii import lex_ascii
 from derive.language.names import GREEK, canonical_name, split_name
 from derive.language.syntax import Syntax
@@ -43,11 +47,18 @@ _FUNCTIONS = {
     "logdet": "logdet",
     "inv": "inv",
     "norm": "norm",
+    "sum": "sum",
+    "diag": "diag",
+    "logsumexp": "logsumexp",
+    "softmax": "softmax",
+    **{spelling: "apply" for spelling in SPELLINGS if spelling not in ("log", "ln")},
 }
-_ELEMENTWISE = {
-    "exp", "sin", "cos", "tan", "tanh", "sinh", "cosh", "sqrt", "sigma", "sigmoid", "relu",
-    "softmax", "abs", "diag", "vec", "max", "min",
-}  # fmt: skip
+_UNSUPPORTED = {"vec", "sinh", "cosh", "max", "min", "kron"}
+_NORMS = {"2": "norm2", "1": "norm1", "fro": "norm", "F": "norm"}
+_FUNCTION_LIST = "tr, det, log, logdet, inv, norm, sum, diag, logsumexp, softmax, " + ", ".join(
+    sorted(set(SPELLINGS.values()) - {"log"})
+)
+_PRODUCTS = {Kind.STAR: "mul", Kind.SLASH: "div", Kind.HADAMARD: "hadamard", Kind.HDIV: "hdiv"}
 _ATOM_START = {Kind.NAME, Kind.NUMBER, Kind.LPAREN, Kind.LBRACE, Kind.BAR, Kind.DBAR, Kind.FRAC}
 _CLOSING = {Kind.LBRACE: Kind.RBRACE, Kind.LPAREN: Kind.RPAREN}
 _MATCHING = {"(": ")", "[": "]"}  # both are LPAREN/RPAREN tokens, but ( must close with )
@@ -206,12 +217,8 @@ class _Parser:
         node = self.unary()
         while True:
             kind = self.current.kind
-            if kind is Kind.HADAMARD:
-                raise UnsupportedError(
-                    "the Hadamard (elementwise) product is not supported yet", self.current.span
-                )
-            if kind in (Kind.STAR, Kind.SLASH):
-                op = "mul" if self.advance().kind is Kind.STAR else "div"
+            if kind in _PRODUCTS:
+                op = _PRODUCTS[self.advance().kind]
             elif kind in _ATOM_START and not self._closes_bar(self.current):
                 op = "mul"
             else:
@@ -243,46 +250,88 @@ class _Parser:
             token = self.current
             if token.kind is Kind.PRIME:
                 self.advance()
-                node = self.node("transpose", (node,), node.span.cover(token.span))
-            elif token.kind is Kind.CARET:
+                node = self.transposed(node, node.span.cover(token.span))
+            elif token.kind in (Kind.CARET, Kind.HPOW):
                 self.advance()
-                node = self.exponent(node)
+                node = self.exponent(node, elementwise=token.kind is Kind.HPOW)
             else:
                 return node
 
-    def exponent(self, base: Syntax) -> Syntax:
+    def transposed(self, node: Syntax, span: Span) -> Syntax:
+        """``x'``; a transposed literal 1 is the row of ones (``1' x`` sums x)."""
+        if node.op == "num" and node.value == 1:
+            node = Syntax("ones", (), node.span)
+        return self.node("transpose", (node,), span)
+
+    def exponent(self, base: Syntax, *, elementwise: bool = False) -> Syntax:
         opener = self.current
         braced = opener.kind in _CLOSING and self.advance() is opener
+        if braced and self.accept(Kind.HADAMARD) is not None:
+            elementwise = True  # x^{\\circ 2}, the Hadamard power as LaTeX writes it
         negative = self.accept(Kind.MINUS) is not None
         token = self.current
-        if token.kind is Kind.TOP or (token.kind is Kind.NAME and token.text == "T"):
+        if not elementwise and (token.kind is Kind.TOP or (token.kind is Kind.NAME and
+                                                            token.text == "T")):
             self.advance()
-            op = "inverse_transpose" if negative else "transpose"
-            node = self.node(op, (base,), base.span.cover(token.span))
-        elif token.kind is Kind.NUMBER and token.text.isdigit():
-            self.advance()
-            value = Fraction(int(token.text)) * (-1 if negative else 1)
+            span = base.span.cover(token.span)
+            node = self.node("inverse_transpose", (base,), span) if negative else \
+                self.transposed(base, span)
+        elif token.kind in (Kind.NUMBER, Kind.FRAC):
+            value = self.exponent_value(braced) * (-1 if negative else 1)
             if value == 0:
                 raise ParseError("the exponent 0 is not allowed", token.span)
             if abs(value) > MAX_EXPONENT:
                 raise LimitError(
                     f"the exponent {token.text} is too large (at most {MAX_EXPONENT})", token.span
                 )
-            node = self.node("power", (base,), base.span.cover(token.span), value=value)
-        elif token.kind in (Kind.NAME, Kind.NUMBER):
+            op = "hpower" if elementwise else "power"
+            node = self.node(op, (base,), base.span.cover(self.tokens[self.pos - 1].span),
+                             value=value)  # fmt: skip
+        elif token.kind is Kind.NAME and not elementwise:
             raise UnsupportedError(
-                f"exponent {token.text!r} is not supported: write T for a transpose or an"
-                " integer literal such as 2 or -1",
+                f"exponent {token.text!r} is not supported: write T for a transpose or a number"
+                " such as 2, -1 or (1/2)",
                 token.span,
             )
         else:
-            self.fail("expected an integer exponent or T after '^'")
+            self.fail("expected a number or T after '^'" if not elementwise else
+                      "expected a number after '.^'")  # fmt: skip
             raise AssertionError  # unreachable: fail raises
         if braced:
             closing = _CLOSING[opener.kind]
             close = self.expect(closing, f"{closing.value!r} to close the exponent")
             node = replace(node, span=node.span.cover(close.span))
         return node
+
+    def exponent_value(self, braced: bool) -> Fraction:
+        """A number exponent: ``2``, ``0.5``; inside brackets also ``1/2`` and ``\\frac{1}{2}``."""
+        token = self.advance()
+        if token.kind is Kind.FRAC:
+            top, bottom = self.braced_number(), self.braced_number()
+            if bottom == 0:
+                raise ParseError("division by zero", token.span)
+            return top / bottom
+        value = self.number_value(token)
+        if braced and self.accept(Kind.SLASH) is not None:
+            denominator = self.expect(Kind.NUMBER, "a number after '/'")
+            if self.number_value(denominator) == 0:
+                raise ParseError("division by zero", denominator.span)
+            value /= self.number_value(denominator)
+        return value
+
+    def braced_number(self) -> Fraction:
+        self.expect(Kind.LBRACE, "'{'")
+        value = self.number_value(self.expect(Kind.NUMBER, "a number"))
+        self.expect(Kind.RBRACE, "'}'")
+        return value
+
+    def number_value(self, token: Token) -> Fraction:
+        if len(token.text) > MAX_DIGITS:
+            raise LimitError(
+                f"the number is too long: {len(token.text)} digits (at most {MAX_DIGITS})",
+                token.span,
+            )
+        return Fraction(token.text)
 
     def atom(self) -> Syntax:
         token = self.current
@@ -312,28 +361,30 @@ class _Parser:
         adjacent_paren = (
             self.current.kind is Kind.LPAREN and self.current.span.start == token.span.end
         )
-        if text in _FUNCTIONS:
-            return self.function(_FUNCTIONS[text], token)
+        # sigma is a Greek letter, but sigma(W x) is the logistic function
+        if text in _FUNCTIONS and (text not in GREEK or adjacent_paren):
+            return self.function(text, token)
         stem, subscript = split_name(text)
-        if subscript and (stem in _FUNCTIONS or stem in _ELEMENTWISE - GREEK):
+        if subscript and stem not in GREEK and (stem in _FUNCTIONS or stem in _UNSUPPORTED):
             raise ParseError(f"{stem!r} cannot take a subscript", token.span)
-        if text in _ELEMENTWISE and (adjacent_paren or text not in GREEK):
-            # sigma is a Greek letter, but sigma(W x) is the logistic function
-            call = "(...)" if adjacent_paren else ""
-            raise UnsupportedError(
-                f"the elementwise function {text}{call} is not supported yet", token.span
-            )
+        if text in _UNSUPPORTED:
+            raise UnsupportedError(f"{text}(...) is not supported yet", token.span)
+        if text == "ones":
+            return Syntax("ones", (), token.span)
         # foo(x) is an unknown function; W_2(x), x1(y), alpha(x) and A(x) are products.
         if adjacent_paren and len(text) > 1 and text.isalpha() and text not in GREEK:
             raise UnsupportedError(
-                f"unknown function {text}(...); the functions are tr, det, log, logdet, inv and"
-                " norm",
-                token.span,
+                f"unknown function {text}(...); the functions are {_FUNCTION_LIST}", token.span
             )
         return Syntax("sym", (), token.span, name=canonical_name(text))
 
-    def function(self, op: str, token: Token) -> Syntax:
+    def function(self, text: str, token: Token) -> Syntax:
+        op = _FUNCTIONS[text]
         self.enter()
+        if op == "norm" and self.current.kind is Kind.LPAREN:
+            node = self.norm_call(token)
+            self.depth -= 1
+            return node
         if self.current.kind is Kind.LPAREN:
             arg, close = self.bracketed()
             span = token.span.cover(close)
@@ -346,7 +397,27 @@ class _Parser:
         self.depth -= 1
         if op == "logdet":
             return self.node("log", (self.node("det", (arg,), span),), span)
-        return self.node(op, (arg,), span)
+        node = self.node(op, (arg,), span)
+        return replace(node, name=SPELLINGS[text]) if op == "apply" else node
+
+    def norm_call(self, token: Token) -> Syntax:
+        """``norm(x)``, ``norm(x, 1)``, ``norm(x, 2)``, ``norm(X, "fro")``."""
+        open_token = self.advance()
+        saved, self.open_bars = self.open_bars, []
+        inner = self.expr()
+        self.open_bars = saved
+        op = "norm"
+        if self.accept(Kind.COMMA) is not None:
+            which = self.advance()
+            op = _NORMS.get(which.text, "")
+            if not op or which.kind not in (Kind.NUMBER, Kind.STRING, Kind.NAME):
+                raise UnsupportedError(
+                    f"the norm {which.text!r} is not supported: write norm(x) or norm(x, 2),"
+                    ' norm(x, 1), or norm(X, "fro")',
+                    which.span,
+                )
+        close = self.expect(Kind.RPAREN, f"')' to close {open_token.text!r}")
+        return self.node(op, (inner,), token.span.cover(close.span))
 
     def group(self) -> Syntax:
         inner, span = self.bracketed()

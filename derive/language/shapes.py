@@ -14,12 +14,12 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from derive.errors import LimitError, ParseError, ShapeError
+from derive.errors import ShapeError, UnsupportedError
 from derive.ir import expr as ex
-from derive.language.constants import MAX_NUMBER_BITS, constant_value
+from derive.language.build import Builder, power, reciprocal
+from derive.language.constants import constant_value
 from derive.language.declare import Declaration
 from derive.language.names import canonical_name, is_greek
-from derive.language.parse import MAX_EXPONENT
 from derive.language.syntax import Syntax, left_spine
 
 _DIM_NAMES = ("n", "m", "p", "q", "r", "s", "t", "u", "v", "w")
@@ -113,6 +113,7 @@ class _Inference:
         self.symbols: dict[str, _Pair] = {}
         self.order: list[str] = []
         self.identities: dict[int, int] = {}
+        self.ones: dict[int, int] = {}
 
     def symbol_pair(self, name: str) -> _Pair:
         if name in self.symbols:
@@ -199,6 +200,9 @@ class _Inference:
         for operand, other in ((node.args[0], right), (node.args[1], left)):
             if self.is_scalar(other) and self.defaulted_vector(operand):
                 raise _ForcedScalar(operand.name)
+        for operand, pair, other in ((node.args[0], left, right), (node.args[1], right, left)):
+            if operand.op == "num" and self.is_scalar(pair):
+                return other  # 1 + exp(v): the number times the vector of ones, as notes write
         a, b = (arg.describe(self.source) for arg in node.args)
         first, second = f"{a} ({self.show(left)})", f"{b} ({self.show(right)})"
         what = f"add {first} and {second}" if node.op == "add" else \
@@ -241,6 +245,15 @@ class _Inference:
     def _infer_power(self, node: Syntax) -> _Pair:
         if node.value == 1:
             return self.infer(node.args[0])  # x^1 is x, whatever its shape
+        if node.value is not None and node.value.denominator != 1:
+            pair = self.infer(node.args[0])
+            if self.is_scalar(pair):
+                return pair
+            arg = node.args[0].describe(self.source)
+            raise self.fail(
+                node, f"a power {node.value} needs a scalar, but {arg} is {self.show(pair)};"
+                f" for the entrywise power write {arg} .^ ({node.value})"
+            )
         return self.square(node, "a matrix power" if node.value != -1 else "the inverse")
 
     def _infer_inverse_transpose(self, node: Syntax) -> _Pair:
@@ -258,14 +271,90 @@ class _Inference:
         return (self.one, self.one)
 
     def _infer_log(self, node: Syntax) -> _Pair:
+        """The log of a scalar, or of a vector entry by entry (of a matrix it is ambiguous)."""
         pair = self.infer(node.args[0])
-        if not self.is_scalar(pair):
+        if self.dims.get(pair[0]) != 1 and self.dims.get(pair[1]) != 1:
             arg = node.args[0].describe(self.source)
             raise self.fail(
-                node, f"log needs a scalar, but {arg} is {self.show(pair)}; for log det write"
-                " log(det(X))"
+                node, f"log needs a scalar or a vector, but {arg} is {self.show(pair)}; for log"
+                " det write log(det(X))"
             )
         return pair
+
+    def _infer_apply(self, node: Syntax) -> _Pair:
+        return self.infer(node.args[0])
+
+    def _infer_hpower(self, node: Syntax) -> _Pair:
+        return self.infer(node.args[0])
+
+    def _infer_hadamard(self, node: Syntax) -> _Pair:
+        left, right = self.infer(node.args[0]), self.infer(node.args[1])
+        if self.is_scalar(left):
+            return right
+        if self.is_scalar(right) or (
+            self.dims.unify(left[0], right[0]) and self.dims.unify(left[1], right[1])
+        ):
+            return left
+        a, b = (arg.describe(self.source) for arg in node.args)
+        what = "multiply" if node.op == "hadamard" else "divide"
+        raise self.fail(
+            node,
+            f"cannot {what} {a} ({self.show(left)}) and {b} ({self.show(right)}) entry by entry:"
+            " the shapes must be equal (or one a scalar)",
+        )
+
+    _infer_hdiv = _infer_hadamard
+
+    def _infer_ones(self, node: Syntax) -> _Pair:
+        size = self.dims.new(nonunit=True)
+        self.ones[node.span.start] = size
+        return (size, self.one)
+
+    def _infer_sum(self, node: Syntax) -> _Pair:
+        self.infer(node.args[0])
+        return (self.one, self.one)
+
+    def _infer_diag(self, node: Syntax) -> _Pair:
+        """``diag`` of a column vector is a square matrix; of a square matrix, a column."""
+        pair = self.infer(node.args[0])
+        if self.dims.get(pair[1]) == 1 and not self.is_scalar(pair):
+            return (pair[0], pair[0])
+        if self.dims.get(pair[0]) != 1 and self.dims.unify(pair[0], pair[1]):
+            return (pair[0], self.one)
+        arg = node.args[0].describe(self.source)
+        raise self.fail(
+            node, f"diag needs a column vector or a square matrix, but {arg} is {self.show(pair)}"
+        )
+
+    def vector(self, node: Syntax, what: str) -> _Pair:
+        pair = self.infer(node.args[0])
+        if self.dims.get(pair[1]) == 1 and not self.is_scalar(pair):
+            return pair
+        arg = node.args[0].describe(self.source)
+        raise self.fail(node, f"{what} needs a column vector, but {arg} is {self.show(pair)}")
+
+    def _infer_logsumexp(self, node: Syntax) -> _Pair:
+        self.vector(node, "logsumexp")
+        return (self.one, self.one)
+
+    def _infer_softmax(self, node: Syntax) -> _Pair:
+        return self.vector(node, "softmax")
+
+    def _infer_norm1(self, node: Syntax) -> _Pair:
+        self.vector(node, "the 1-norm")
+        return (self.one, self.one)
+
+    def _infer_norm2(self, node: Syntax) -> _Pair:
+        pair = self.infer(node.args[0])
+        if self.dims.get(pair[0]) != 1 and self.dims.get(pair[1]) != 1:
+            arg = node.args[0].describe(self.source)
+            raise UnsupportedError(
+                f"the spectral norm of the matrix {arg} is not supported yet; for the Frobenius"
+                f' norm write norm({arg}, "fro")',
+                node.span,
+                self.source,
+            )
+        return (self.one, self.one)
 
     def _infer_norm(self, node: Syntax) -> _Pair:
         self.infer(node.args[0])
@@ -294,7 +383,7 @@ def provisional_names(inference: _Inference, prefer: Sequence[str] = ()) -> dict
     ordered = [n for n in prefer if n in inference.symbols]
     ordered += [n for n in inference.order if n not in ordered]
     vars_in_order = [v for n in ordered for v in inference.symbols[n]]
-    vars_in_order += list(inference.identities.values())
+    vars_in_order += list(inference.identities.values()) + list(inference.ones.values())
     for var in vars_in_order:
         root = inference.dims.find(var)
         if inference.dims.value[root] is None and root not in names:
@@ -352,7 +441,9 @@ def infer(
             name, ex.Shape(dim(rows), dim(cols)), decl.symmetric, decl.invertible, decl.depends_on
         )
     identities = {start: dim(var) for start, var in inference.identities.items()}
-    return Problem(_Builder(symbols, identities, source).build(tree), symbols, source)
+    ones = {start: dim(var) for start, var in inference.ones.items()}
+    builder = Builder({n: i.shape for n, i in symbols.items()}, identities, source, ones)
+    return Problem(builder.build(tree), symbols, source)
 
 
 def forced_scalars(tree: Syntax) -> frozenset[str]:
@@ -379,160 +470,4 @@ def forced_scalars(tree: Syntax) -> frozenset[str]:
     return frozenset(found)
 
 
-_UNARY: dict[str, type[ex.Unary]] = {
-    "tr": ex.Trace, "det": ex.Det, "norm": ex.Norm, "abs": ex.Norm,
-}  # fmt: skip
-
-
-class _Builder:
-    """Syntax tree -> typed expression, once every shape is known."""
-
-    def __init__(
-        self, symbols: dict[str, SymbolInfo], identities: dict[int, ex.Dim], source: str
-    ) -> None:
-        self.symbols = symbols
-        self.identities = identities
-        self.source = source
-
-    def build(self, node: Syntax) -> ex.Expr:
-        if node.is_chain:
-            return self.build_chain(left_spine(node))
-        args = [self.build(a) for a in node.args]
-        op = node.op
-        if op == "sym":
-            if node.span.start in self.identities and node.name == "I":
-                return ex.Identity(self.identities[node.span.start])
-            return ex.Symbol(node.name, self.symbols[node.name].shape)
-        if op == "num":
-            assert node.value is not None
-            return self.checked(ex.Number(node.value), node)
-        if op == "neg":
-            return ex.neg(args[0])
-        if op == "transpose":
-            return ex.transpose(args[0])
-        if op in ("inv", "inverse_transpose"):
-            inverse = self.reciprocal(args[0], node)  # the culprit: inv(0) or 0^-T as a whole
-            return ex.transpose(inverse) if op == "inverse_transpose" else inverse
-        if op == "power":
-            assert node.value is not None
-            return self.power(args[0], int(node.value), node)
-        if op == "log":
-            return self.log(args[0], node)
-        return _UNARY[op](args[0])
-
-    def build_chain(self, links: list[Syntax]) -> ex.Expr:
-        """A chain of sums and products, each run of ``+``/``-`` or ``*``/``/`` in one call.
-
-        A loop, and one smart-constructor call per run, so that a sum of a thousand terms costs
-        neither recursion nor quadratic time.
-        """
-        result = self.build(links[0].args[0])
-        position = 0
-        while position < len(links):
-            is_sum = links[position].op in ("add", "sub")
-            run: list[Syntax] = []
-            while position < len(links) and (links[position].op in ("add", "sub")) == is_sum:
-                run.append(links[position])
-                position += 1
-            operands = [self.operand(link) for link in run]
-            if is_sum:
-                result = ex.add(result, *operands)
-            else:
-                result = self.checked(ex.mul(result, *operands), run[-1])
-        return result
-
-    def operand(self, link: Syntax) -> ex.Expr:
-        """The right operand of one link, negated after ``-`` and inverted after ``/``."""
-        right = self.build(link.args[1])
-        if link.op == "sub":
-            return ex.neg(right)
-        if link.op == "div":
-            return self.reciprocal(right, link.args[1])
-        return right
-
-    def reciprocal(self, node: ex.Expr, where: Syntax) -> ex.Expr:
-        """``1 / node``; ``where`` is the culprit an error points at (the divisor, the inverse)."""
-        if node.shape.is_scalar:
-            return self.power(node, -1, where)
-        if isinstance(node, ex.Zero):
-            raise ParseError("a zero matrix has no inverse", where.span, self.source)
-        return ex.Inverse(node)
-
-    def power(self, base: ex.Expr, exponent: int, where: Syntax) -> ex.Expr:
-        value = constant_value(base)
-        if value == 0 and exponent < 0:
-            raise ParseError("division by zero", where.span, self.source)
-        if isinstance(base, ex.Zero) and exponent < 0:
-            raise ParseError("a zero matrix has no inverse", where.span, self.source)
-        if isinstance(base, ex.Number):
-            bits = max(base.value.numerator.bit_length(), base.value.denominator.bit_length())
-            if bits * abs(exponent) > MAX_NUMBER_BITS:
-                raise self.too_large(where)
-        result = power(base, exponent)
-        if isinstance(result, ex.Power) and abs(result.exponent) > MAX_EXPONENT:
-            raise LimitError(
-                f"the power is too large: exponent {result.exponent} (at most {MAX_EXPONENT})",
-                where.span,
-                self.source,
-            )
-        return self.checked(result, where)
-
-    def log(self, arg: ex.Expr, where: Syntax) -> ex.Expr:
-        value = constant_value(arg)
-        if value is not None and value <= 0:
-            operand = where.args[0]
-            text = operand.describe(self.source)
-            shown = text if text == str(value) else f"{text}, which is {value}"
-            raise ParseError(
-                f"log needs a positive number, not {shown}", operand.span, self.source
-            )
-        return ex.Log(arg)
-
-    def checked(self, node: ex.Expr, where: Syntax) -> ex.Expr:
-        """``node``, unless its numeric coefficient has grown past :data:`MAX_NUMBER_BITS`."""
-        coefficient, _ = ex.coefficient_of(node)
-        if max(coefficient.numerator.bit_length(), coefficient.denominator.bit_length()) > (
-            MAX_NUMBER_BITS
-        ):
-            raise self.too_large(where)
-        return node
-
-    def too_large(self, where: Syntax) -> LimitError:
-        return LimitError(
-            f"a number in the expression is too large (more than {MAX_NUMBER_BITS} bits)",
-            where.span,
-            self.source,
-        )
-
-
-def power(base: ex.Expr, exponent: int) -> ex.Expr:
-    """``base^exponent``: numbers fold, ``M^-1`` is an inverse, ``M^-k`` a power of it.
-
-    Powers of powers merge where that is an identity: for scalars, and for matrices when both
-    exponents are positive (``(X^2)^3 = X^6``; ``(X^2)^-1`` stays an inverse), unless the merged
-    exponent is 1.
-
-    Raises:
-        ZeroDivisionError: ``0`` to a negative power (the parser reports it with a position).
-    """
-    if isinstance(base, ex.Number):
-        return ex.Number(base.value**exponent)
-    merged = base.exponent * exponent if isinstance(base, ex.Power) else 0
-    if isinstance(base, ex.Power) and (base.shape.is_scalar or exponent > 0) and merged != 1:
-        # (s^-1)^-1 stays as written: s alone would lose what made s a scalar (see
-        # forced_scalars), and the printed text would no longer read back
-        return power(base.base, merged)
-    if exponent == 1:
-        return base
-    if base.shape.is_scalar:
-        return ex.Power(base, exponent)
-    if exponent == -1:
-        return ex.Inverse(base)
-    if exponent < 0:
-        return ex.Power(ex.Inverse(base), -exponent)
-    return ex.Power(base, exponent)
-
-
-def reciprocal(node: ex.Expr) -> ex.Expr:
-    """``1 / node`` for a scalar (a power -1, merged), the inverse of a matrix."""
-    return power(node, -1) if node.shape.is_scalar else ex.Inverse(node)
+__all__ = ["Problem", "SymbolInfo", "constant_value", "infer", "power", "reciprocal"]

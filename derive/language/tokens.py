@@ -32,7 +32,10 @@ class Kind(Enum):
     BAR = "|"
     DBAR = "||"  # also \| \lVert \rVert
     FRAC = "frac"  # \frac (LaTeX only); followed by two brace groups
-    HADAMARD = ".*"  # elementwise product: recognised, then rejected as unsupported
+    HADAMARD = ".*"  # elementwise product; also ∘, ⊙, \odot, \circ
+    HDIV = "./"  # elementwise division; also ⊘, \oslash
+    HPOW = ".^"  # elementwise power
+    STRING = "string"  # a quoted word: the "fro" of norm(X, "fro")
     END = "end of input"
 
 

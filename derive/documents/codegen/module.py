@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from derive.check.domain import positive_symbols
 from derive.documents.codegen.printer import LIBRARIES, Context, Library, is_vector
 from derive.documents.printer import ascii_str
 from derive.errors import UnsupportedError
@@ -33,7 +34,8 @@ class Argument:
         name: Its Python name.
         symbol: The symbol's name in the expression.
         dims: The array's shape as dimension names (or sizes): ``()``, ``("n",)``, ``("m", "n")``.
-        kind: How test values are drawn: ``scalar`` (positive), ``vector``, ``matrix``,
+        kind: How test values are drawn: ``scalar`` (positive), ``positive`` (a vector or
+            matrix that a log or square root takes entry by entry), ``vector``, ``matrix``,
             ``square`` (near a multiple of I, so invertible with a positive determinant) or
             ``symmetric`` (the same, symmetric).
     """
@@ -49,14 +51,23 @@ class Argument:
         inner = ", ".join(str(d) for d in self.dims)
         return f"({inner},)" if len(self.dims) == 1 else f"({inner})"
 
+    @property
+    def literal(self) -> str:
+        """The shape as a Python literal of names and sizes: ``("m", "n")``, ``("n",)``."""
+        inner = ", ".join(str(d) if isinstance(d, int) else f'"{d}"' for d in self.dims)
+        return f"({inner},)" if len(self.dims) == 1 else f"({inner})"
+
     def draw(self, library: str) -> str:
         """Code that draws a random test value (``rng`` and ``sizes`` in scope)."""
-        sized = [str(d) if isinstance(d, int) else f"sizes[{d!r}]" for d in self.dims]
+        sized = [str(d) if isinstance(d, int) else f'sizes["{d}"]' for d in self.dims]
+        shape = f"({sized[0]},)" if len(sized) == 1 else f"({', '.join(sized)})"
         if self.kind == "scalar":
             return "rng.uniform(0.5, 1.5)" if library == "numpy" else "_uniform(rng, 0.5, 1.5)"
+        if self.kind == "positive":
+            return (f"rng.uniform(0.5, 1.5, {shape})" if library == "numpy"
+                    else f"_uniform(rng, 0.5, 1.5, {shape})")  # fmt: skip
         if self.kind in ("square", "symmetric"):
             return f"_near_identity(rng, {sized[0]}, symmetric={self.kind == 'symmetric'})"
-        shape = f"({sized[0]},)" if len(sized) == 1 else f"({', '.join(sized)})"
         return f"_normal(rng, {shape})"
 
 
@@ -139,6 +150,8 @@ def _kind(derivation: Derivation, symbol: ex.Symbol) -> str:
     shape = symbol.shape
     if shape.is_scalar:
         return "scalar"
+    if symbol.name in positive_symbols(derivation.function.body):
+        return "positive"
     if is_vector(symbol):
         return "vector"
     if not shape.is_square:

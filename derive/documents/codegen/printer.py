@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from derive.errors import UnsupportedError
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir.dispatch import Operation
 
@@ -111,7 +112,7 @@ def is_vector(node: ex.Expr) -> bool:
 
 
 def _dim(dim: ex.Dim) -> str:
-    return str(dim) if isinstance(dim, int) else f"dims[{dim!r}]"
+    return str(dim) if isinstance(dim, int) else f'dims["{dim}"]'
 
 
 print_code: Operation[Code] = Operation("derive.documents.codegen.print_code")
@@ -301,3 +302,86 @@ def _refused(node: ex.Expr, c: Context) -> Code:
     )
 
 
+
+
+# -- machine-learning nodes: elementwise functions as ufuncs ---------------------------------
+
+# A function of the table derive.ir.functions, as NumPy and as PyTorch code of its argument.
+_UFUNCS: dict[str, tuple[str, str]] = {
+    "exp": ("np.exp({})", "torch.exp({})"),
+    "log": ("np.log({})", "torch.log({})"),
+    "sin": ("np.sin({})", "torch.sin({})"),
+    "cos": ("np.cos({})", "torch.cos({})"),
+    "tan": ("np.tan({})", "torch.tan({})"),
+    "tanh": ("np.tanh({})", "torch.tanh({})"),
+    "sigma": ("1 / (1 + np.exp(-({})))", "torch.sigmoid({})"),
+    "softplus": ("np.logaddexp(0, {})", "torch.nn.functional.softplus({})"),
+    "sqrt": ("np.sqrt({})", "torch.sqrt({})"),
+    "abs": ("np.abs({})", "torch.abs({})"),
+    "sign": ("np.sign({})", "torch.sign({})"),
+    "relu": ("np.maximum({}, 0)", "torch.relu({})"),
+    "step": ("np.heaviside({}, 0.5)",
+             "torch.heaviside({}, torch.tensor(0.5, dtype=torch.float64))"),
+}
+
+
+def _library_call(numpy: str, torch: str, arg: ex.Expr, c: Context) -> Code:
+    template = numpy if c.library is NUMPY else torch
+    precedence = _MUL if template.startswith("1 /") else _ATOM
+    return template.format(c.code(arg)[0]), precedence
+
+
+@print_code.register(el.Apply)
+def _apply(node: el.Apply, c: Context) -> Code:
+    if node.function not in _UFUNCS:
+        raise UnsupportedError(f"cannot write code for the function {node.function!r} yet")
+    return _library_call(*_UFUNCS[node.function], node.arg, c)
+
+
+@print_code.register(el.Hadamard)
+def _hadamard(node: el.Hadamard, c: Context) -> Code:
+    return " * ".join(c.paren(f, _MUL + 1) for f in node.factors), _MUL
+
+
+@print_code.register(el.HadamardPower)
+def _hadamard_power(node: el.HadamardPower, c: Context) -> Code:
+    exponent = node.exponent
+    spelled = (str(exponent.numerator) if exponent.denominator == 1
+               else f"({exponent.numerator} / {exponent.denominator})")  # fmt: skip
+    return f"{c.paren(node.base, _ATOM)} ** {spelled}", _POWER
+
+
+@print_code.register(el.Ones)
+def _ones(node: el.Ones, c: Context) -> Code:
+    shape = node.shape
+    extra = ", dtype=torch.float64" if c.library is TORCH else ""
+    if is_vector(node):
+        size = _dim(shape.rows if shape.is_column else shape.cols)
+        return f"{c.library.module}.ones({size}{extra})", _ATOM
+    return f"{c.library.module}.ones(({_dim(shape.rows)}, {_dim(shape.cols)}){extra})", _ATOM
+
+
+@print_code.register(el.Sum)
+def _sum(node: el.Sum, c: Context) -> Code:
+    if node.arg.shape.is_scalar:
+        return c.code(node.arg)
+    return _library_call("np.sum({})", "torch.sum({})", node.arg, c)
+
+
+@print_code.register(el.Diag)
+def _diag(node: el.Diag, c: Context) -> Code:
+    return _library_call("np.diag({})", "torch.diag({})", node.arg, c)
+
+
+@print_code.register(el.LogSumExp)
+def _logsumexp(node: el.LogSumExp, c: Context) -> Code:
+    # a reduction of logaddexp: no overflow for large entries, unlike log(sum(exp(u)))
+    return _library_call("np.logaddexp.reduce({})", "torch.logsumexp({}, 0)", node.arg, c)
+
+
+@print_code.register(el.Softmax)
+def _softmax(node: el.Softmax, c: Context) -> Code:
+    if c.library is TORCH:
+        return _library_call("", "torch.softmax({}, 0)", node.arg, c)
+    arg = c.code(node.arg)[0]
+    return f"np.exp({arg} - np.logaddexp.reduce({arg}))", _ATOM

@@ -1,0 +1,58 @@
+"""Exercise sheets and their answer keys, built from examples/week3.toml."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from derive.api import prove
+from derive.documents import handout as ho
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "week3.toml"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("week3")
+    ho.build_handout(EXAMPLE, ("tex", "md"), out, prove=prove)
+    results = EXAMPLE.read_text(encoding="utf-8").replace("answer_key = true",
+                                                          'answer_key = "results"')
+    source = out / "week3r.toml"
+    source.write_text(results, encoding="utf-8")
+    ho.build_handout(source, ("tex", "md"), out, prove=prove)
+    return {f.name: f.read_text(encoding="utf-8") for f in out.glob("*/*") if f.suffix != ".json"}
+
+
+def test_exercise_sheet_numbers_questions_points_and_space(built: dict[str, str]) -> None:
+    tex, md = built["week3.tex"], built["week3.md"]
+    for page in (tex, md):
+        assert "Exercise 1" in page and "Exercise 5" in page
+        assert "Show that the gradient of $\\alpha = a^\\top x$ by $x$ is $a$" in page
+        assert "(2 points)" in page and "(4 points)" in page
+    assert "\\vspace*{3cm}" in tex and "\\vspace*{6cm}" in tex
+    assert "*(Answer space: 3cm.)*" in md
+
+
+def test_exercise_sheet_hides_proofs_results_and_sources(built: dict[str, str]) -> None:
+    for page in (built["week3.tex"], built["week3.md"]):
+        assert "boxed" not in page
+        assert "index notation}" not in page  # no proof lines
+        assert "note 002" not in page and "Source" not in page  # sources hidden on a sheet
+
+
+def test_answer_key_repeats_the_question_with_the_proof(built: dict[str, str]) -> None:
+    key = built["week3-solutions.tex"]
+    assert "Week 3: gradients of quadratic functions (solutions)" in key
+    assert "Exercise 1" in key and "Show that the gradient of $\\alpha = a^\\top x$" in key
+    assert "\\text{\\footnotesize index notation}" in key  # the proof, line by line
+    assert key.count("\\boxed") == 6  # five exercises, the last with gradient and Hessian
+    assert re.search(r"\\tag\{1\}", key) and re.search(r"\\tag\{5b\}", key)
+
+
+def test_answer_key_with_results_only(built: dict[str, str]) -> None:
+    key = built["week3r-solutions.tex"]
+    assert "Exercise 3" in key and "normal equations" in key  # the question
+    assert "\\boxed{2 A^{\\top} (A x - y)}" in key
+    assert "index notation}" not in key and "Checked" not in key
