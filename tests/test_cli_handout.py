@@ -99,8 +99,8 @@ def test_cli_check_failure_exits_1(runner: CliRunner, monkeypatch: pytest.Monkey
 def test_cli_check_search(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check", "-s", "Cookbook (49)", "-j", "1"])
     assert result.exit_code == 0
-    assert "1 identities: 1 verified" in result.stdout
-    assert "det(X) X⁻ᵀ" in result.stdout
+    assert "2 identities: 2 verified" in result.stdout  # (49) and det(X)^2, which cites it
+    assert "det(X) X⁻ᵀ" in result.stdout and "2 det(X)² X⁻ᵀ" in result.stdout
 
 
 # --- build --------------------------------------------------------------------------------------
