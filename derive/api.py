@@ -350,6 +350,8 @@ def build(
     templates_dir: str | Path | None = None,
     progress: Progress | None = None,
     answer_key: bool | None = None,
+    md_flavor: str | None = None,
+    front_matter: bool | None = None,
 ) -> list[Path]:
     """Build a handout (the built-in default one when no path is given); return the files.
 
@@ -361,6 +363,9 @@ def build(
         templates_dir: A folder of templates overriding the built-in ones by name.
         progress: Called with ``(stage, done, total, label)`` as the build goes.
         answer_key: Override the file's ``answer_key``.
+        md_flavor: Override the file's ``md_flavor`` (gfm, kramdown, mkdocs, pandoc, hugo,
+            commonmark).
+        front_matter: Override the file's ``front_matter``.
 
     Returns:
         The output files, PDF first.
@@ -384,10 +389,11 @@ def build(
         raise TypeError(f"progress must be callable or None, not {type(progress).__name__}")
     if answer_key is not None:
         _require(answer_key, bool, "answer_key", "True, False or None")
-    wanted = handout_formats() if formats is None else tuple(formats)
+    wanted = handout_formats(default=True) if formats is None else tuple(formats)
     return build_handout(handout_path, wanted, Path(out_dir), prove=prove,
                          templates_dir=templates_dir, progress=progress,
-                         answer_key=answer_key)  # fmt: skip
+                         answer_key=answer_key, md_flavor=md_flavor,
+                         front_matter=front_matter)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,7 @@ def test_prove_output_that_cannot_be_written_exits_2(runner: CliRunner, tmp_path
     (["x + A", "--wrt", "x"], "Error: cannot add x"),
     (["x' A x", "--wrt", "x", "-d", "A: n x"], "Error:"),
     (["x' A x", "--wrt", "x", "--layout", "sideways"], "Invalid value for '--layout'"),
-    (["x' A x", "--wrt", "x", "--format", "html"], "Invalid value for '--format'"),
+    (["x' A x", "--wrt", "x", "--format", "docx"], "Invalid value for '--format'"),
     (["x' A x", "--wrt", "x", "--fragment"], "--fragment goes with --format tex"),
     (["x' A x", "--wrt", "x", "--templates", "/no/such/folder"], "does not exist"),
     (["x' A x"], "Missing option '--wrt'"),

@@ -56,3 +56,13 @@ def test_answer_key_with_results_only(built: dict[str, str]) -> None:
     assert "Exercise 3" in key and "normal equations" in key  # the question
     assert "\\boxed{2 A^{\\top} (A x - y)}" in key
     assert "index notation}" not in key and "Checked" not in key
+
+
+def test_the_same_identity_twice_gets_two_labels(tmp_path: Path) -> None:
+    source = tmp_path / "twice.toml"
+    source.write_text('title = "Twice"\n\n[[section]]\ntitle = "One"\n\n[[section.item]]\n'
+                      'identity = "trace"\n\n[[section.item]]\nidentity = "trace"\n'
+                      'layout = "numerator"\n', encoding="utf-8")
+    ho.build_handout(source, ("tex",), tmp_path / "out", prove=prove)
+    tex = (tmp_path / "out" / "twice" / "twice.tex").read_text(encoding="utf-8")
+    assert "\\label{eq:trace}" in tex and "\\label{eq:1.2}" in tex

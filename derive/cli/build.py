@@ -19,6 +19,7 @@ import click
 
 from derive.cli.common import guarded
 from derive.documents.formats import handout_formats
+from derive.documents.web.flavors import FLAVORS
 
 if TYPE_CHECKING:
     from derive.api import CheckResult
@@ -75,7 +76,7 @@ class _BuildProgress:
 @click.argument(
     "handout", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--format", "-f", "formats", default=",".join(handout_formats()),
+@click.option("--format", "-f", "formats", default=",".join(handout_formats(default=True)),
               show_default=True, metavar="LIST", callback=_split_formats,
               help="Comma-separated formats to write: "
                    f"{', '.join(handout_formats())}.")  # fmt: skip
@@ -88,6 +89,13 @@ class _BuildProgress:
 @click.option("--answer-key/--no-answer-key", default=None,
               help="With solutions = false, also write the solutions document "
                    "NAME-solutions.* (overrides the file's answer_key).")  # fmt: skip
+@click.option("--md-flavor", type=click.Choice(FLAVORS), default=None,
+              help="Markdown for a site generator: gfm (GitHub), kramdown (Jekyll, GitHub "
+                   "Pages), mkdocs (MkDocs Material), pandoc, hugo, commonmark (the default; "
+                   "overrides the file's md_flavor).")  # fmt: skip
+@click.option("--front-matter/--no-front-matter", default=None,
+              help="Start the Markdown with YAML front matter and use plain-text headings "
+                   "(overrides the file's front_matter).")  # fmt: skip
 @guarded
 def build_command(
     handout: Path | None,
@@ -95,6 +103,8 @@ def build_command(
     out_dir: Path,
     templates_dir: Path | None,
     answer_key: bool | None,
+    md_flavor: str | None,
+    front_matter: bool | None,
 ) -> None:
     """Build HANDOUT.toml (or, without one, the built-in default handout) into DIR/NAME/.
 
@@ -111,7 +121,8 @@ def build_command(
     start = time.perf_counter()
     try:
         written = build(handout, formats, out_dir, templates_dir=templates_dir,
-                                progress=progress, answer_key=answer_key)  # fmt: skip
+                                progress=progress, answer_key=answer_key, md_flavor=md_flavor,
+                        front_matter=front_matter)  # fmt: skip
     finally:
         progress.close()
     verb = "unchanged" if progress.unchanged else "wrote"

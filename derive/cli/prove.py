@@ -1,6 +1,6 @@
 """``derive prove``: one verified derivation, to the terminal or a file.
 
-Text goes to the terminal by default; ``--format md|tex|json|pdf`` picks another output
+Text goes to the terminal by default; ``--format md|tex|html|json|pdf`` picks another output
 (``numpy|torch``: a Python module computing the value and the derivative) and
 ``-o`` writes it to a file atomically (a temporary file in the same folder, then one rename; a
 PDF through latexmk in a sandbox, :mod:`derive.documents.pdf`), so an interrupted run never
@@ -24,6 +24,7 @@ from derive.calculus.options import METHODS
 from derive.cli.common import declare_option, guarded
 from derive.documents.formats import STYLES, prove_formats
 from derive.documents.formats import get as get_format
+from derive.documents.web.flavors import DEFAULT_FLAVOR, FLAVORS
 from derive.ir.expr import LAYOUTS
 
 if TYPE_CHECKING:
@@ -60,6 +61,12 @@ if TYPE_CHECKING:
               default=None, metavar="DIR",
               help="A folder laid out like templates/ (tex/, md/, text/) whose files replace "
                    "the built-in templates of the same name.")
+@click.option("--md-flavor", type=click.Choice(FLAVORS), default=DEFAULT_FLAVOR,
+              show_default=True,
+              help="With --format md: Markdown for a site generator (gfm: GitHub, kramdown: "
+                   "Jekyll and GitHub Pages, mkdocs: MkDocs Material, pandoc, hugo).")
+@click.option("--front-matter", is_flag=True,
+              help="With --format md: YAML front matter and a plain-text heading.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
               show_default=True, metavar="SECONDS",
               help="Stop with an error when deriving and checking take longer than this.")
@@ -79,6 +86,8 @@ def prove_command(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
+    md_flavor: str,
+    front_matter: bool,
     time_limit: float,
 ) -> None:
     """Derive d EXPR / d VAR with a verified step-by-step proof.
@@ -95,6 +104,7 @@ def prove_command(
     from derive.api import prove
 
     _check_options(fmt, fragment, output, quiet, expect, wrt)
+    _check_web_options(fmt, output, wrt, md_flavor, front_matter)
     text = _expression(expr, expr_file)
     several = len(wrt) > 1
     answers = list(expect) if expect else None
@@ -108,7 +118,8 @@ def prove_command(
     if quiet:
         _show_verdicts(derivations, fmt, templates)
     else:
-        _write(derivations, fmt, fragment, output, templates, style)
+        _write(derivations, fmt, fragment, output, templates, style, md_flavor,
+               front_matter)
     if expect and not all(d.verdict is not None and d.verdict.correct for d in derivations):
         raise click.exceptions.Exit(1)
 
@@ -137,6 +148,19 @@ def _check_options(
     if get_format(fmt).templates == "code" and len(wrt) > 1:
         raise click.UsageError(f"--format {fmt} writes one module per variable: give a single"
                                " --wrt")  # fmt: skip
+
+
+def _check_web_options(
+    fmt: str, output: Path | None, wrt: tuple[str, ...], md_flavor: str, front_matter: bool
+) -> None:
+    if (md_flavor != DEFAULT_FLAVOR or front_matter) and fmt != "md":
+        raise click.UsageError("--md-flavor and --front-matter go with --format md")
+    if (md_flavor != DEFAULT_FLAVOR or front_matter or fmt == "html") and len(wrt) > 1:
+        raise click.UsageError("--format html, --md-flavor and --front-matter take a single "
+                               "--wrt")  # fmt: skip
+    if fmt == "html" and output is None:
+        raise click.UsageError("--format html writes a page and its KaTeX files beside it: "
+                               "give -o PAGE.html")
 
 
 def _expression(expr: str | None, expr_file: TextIO | None) -> str:
@@ -172,18 +196,26 @@ def _write(
     output: Path | None,
     templates: Path | None,
     style: str,
+    md_flavor: str = DEFAULT_FLAVOR,
+    front_matter: bool = False,
 ) -> None:
     from derive.documents.render import render_derivation, render_derivations
 
     form = get_format(fmt)
     kind = form.source or ("tex-fragment" if fragment else fmt)
     if len(derivations) == 1:
-        document = render_derivation(derivations[0], kind, templates_dir=templates, style=style)
+        document = render_derivation(derivations[0], kind, templates_dir=templates,
+                                     style=style, md_flavor=md_flavor,
+                                     front_matter=front_matter)
     else:
         document = render_derivations(derivations, kind, templates_dir=templates, style=style)
     if output is None:
         click.echo(document, nl=False)
         return
+    if fmt == "html":
+        from derive.documents.web.html import server_side, write_assets
+
+        write_assets(output.parent, client_math=not server_side())
     if form.needs_tex:
         from derive.documents.pdf import compile_pdf
 

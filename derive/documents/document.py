@@ -5,7 +5,7 @@ page model of :mod:`documents.page`, items numbered).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from derive.calculus.proof import Derivation
 from derive.documents.page import ProofView, build_proof
@@ -66,6 +66,8 @@ class Handout:
         show_sources: Show sources on an exercise sheet as well.
         numbering: Exercises numbered through the ``sheet`` or per ``section``.
         exercises: An exercise sheet or its answer key: items are numbered exercises.
+        md_flavor: The Markdown's site generator (``documents.web.flavors.FLAVORS``).
+        front_matter: The Markdown starts with YAML front matter; headings are plain text.
     """
 
     name: str
@@ -77,6 +79,8 @@ class Handout:
     date: str = ""
     solutions: bool = True
     options: dict[str, object] = field(default_factory=dict)
+    md_flavor: str = "commonmark"
+    front_matter: bool = False
     style: str = "compact"
     results_only: bool = False
     show_sources: bool = False
@@ -158,6 +162,7 @@ def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
     """
     sections: list[SectionView] = []
     exercise = 0
+    used: set[str] = set()
     for number, section in enumerate(handout.sections, start=1):
         section_label = ""
         if handout.numbering == "section":
@@ -167,7 +172,11 @@ def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
             exercise += item.derivation is not None
             numbered = item.derivation is not None and (handout.exercises or not handout.solutions)
             label = f"{section_label}{exercise}" if numbered else f"{number}.{position}"
-            items.append(_item(item, label, exercise, width))
+            view = _item(item, label, exercise, width)
+            if view.label in used:  # the same identity twice: the later one by its number
+                view = replace(view, label=f"eq:{label}")
+            used.add(view.label)
+            items.append(view)
         sections.append(SectionView(section.title, section.intro, tuple(items),
                                     section.layout or handout.layout))  # fmt: skip
     return HandoutView(
