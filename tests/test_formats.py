@@ -13,9 +13,11 @@ from derive.documents.render import DERIVATION_FORMATS, HANDOUT_FORMATS, find_te
 def test_formats_where_each_can_be_used() -> None:
     assert formats.handout_formats() == ("pdf", "tex", "md", "html")
     assert formats.handout_formats(default=True) == ("pdf", "tex", "md")
-    assert formats.prove_formats() == ("pdf", "tex", "md", "text", "html", "json")
+    assert formats.prove_formats() == ("pdf", "tex", "md", "text", "html", "json", "numpy",
+                                       "torch")
     assert HANDOUT_FORMATS == ("tex", "md", "html")
-    assert DERIVATION_FORMATS == ("tex", "tex-fragment", "md", "text", "html", "json")
+    assert DERIVATION_FORMATS == ("tex", "tex-fragment", "md", "text", "html", "json", "numpy",
+                                  "torch")
 
 
 @pytest.mark.parametrize("fmt", list(formats.FORMATS), ids=list(formats.FORMATS))
@@ -39,6 +41,6 @@ def test_formats_cli_options_read_the_registry() -> None:
     assert "formats to write: pdf, tex, md, html" in build_help
     assert "[default: pdf,tex,md]" in build_help
     prove_help = runner.invoke(main, ["prove", "--help"]).output
-    assert "[pdf|tex|md|text|html|json]" in prove_help
+    assert "[pdf|tex|md|text|html|json|numpy|torch]" in prove_help
     bad = runner.invoke(main, ["build", "--format", "docx"])
     assert bad.exit_code == 2 and "pdf, tex, md, html" in bad.output

@@ -244,6 +244,14 @@ class Derivation:
         """The derivation as JSON (schema in docs/json-schema.md)."""
         return str(_view("render")(self, "json"))
 
+    def to_numpy(self) -> str:
+        """A Python module computing the value and the derivative with NumPy, with a check."""
+        return str(_view("render")(self, "numpy"))
+
+    def to_torch(self) -> str:
+        """A Python module computing the value and the derivative with PyTorch, with a check."""
+        return str(_view("render")(self, "torch"))
+
     def _repr_latex_(self) -> str:
         return str(_view("repr_latex")(self))
 

@@ -5,8 +5,9 @@ formats (``formats``), Jinja rendering (``render``), JSON (``serialize``), PDF t
 (``pdf``, the only subprocess) and handouts (``handout_file`` reads TOML, ``handout`` builds).
 
 Importing this package registers the views of a derivation (``to_latex``, ``to_markdown``,
-``to_text``, ``to_json``, ``_repr_latex_``, ``_repr_html_``); the renderer itself loads on first
-use.
+``to_text``, ``to_json``, ``to_numpy``, ``to_torch``, ``_repr_latex_``, ``_repr_html_``); the
+renderer itself loads on first use. ``codegen`` writes a derivation's value and derivative as
+NumPy or PyTorch code (the ``numpy`` and ``torch`` formats).
 """
 
 from __future__ import annotations

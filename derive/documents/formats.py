@@ -284,6 +284,8 @@ FORMATS: Mapping[str, Format] = {
                prove=True, derivation_template="derivation", handout_template="handout",
                autoescape=True, by_default=False),
         Format("json", ".json", prove=True),
+        Format("numpy", ".py", "code", "py.j2", prove=True, derivation_template="numpy"),
+        Format("torch", ".py", "code", "py.j2", prove=True, derivation_template="torch"),
     )
 }  # fmt: skip
 """Every format, by name, in the order outputs are listed (the PDF first)."""

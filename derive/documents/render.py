@@ -447,9 +447,14 @@ def render_derivation(
         from derive.documents.serialize import to_json_dict
 
         return json.dumps(to_json_dict(d), indent=2, ensure_ascii=False) + "\n"
+    form = get(fmt)
+    if form.templates == "code":  # a Python module: the code printer, not the page model
+        from derive.documents.codegen import code_module
+
+        return _render(form.templates, form.template(form.derivation_template), templates_dir,
+                       mod=code_module(d, fmt))  # fmt: skip
     from derive.documents.verdict import build_verdict
 
-    form = get(fmt)
     proof = build_proof(d, width=_width(form.width, style))
     text = _render(form.templates, form.template(form.derivation_template), templates_dir,
                    p=proof, v=build_verdict(d), style=style, plain_headings=front_matter,
