@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from derive.cli.common import guarded
-from derive.documents.formats import handout_formats
+from derive.cli.common import LazyHelpOption, guarded
 
 if TYPE_CHECKING:
     from derive.api import CheckResult
@@ -32,11 +31,28 @@ PDF_HINT = (
 _RESULT_WIDTH = 46
 
 
-def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+def _handout_formats() -> tuple[str, ...]:
+    # read when an option is parsed or its help shown: derive.documents loads the engine
+    from derive.documents.formats import handout_formats
+
+    return handout_formats()
+
+
+def _describe_formats() -> str:
+    names = ", ".join(_handout_formats())
+    return f"Comma-separated formats to write: {names}.  [default: {names.replace(' ', '')}]"
+
+
+def _split_formats(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, ...]:
+    known = _handout_formats()
+    if value is None:
+        return known
     formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    unknown = [f for f in formats if f not in handout_formats()]
+    unknown = [f for f in formats if f not in known]
     if unknown or not formats:
-        raise click.BadParameter(f"use a comma-separated list of {', '.join(handout_formats())}")
+        raise click.BadParameter(f"use a comma-separated list of {', '.join(known)}")
     return formats
 
 
@@ -75,10 +91,8 @@ class _BuildProgress:
 @click.argument(
     "handout", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--format", "-f", "formats", default=",".join(handout_formats()),
-              show_default=True, metavar="LIST", callback=_split_formats,
-              help="Comma-separated formats to write: "
-                   f"{', '.join(handout_formats())}.")  # fmt: skip
+@click.option("--format", "-f", "formats", default=None, metavar="LIST", callback=_split_formats,
+              cls=LazyHelpOption, describe=_describe_formats)  # fmt: skip
 @click.option("--output", "-o", "out_dir", default="output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the outputs; each handout gets its own subfolder.")  # fmt: skip

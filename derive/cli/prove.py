@@ -19,14 +19,43 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from derive.calculus.options import METHODS
-from derive.cli.common import declare_option, guarded
-from derive.documents.formats import STYLES, prove_formats
-from derive.documents.formats import get as get_format
-from derive.ir.expr import LAYOUTS
+from derive.cli.common import LazyChoice, LazyHelpOption, declare_option, guarded
 
 if TYPE_CHECKING:
     from derive.calculus.proof import Derivation
+
+
+# The choices below come from registries whose packages load the engine: they are read when an
+# option is parsed or its help shown, so that ``derive --help`` imports click alone.
+
+
+def _layouts() -> tuple[str, ...]:
+    from derive.ir.expr import LAYOUTS
+
+    return LAYOUTS
+
+
+def _methods() -> dict[str, str]:
+    from derive.calculus.options import METHODS
+
+    return METHODS
+
+
+def _describe_methods() -> str:
+    return ("The route the proof takes. "
+            + "; ".join(f"{name}: {what}" for name, what in _methods().items()) + ".")
+
+
+def _styles() -> tuple[str, ...]:
+    from derive.documents.formats import STYLES
+
+    return STYLES
+
+
+def _prove_formats() -> tuple[str, ...]:
+    from derive.documents.formats import prove_formats
+
+    return prove_formats()
 
 
 @click.command("prove")
@@ -40,16 +69,15 @@ if TYPE_CHECKING:
               help="Your answer, checked against the result (exit 1 unless it is right); "
                    "with several --wrt, one --expect per --wrt, in order.")
 @click.option("--quiet", "-q", is_flag=True, help="With --expect: show the verdict only.")
-@click.option("--layout", type=click.Choice(LAYOUTS), default="mixed", show_default=True,
+@click.option("--layout", type=LazyChoice(_layouts), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
 @click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
-@click.option("--method", type=click.Choice(tuple(METHODS)), default="index", show_default=True,
-              help="The route the proof takes. "
-                   + "; ".join(f"{name}: {what}" for name, what in METHODS.items()) + ".")
-@click.option("--style", type=click.Choice(STYLES), default="full", show_default=True,
+@click.option("--method", type=LazyChoice(_methods), default="index", show_default=True,
+              cls=LazyHelpOption, describe=_describe_methods)
+@click.option("--style", type=LazyChoice(_styles), default="full", show_default=True,
               help="How the proof is laid out (tex, md, pdf): full, a sentence and a display "
                    "per step; compact, one aligned display with a short reason per line.")
-@click.option("--format", "-f", "fmt", type=click.Choice(prove_formats()), default="text",
+@click.option("--format", "-f", "fmt", type=LazyChoice(_prove_formats), default="text",
               show_default=True, help="Output format (pdf needs -o).")
 @click.option("--fragment", is_flag=True,
               help="With --format tex: a snippet to \\input instead of a whole document.")
@@ -120,6 +148,8 @@ def _check_options(
     expect: tuple[str, ...],
     wrt: tuple[str, ...],
 ) -> None:
+    from derive.documents.formats import get as get_format
+
     if fragment and fmt != "tex":
         raise click.UsageError("--fragment goes with --format tex")
     if get_format(fmt).needs_tex and output is None:
@@ -169,6 +199,7 @@ def _write(
     templates: Path | None,
     style: str,
 ) -> None:
+    from derive.documents.formats import get as get_format
     from derive.documents.render import render_derivation, render_derivations
 
     form = get_format(fmt)
