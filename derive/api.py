@@ -111,7 +111,6 @@ def prove(
         raise ValueError("expect must be the answer as a string for a single variable")
     from derive.calculus.options import Options
     from derive.calculus.provers import prover
-    from derive.check.answer import check_answer
     from derive.check.verify import verify as check
 
     derive = prover(method)
@@ -126,6 +125,8 @@ def prove(
                 derivation = check(derivation, seed=seed)
             if expect is None:
                 return derivation
+            from derive.check.answer import check_answer  # only with an answer: 0.04 s
+
             with budget.stage("the check of the expected answer"):
                 verdict = check_answer(derivation, expect, seed=seed)
             return dataclasses.replace(derivation, verdict=verdict)
@@ -302,8 +303,12 @@ def _variable(wrt: str) -> str:
     """
     from derive.errors import LocatedError, ParseError, Span
     from derive.language.lex_ascii import lex_ascii
-    from derive.language.lex_latex import lex_latex
-    from derive.language.tokens import Kind
+    from derive.language.tokens import Kind, Token
+
+    def lex_latex(text: str) -> list[Token]:
+        from derive.language.lex_latex import lex_latex  # pylatexenc: only for LaTeX
+
+        return lex_latex(text)
 
     text = wrt.strip()
     try:
@@ -350,6 +355,8 @@ def build(
     templates_dir: str | Path | None = None,
     progress: Progress | None = None,
     answer_key: bool | None = None,
+    md_flavor: str | None = None,
+    front_matter: bool | None = None,
 ) -> list[Path]:
     """Build a handout (the built-in default one when no path is given); return the files.
 
@@ -361,6 +368,9 @@ def build(
         templates_dir: A folder of templates overriding the built-in ones by name.
         progress: Called with ``(stage, done, total, label)`` as the build goes.
         answer_key: Override the file's ``answer_key``.
+        md_flavor: Override the file's ``md_flavor`` (gfm, kramdown, mkdocs, pandoc, hugo,
+            commonmark).
+        front_matter: Override the file's ``front_matter``.
 
     Returns:
         The output files, PDF first.
@@ -384,10 +394,11 @@ def build(
         raise TypeError(f"progress must be callable or None, not {type(progress).__name__}")
     if answer_key is not None:
         _require(answer_key, bool, "answer_key", "True, False or None")
-    wanted = handout_formats() if formats is None else tuple(formats)
+    wanted = handout_formats(default=True) if formats is None else tuple(formats)
     return build_handout(handout_path, wanted, Path(out_dir), prove=prove,
                          templates_dir=templates_dir, progress=progress,
-                         answer_key=answer_key)  # fmt: skip
+                         answer_key=answer_key, md_flavor=md_flavor,
+                         front_matter=front_matter)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

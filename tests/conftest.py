@@ -2,9 +2,11 @@
 
 A test that needs latexmk/pdflatex asks for the ``requires_tex`` fixture (or carries
 ``@pytest.mark.tex``); one that needs node's KaTeX asks for ``requires_katex``, ``katex_errors`` or
-``katex_check`` (or carries ``@pytest.mark.katex``). On a developer machine a missing tool skips
-the test with the reason and how to install it. Under ``CI=true`` a missing tool fails the test
-instead: ``.ci/run`` installs every tool, so CI can never pass by skipping.
+``katex_check`` (or carries ``@pytest.mark.katex``); ``requires_mathjax`` and ``requires_chromium``
+gate MathJax (npm mathjax-full) and headless Chromium the same way, and a Markdown converter is
+gated with ``require_tool(webtools.converter_missing_reason(flavor))``. On a developer machine a
+missing tool skips the test with the reason and how to install it. Under ``CI=true`` a missing
+tool fails the test instead: ``.ci/run`` installs every tool, so CI can never pass by skipping.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterable
 import pytest
 from hypothesis import settings
 from katex import FormulaLike, katex_check, katex_errors, katex_missing_reason
+from webtools import chromium_missing_reason, mathjax_missing_reason
 
 # mutmut (``[tool.mutmut]`` in pyproject.toml) runs the tests in-process with every function
 # wrapped in a trampoline, about three frames per call: the recursive-descent parser at its
@@ -62,6 +65,8 @@ def tex_missing_reason() -> str | None:
 _GATES: dict[str, Callable[[], str | None]] = {
     "tex": tex_missing_reason,
     "katex": katex_missing_reason,
+    "mathjax": mathjax_missing_reason,
+    "chromium": chromium_missing_reason,
 }
 
 
@@ -75,6 +80,18 @@ def requires_tex() -> None:
 def requires_katex() -> None:
     """Skip (or, under CI, fail) the test unless node can run KaTeX."""
     require_tool(katex_missing_reason())
+
+
+@pytest.fixture
+def requires_mathjax() -> None:
+    """Skip (or, under CI, fail) the test unless node can run MathJax (npm mathjax-full)."""
+    require_tool(mathjax_missing_reason())
+
+
+@pytest.fixture
+def requires_chromium() -> None:
+    """Skip (or, under CI, fail) the test unless a headless Chromium is installed."""
+    require_tool(chromium_missing_reason())
 
 
 @pytest.fixture(name="katex_errors")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,7 +110,7 @@ def test_prove_output_that_cannot_be_written_exits_2(runner: CliRunner, tmp_path
     (["x + A", "--wrt", "x"], "Error: cannot add x"),
     (["x' A x", "--wrt", "x", "-d", "A: n x"], "Error:"),
     (["x' A x", "--wrt", "x", "--layout", "sideways"], "Invalid value for '--layout'"),
-    (["x' A x", "--wrt", "x", "--format", "html"], "Invalid value for '--format'"),
+    (["x' A x", "--wrt", "x", "--format", "docx"], "Invalid value for '--format'"),
     (["x' A x", "--wrt", "x", "--fragment"], "--fragment goes with --format tex"),
     (["x' A x", "--wrt", "x", "--templates", "/no/such/folder"], "does not exist"),
     (["x' A x"], "Missing option '--wrt'"),
@@ -177,3 +179,17 @@ def test_prove_error_excerpt_sends_no_control_characters(runner: CliRunner, args
     assert result.exit_code == 2
     assert "\ufffd" in result.stderr
     assert not any("\x00" <= c < " " and c != "\n" or "\x7f" <= c <= "\x9f" for c in result.stderr)
+
+
+def test_prove_loads_only_what_the_proof_uses() -> None:
+    # ASCII input and no --expect: neither the LaTeX lexer (pylatexenc) nor the answer checker
+    script = (
+        "import sys; from derive.cli import main\n"
+        "try:\n    main(['prove', \"x' A x\", '--wrt', 'x'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pylatexenc' "
+        "or m in ('derive.language.lex_latex', 'derive.check.answer')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=120)  # fmt: skip
+    assert "(A + Aᵀ) x" in done.stdout
+    assert done.stdout.splitlines()[-1] == "[]"

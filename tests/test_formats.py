@@ -11,10 +11,11 @@ from derive.documents.render import DERIVATION_FORMATS, HANDOUT_FORMATS, find_te
 
 
 def test_formats_where_each_can_be_used() -> None:
-    assert formats.handout_formats() == ("pdf", "tex", "md")
-    assert formats.prove_formats() == ("pdf", "tex", "md", "text", "json")
-    assert HANDOUT_FORMATS == ("tex", "md")
-    assert DERIVATION_FORMATS == ("tex", "tex-fragment", "md", "text", "json")
+    assert formats.handout_formats() == ("pdf", "tex", "md", "html")
+    assert formats.handout_formats(default=True) == ("pdf", "tex", "md")
+    assert formats.prove_formats() == ("pdf", "tex", "md", "text", "html", "json")
+    assert HANDOUT_FORMATS == ("tex", "md", "html")
+    assert DERIVATION_FORMATS == ("tex", "tex-fragment", "md", "text", "html", "json")
 
 
 @pytest.mark.parametrize("fmt", list(formats.FORMATS), ids=list(formats.FORMATS))
@@ -35,8 +36,9 @@ def test_formats_unknown_name() -> None:
 def test_formats_cli_options_read_the_registry() -> None:
     runner = CliRunner()
     build_help = " ".join(runner.invoke(main, ["build", "--help"]).output.split())
-    assert "formats to write: pdf, tex, md" in build_help
+    assert "formats to write: pdf, tex, md, html" in build_help
+    assert "[default: pdf,tex,md]" in build_help
     prove_help = runner.invoke(main, ["prove", "--help"]).output
-    assert "[pdf|tex|md|text|json]" in prove_help
+    assert "[pdf|tex|md|text|html|json]" in prove_help
     bad = runner.invoke(main, ["build", "--format", "docx"])
-    assert bad.exit_code == 2 and "pdf, tex, md" in bad.output
+    assert bad.exit_code == 2 and "pdf, tex, md, html" in bad.output

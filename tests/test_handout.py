@@ -316,7 +316,7 @@ def test_build_unwritable_output_is_a_build_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "formats", [(), ("pdf", "docx"), ("html",)], ids=["empty", "one-unknown", "unknown"]
+    "formats", [(), ("pdf", "docx"), ("docx",)], ids=["empty", "one-unknown", "unknown"]
 )
 def test_build_rejects_unknown_formats(tmp_path: Path, formats: tuple[str, ...]) -> None:
     with pytest.raises(ValueError, match="formats must be some of pdf, tex, md"):

@@ -209,7 +209,7 @@ def test_render_derivation_says_when_it_was_not_verified(fmt: str, marker: str) 
 
 def test_render_derivation_rejects_an_unknown_format() -> None:
     with pytest.raises(ValueError, match="fmt must be one of"):
-        render_derivation(note_derivation(0), "html")
+        render_derivation(note_derivation(0), "docx")
 
 
 @pytest.mark.parametrize("fmt", ["tex", "md"], ids=["tex", "md"])

@@ -30,7 +30,8 @@ def register_view(name: str, function: Callable[..., Any]) -> None:
     """Make ``function`` the implementation of the view ``name`` of every derivation.
 
     Args:
-        name: ``render``, ``repr_latex`` (``derive.documents``) or ``sympy`` (``derive.check``).
+        name: ``render``, ``repr_latex``, ``repr_html`` (``derive.documents``) or ``sympy``
+            (``derive.check``).
         function: Called with the derivation (and, for ``render``, the format name).
     """
     _VIEWS[name] = function
@@ -246,3 +247,9 @@ class Derivation:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def _repr_html_(self) -> str | None:
+        """The proof as HTML with MathML math for Jupyter; None (so that Jupyter falls back
+        to LaTeX) where node or KaTeX's package is missing."""
+        html = _view("repr_html")(self)
+        return None if html is None else str(html)

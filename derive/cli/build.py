@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from derive.cli.common import LazyHelpOption, guarded
+from derive.cli.common import LazyChoice, LazyHelpOption, guarded
 
 if TYPE_CHECKING:
     from derive.api import CheckResult
@@ -31,16 +31,25 @@ PDF_HINT = (
 _RESULT_WIDTH = 46
 
 
-def _handout_formats() -> tuple[str, ...]:
-    # read when an option is parsed or its help shown: derive.documents loads the engine
+# The registries of formats and flavours are read when an option is parsed or its help shown:
+# derive.documents loads the engine, and ``derive --help`` imports click alone.
+
+
+def _handout_formats(default: bool = False) -> tuple[str, ...]:
     from derive.documents.formats import handout_formats
 
-    return handout_formats()
+    return handout_formats(default=default)
 
 
 def _describe_formats() -> str:
-    names = ", ".join(_handout_formats())
-    return f"Comma-separated formats to write: {names}.  [default: {names.replace(' ', '')}]"
+    return (f"Comma-separated formats to write: {', '.join(_handout_formats())}.  "
+            f"[default: {','.join(_handout_formats(default=True))}]")  # fmt: skip
+
+
+def _flavors() -> tuple[str, ...]:
+    from derive.documents.web.flavors import FLAVORS
+
+    return tuple(FLAVORS)
 
 
 def _split_formats(
@@ -48,7 +57,7 @@ def _split_formats(
 ) -> tuple[str, ...]:
     known = _handout_formats()
     if value is None:
-        return known
+        return _handout_formats(default=True)
     formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in formats if f not in known]
     if unknown or not formats:
@@ -102,6 +111,13 @@ class _BuildProgress:
 @click.option("--answer-key/--no-answer-key", default=None,
               help="With solutions = false, also write the solutions document "
                    "NAME-solutions.* (overrides the file's answer_key).")  # fmt: skip
+@click.option("--md-flavor", type=LazyChoice(_flavors), default=None,
+              help="Markdown for a site generator: gfm (GitHub), kramdown (Jekyll, GitHub "
+                   "Pages), mkdocs (MkDocs Material), pandoc, hugo, commonmark (the default; "
+                   "overrides the file's md_flavor).")  # fmt: skip
+@click.option("--front-matter/--no-front-matter", default=None,
+              help="Start the Markdown with YAML front matter and use plain-text headings "
+                   "(overrides the file's front_matter).")  # fmt: skip
 @guarded
 def build_command(
     handout: Path | None,
@@ -109,6 +125,8 @@ def build_command(
     out_dir: Path,
     templates_dir: Path | None,
     answer_key: bool | None,
+    md_flavor: str | None,
+    front_matter: bool | None,
 ) -> None:
     """Build HANDOUT.toml (or, without one, the built-in default handout) into DIR/NAME/.
 
@@ -125,7 +143,8 @@ def build_command(
     start = time.perf_counter()
     try:
         written = build(handout, formats, out_dir, templates_dir=templates_dir,
-                                progress=progress, answer_key=answer_key)  # fmt: skip
+                                progress=progress, answer_key=answer_key, md_flavor=md_flavor,
+                        front_matter=front_matter)  # fmt: skip
     finally:
         progress.close()
     verb = "unchanged" if progress.unchanged else "wrote"

@@ -1,6 +1,6 @@
 """``derive prove``: one verified derivation, to the terminal or a file.
 
-Text goes to the terminal by default; ``--format md|tex|json|pdf`` picks another output and
+Text goes to the terminal by default; ``--format md|tex|html|json|pdf`` picks another output and
 ``-o`` writes it to a file atomically (a temporary file in the same folder, then one rename; a
 PDF through latexmk in a sandbox, :mod:`derive.documents.pdf`), so an interrupted run never
 leaves half a document behind. ``--expect ANSWER`` checks a student's answer against the result:
@@ -52,6 +52,20 @@ def _styles() -> tuple[str, ...]:
     return STYLES
 
 
+def _flavors() -> tuple[str, ...]:
+    from derive.documents.web.flavors import FLAVORS
+
+    return tuple(FLAVORS)
+
+
+def _describe_flavors() -> str:
+    from derive.documents.web.flavors import DEFAULT_FLAVOR
+
+    return ("With --format md: Markdown for a site generator (gfm: GitHub, kramdown: Jekyll and "
+            "GitHub Pages, mkdocs: MkDocs Material, pandoc, hugo).  "
+            f"[default: {DEFAULT_FLAVOR}]")
+
+
 def _prove_formats() -> tuple[str, ...]:
     from derive.documents.formats import prove_formats
 
@@ -87,6 +101,10 @@ def _prove_formats() -> tuple[str, ...]:
               default=None, metavar="DIR",
               help="A folder laid out like templates/ (tex/, md/, text/) whose files replace "
                    "the built-in templates of the same name.")
+@click.option("--md-flavor", type=LazyChoice(_flavors), default=None, cls=LazyHelpOption,
+              describe=_describe_flavors)
+@click.option("--front-matter", is_flag=True,
+              help="With --format md: YAML front matter and a plain-text heading.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
               show_default=True, metavar="SECONDS",
               help="Stop with an error when deriving and checking take longer than this.")
@@ -106,6 +124,8 @@ def prove_command(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
+    md_flavor: str | None,
+    front_matter: bool,
     time_limit: float,
 ) -> None:
     """Derive d EXPR / d VAR with a verified step-by-step proof.
@@ -120,8 +140,11 @@ def prove_command(
       derive prove "y' A x" --wrt z -d "x: n, depends on z" -d "y: m, depends on z"
     """
     from derive.api import prove
+    from derive.documents.web.flavors import DEFAULT_FLAVOR
 
+    md_flavor = md_flavor or DEFAULT_FLAVOR
     _check_options(fmt, fragment, output, quiet, expect, wrt)
+    _check_web_options(fmt, output, wrt, md_flavor, front_matter)
     text = _expression(expr, expr_file)
     several = len(wrt) > 1
     answers = list(expect) if expect else None
@@ -135,7 +158,8 @@ def prove_command(
     if quiet:
         _show_verdicts(derivations, fmt, templates)
     else:
-        _write(derivations, fmt, fragment, output, templates, style)
+        _write(derivations, fmt, fragment, output, templates, style, md_flavor,
+               front_matter)
     if expect and not all(d.verdict is not None and d.verdict.correct for d in derivations):
         raise click.exceptions.Exit(1)
 
@@ -163,6 +187,21 @@ def _check_options(
                                f"{len(expect)} answers)")  # fmt: skip
     if fragment and len(wrt) > 1:
         raise click.UsageError("--fragment takes a single --wrt")
+
+
+def _check_web_options(
+    fmt: str, output: Path | None, wrt: tuple[str, ...], md_flavor: str, front_matter: bool
+) -> None:
+    from derive.documents.web.flavors import DEFAULT_FLAVOR
+
+    if (md_flavor != DEFAULT_FLAVOR or front_matter) and fmt != "md":
+        raise click.UsageError("--md-flavor and --front-matter go with --format md")
+    if (md_flavor != DEFAULT_FLAVOR or front_matter or fmt == "html") and len(wrt) > 1:
+        raise click.UsageError("--format html, --md-flavor and --front-matter take a single "
+                               "--wrt")  # fmt: skip
+    if fmt == "html" and output is None:
+        raise click.UsageError("--format html writes a page and its KaTeX files beside it: "
+                               "give -o PAGE.html")
 
 
 def _expression(expr: str | None, expr_file: TextIO | None) -> str:
@@ -198,6 +237,8 @@ def _write(
     output: Path | None,
     templates: Path | None,
     style: str,
+    md_flavor: str,
+    front_matter: bool,
 ) -> None:
     from derive.documents.formats import get as get_format
     from derive.documents.render import render_derivation, render_derivations
@@ -205,12 +246,18 @@ def _write(
     form = get_format(fmt)
     kind = form.source or ("tex-fragment" if fragment else fmt)
     if len(derivations) == 1:
-        document = render_derivation(derivations[0], kind, templates_dir=templates, style=style)
+        document = render_derivation(derivations[0], kind, templates_dir=templates,
+                                     style=style, md_flavor=md_flavor,
+                                     front_matter=front_matter)
     else:
         document = render_derivations(derivations, kind, templates_dir=templates, style=style)
     if output is None:
         click.echo(document, nl=False)
         return
+    if fmt == "html":
+        from derive.documents.web.html import server_side, write_assets
+
+        write_assets(output.parent, client_math=not server_side())
     if form.needs_tex:
         from derive.documents.pdf import compile_pdf
 

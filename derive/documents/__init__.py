@@ -5,7 +5,8 @@ formats (``formats``), Jinja rendering (``render``), JSON (``serialize``), PDF t
 (``pdf``, the only subprocess) and handouts (``handout_file`` reads TOML, ``handout`` builds).
 
 Importing this package registers the views of a derivation (``to_latex``, ``to_markdown``,
-``to_text``, ``to_json``, ``_repr_latex_``); the renderer itself loads on first use.
+``to_text``, ``to_json``, ``_repr_latex_``, ``_repr_html_``); the renderer itself loads on first
+use.
 """
 
 from __future__ import annotations
@@ -30,5 +31,12 @@ def _repr_latex(derivation: Derivation) -> Any:
     return repr_latex(derivation)
 
 
+def _repr_html(derivation: Derivation) -> Any:
+    from derive.documents.render import repr_html
+
+    return repr_html(derivation)
+
+
 register_view("render", _render)
 register_view("repr_latex", _repr_latex)
+register_view("repr_html", _repr_html)

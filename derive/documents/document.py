@@ -66,6 +66,8 @@ class Handout:
         show_sources: Show sources on an exercise sheet as well.
         numbering: Exercises numbered through the ``sheet`` or per ``section``.
         exercises: An exercise sheet or its answer key: items are numbered exercises.
+        md_flavor: The Markdown's site generator (``documents.web.flavors.FLAVORS``).
+        front_matter: The Markdown starts with YAML front matter; headings are plain text.
     """
 
     name: str
@@ -77,6 +79,8 @@ class Handout:
     date: str = ""
     solutions: bool = True
     options: dict[str, object] = field(default_factory=dict)
+    md_flavor: str = "commonmark"
+    front_matter: bool = False
     style: str = "compact"
     results_only: bool = False
     show_sources: bool = False

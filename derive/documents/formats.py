@@ -27,6 +27,7 @@ __all__ = [
     "STYLES",
     "TeX",
     "escape_latex",
+    "escape_html",
     "escape_markdown",
     "escape_text",
     "get",
@@ -146,6 +147,20 @@ def escape_markdown(value: object) -> str:
     return _MARKDOWN_LINE_START.sub(r"\1\\\2", _MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
+def escape_html(value: object) -> str:
+    """Escape prose for HTML (``& < > " '``); text marked safe (a macro's HTML) is kept.
+
+    Args:
+        value: Any value; it is converted with ``str`` first.
+
+    Returns:
+        The escaped text, as ``markupsafe.Markup``, so that Jinja's autoescape leaves it.
+    """
+    from markupsafe import escape
+
+    return escape(_clean(str(value)) if not hasattr(value, "__html__") else value)
+
+
 def escape_text(value: object) -> str:
     """Plain text for a terminal: unicode NFC without control characters, nothing else changed.
 
@@ -206,6 +221,9 @@ class Format:
         prove: A single derivation can be written in it (``derive prove --format``).
         derivation_template: The template of a single derivation, "" when there is none.
         handout_template: The template of a handout, "" when there is none.
+        autoescape: Jinja's HTML autoescape is on: every value is HTML-escaped (math too)
+            unless it is ``Markup``, the output of a macro.
+        by_default: Built when no format is asked for (HTML is not: it needs KaTeX's package).
         cite: How prose cites a handout item's equation: ``{label}`` and ``{number}`` are
             filled in (``\\eqref{{{label}}}``: LaTeX numbers it itself).
     """
@@ -225,6 +243,8 @@ class Format:
     derivation_template: str = ""
     handout_template: str = ""
     cite: str = "({number})"
+    autoescape: bool = False
+    by_default: bool = True
 
     def template(self, name: str) -> str:
         """The path of one of its templates: ``template("macros")`` -> ``tex/macros.tex.j2``."""
@@ -259,6 +279,10 @@ FORMATS: Mapping[str, Format] = {
                handout_template="handout", cite="[({number})](#{anchor})"),
         Format("text", ".txt", "text", "txt.j2", width=TEXT_WIDTH, prove=True,
                derivation_template="derivation"),
+        Format("html", ".html", "html", "html.j2", "jinja", escape_html,
+               ('<span class="math inline">\\(', '\\)</span>'), WEB_WIDTH, handout=True,
+               prove=True, derivation_template="derivation", handout_template="handout",
+               autoescape=True, by_default=False),
         Format("json", ".json", prove=True),
     )
 }  # fmt: skip
@@ -277,9 +301,10 @@ def get(name: str) -> Format:
         raise ValueError(f"unknown format {name!r}; formats: {', '.join(FORMATS)}") from None
 
 
-def handout_formats() -> tuple[str, ...]:
-    """The formats a handout can be built in, PDF first."""
-    return tuple(f.name for f in FORMATS.values() if f.handout)
+def handout_formats(default: bool = False) -> tuple[str, ...]:
+    """The formats a handout can be built in, PDF first; with ``default``, those built when
+    no format is asked for."""
+    return tuple(f.name for f in FORMATS.values() if f.handout and (f.by_default or not default))
 
 
 def prove_formats() -> tuple[str, ...]:

@@ -137,6 +137,7 @@ def derive_handout(
         author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
         options={"verify": spec.verify}, style=spec.style, results_only=spec.results_only,
         show_sources=spec.show_sources, numbering=spec.numbering, exercises=not spec.solutions,
+        md_flavor=spec.md_flavor, front_matter=spec.front_matter,
     )  # fmt: skip
 
 
@@ -239,6 +240,8 @@ def build_handout(
     templates_dir: str | Path | None = None,
     progress: Progress | None = None,
     answer_key: bool | None = None,
+    md_flavor: str | None = None,
+    front_matter: bool | None = None,
 ) -> list[Path]:
     """Build a handout into ``out_dir/<name>/<name>.{pdf,tex,md}``.
 
@@ -257,6 +260,8 @@ def build_handout(
         progress: Called with ``(stage, done, total, label)`` as the build goes.
         answer_key: Override the file's ``answer_key``: with ``solutions = false``, also write
             the matching solutions document ``<name>-solutions.*``.
+        md_flavor: Override the file's ``md_flavor`` (``documents.web.flavors.FLAVORS``).
+        front_matter: Override the file's ``front_matter``.
 
     Returns:
         The output files, PDF first.
@@ -272,6 +277,11 @@ def build_handout(
     spec = load_handout(path)
     if answer_key is not None:
         spec = replace(spec, answer_key=answer_key)
+    if md_flavor is not None:
+        _check_flavor(md_flavor)
+        spec = replace(spec, md_flavor=md_flavor)
+    if front_matter is not None:
+        spec = replace(spec, front_matter=front_matter)
     if any(get(f).needs_tex or f == "tex" for f in wanted):
         _check_printable(spec)
     if any(get(f).needs_tex for f in wanted):
@@ -283,6 +293,7 @@ def build_handout(
     key = _input_key(spec, wanted, templates)
     stamp = _read_stamp(folder)
     if stamp.get("input") == key and all(_recorded(stamp, out) for out in outputs):
+        _html_assets(folder, wanted)
         if progress is not None:
             progress("unchanged", len(outputs), len(outputs), str(folder))
         return outputs
@@ -294,11 +305,27 @@ def build_handout(
             results_only=spec.key_results_only,
         )
     texts = _render(documents, wanted, templates)
+    _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
     try:
         _install(folder, documents, texts, wanted, stamp, key, spec, progress)
     except OSError as error:
         raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
+
+
+def _html_assets(folder: Path, wanted: Sequence[str]) -> None:
+    """An HTML page's KaTeX stylesheet and fonts (and scripts) in ``folder/katex/``."""
+    if "html" in wanted:
+        from derive.documents.web.html import server_side, write_assets
+
+        write_assets(folder, client_math=not server_side())
+
+
+def _check_flavor(flavor: str) -> None:
+    from derive.documents.web.flavors import FLAVORS
+
+    if flavor not in FLAVORS:
+        raise ValueError(f"md_flavor must be one of {', '.join(FLAVORS)}, not {flavor!r}")
 
 
 def _check_printable(spec: HandoutSpec) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from derive.documents.document import DEFINITIONS
 from derive.documents.formats import STYLES
+from derive.documents.web.flavors import DEFAULT_FLAVOR, FLAVORS
 from derive.errors import DeclarationError, HandoutError
 from derive.ir.expr import LAYOUTS
 
@@ -246,6 +247,8 @@ class HandoutSpec:
     style: str = "compact"
     show_sources: bool = False
     numbering: str = "sheet"
+    md_flavor: str = "commonmark"
+    front_matter: bool = False
 
 
 _TYPE_NAMES: dict[type, str] = {
@@ -255,7 +258,8 @@ _TYPE_NAMES: dict[type, str] = {
 _TOP_KEYS: dict[str, type] = {
     "name": str, "title": str, "author": str, "course": str, "date": str, "layout": str,
     "solutions": object, "verify": bool, "answer_key": object, "declare": list, "symbols": dict,
-    "section": list, "style": str, "show_sources": bool, "numbering": str,
+    "section": list, "style": str, "show_sources": bool, "numbering": str, "md_flavor": str,
+    "front_matter": bool,
 }  # fmt: skip
 _SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list, "layout": str}
 _ITEM_KEYS: dict[str, type] = {
@@ -457,6 +461,7 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
     layout = _choice(check, data, (), "layout", LAYOUTS, "mixed")
     style = _choice(check, data, (), "style", STYLES, "compact")
     numbering = _choice(check, data, (), "numbering", ("sheet", "section"), "sheet")
+    md_flavor = _choice(check, data, (), "md_flavor", FLAVORS, DEFAULT_FLAVOR)
     declare = check.declarations(data, ()) + _symbols(check, data.get("symbols", {}))
     sections = data.get("section", [])
     if not isinstance(sections, list) or not sections:
@@ -473,6 +478,7 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
         key_results_only=data.get("answer_key") == "results", declare=declare,
         sections=tuple(_section(check, s, i) for i, s in enumerate(sections)), mtime=mtime,
         style=style, show_sources=check.flag(data, "show_sources", False), numbering=numbering,
+        md_flavor=md_flavor, front_matter=check.flag(data, "front_matter", False),
     )  # fmt: skip
     if check.problems:
         raise HandoutFileError(check.problems)

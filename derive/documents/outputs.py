@@ -145,6 +145,7 @@ def _input_key(spec: HandoutSpec, wanted: tuple[str, ...], templates_dir: Path |
     from derive import __version__
     parts = {
         "text": spec.text, "formats": sorted(wanted), "answer_key": spec.answer_key,
+        "md_flavor": spec.md_flavor, "front_matter": spec.front_matter,
         "version": __version__, "code": _tree_digest(_package_dir()),
         "templates": [_templates_digest(d) for d in (*_builtin_template_dirs(), templates_dir)
                       if d],

@@ -36,11 +36,14 @@ from derive.documents.formats import (
     FORMATS,
     SYNTAXES,
     TeX,
+    escape_html,
     escape_latex,
     escape_markdown,
     get,
 )
 from derive.documents.page import Math, Sci, build_proof
+from derive.documents.web.flavors import DEFAULT_FLAVOR, plain_heading, web_markdown
+from derive.documents.web.html import finish_page, page_data
 from derive.errors import BuildError, DeriveError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -222,12 +225,16 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=fmt.autoescape,
         finalize=_refuse_math(fmt.escape),
         bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(_FILTERS)
     env.filters["prose"] = functools.partial(_prose, fmt.escape, fmt.math or ("", ""), fmt.cite)
+    if fmt.autoescape:  # HTML: a macro's output is already Markup; keep it so
+        from markupsafe import Markup
+
+        env.filters["trusted"] = Markup
     if fmt.math is not None:
         env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
         env.globals["short_reason"] = functools.partial(_short_reason, kind, templates_dir)
@@ -247,18 +254,25 @@ def _reasons(kind: str, templates_dir: str | None, math: tuple[str, str] | None 
         f"{_SHARED}/reasons.j2"
     )
     opening, closing = math or fmt.math
+    if fmt.autoescape:
+        from markupsafe import Markup
+
+        return template.make_module({"open": Markup(opening), "close": Markup(closing),
+                                     "wrap": Markup("")})  # fmt: skip
     return template.make_module({"open": TeX(opening), "close": TeX(closing),
                                  "wrap": TeX("\n" if kind == "tex" else "")})  # fmt: skip
 
 
-def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> TeX:
+def _reason(kind: str, templates_dir: str | None, step: StepView, why: str) -> str:
     """The sentence that leads into ``step``; ``why`` is its rules, already laid out."""
     macro = getattr(_reasons(kind, templates_dir), step.kind)
-    return TeX(str(macro(step, why)))
+    text = macro(step, why)
+    html = next(f for f in FORMATS.values() if f.templates == kind).autoescape
+    return text if html else TeX(str(text))
 
 
 def _prose(escape: Callable[[object], str], math: tuple[str, str], cite: str, value: object,
-           refs: Mapping[str, str] | None = None) -> TeX:
+           refs: Mapping[str, str] | None = None) -> str:
     """``|prose`` (``|prose(h.refs)`` in a handout): prose with ``$...$`` math, escaped for the
     format (the math checked); ``refs`` maps each item's label to its number, for ``\\eqref``."""
     from derive.documents.prose import ProseError, render_prose
@@ -272,6 +286,9 @@ def _prose(escape: Callable[[object], str], math: tuple[str, str], cite: str, va
         return cite.format(label=label, number=refs[label], anchor=label.replace(":", "-"))
 
     try:
+        if escape is escape_html:  # HTML: the math's TeX is text too, escaped like the rest
+            from derive.documents.web.html import html_prose
+            return html_prose(value, math, cited)
         return TeX(render_prose(value, escape, math, cited))
     except ProseError as error:
         raise _template_error(str(error)) from None
@@ -394,24 +411,35 @@ def _where(error: Exception) -> str:
 # -- public API ---------------------------------------------------------------------------------
 
 
-def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None = None,
-                      style: str = "full") -> str:
+def render_derivation(
+    d: Derivation,
+    fmt: str,
+    templates_dir: str | Path | None = None,
+    style: str = "full",
+    *,
+    md_flavor: str = DEFAULT_FLAVOR,
+    front_matter: bool = False,
+) -> str:
     """Render one derivation.
 
     Args:
         d: The derivation (normally verified).
         fmt: One of :data:`DERIVATION_FORMATS`: ``tex`` (a complete document),
-            ``tex-fragment`` (to ``\\input``), ``md``, ``text`` or ``json``.
+            ``tex-fragment`` (to ``\\input``), ``md``, ``html``, ``text`` or ``json``.
         templates_dir: A folder whose templates override the packaged ones by name.
         style: ``full`` (a sentence and a display per step) or ``compact`` (one aligned display
             per part, a short reason beside each line); text and JSON have one style.
+        md_flavor: For ``md``: the site generator's Markdown (:data:`flavors.FLAVORS`).
+        front_matter: For ``md``: YAML front matter, and a plain-text heading.
 
     Returns:
-        The document as a string.
+        The document as a string (an HTML page links to ``katex/`` beside it:
+        :func:`documents.web.html.write_assets`).
 
     Raises:
-        ValueError: ``fmt`` is not one of :data:`DERIVATION_FORMATS`.
-        BuildError: A template is broken (the message names the template and line).
+        ValueError: ``fmt`` is not one of :data:`DERIVATION_FORMATS`, or the flavour unknown.
+        BuildError: A template is broken (the message names the template and line), or
+            KaTeX failed on the page's math.
     """
     if fmt not in DERIVATION_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(DERIVATION_FORMATS)}, not {fmt!r}")
@@ -423,8 +451,13 @@ def render_derivation(d: Derivation, fmt: str, templates_dir: str | Path | None 
 
     form = get(fmt)
     proof = build_proof(d, width=_width(form.width, style))
-    return _render(form.templates, form.template(form.derivation_template), templates_dir,
-                   p=proof, v=build_verdict(d), style=style)  # fmt: skip
+    text = _render(form.templates, form.template(form.derivation_template), templates_dir,
+                   p=proof, v=build_verdict(d), style=style, plain_headings=front_matter,
+                   **(page_data() if fmt == "html" else {}))  # fmt: skip
+    if fmt == "md":
+        fields = {"title": plain_heading(text), "derivative_layout": proof.layout}
+        return web_markdown(text, md_flavor, fields if front_matter else None)
+    return finish_page(text) if fmt == "html" else text
 
 
 def render_derivations(
@@ -504,9 +537,10 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
     """Render a whole handout.
 
     Args:
-        handout: The handout, its items already derived.
+        handout: The handout, its items already derived; its ``md_flavor`` and
+            ``front_matter`` shape the Markdown.
         fmt: One of :data:`HANDOUT_FORMATS`: ``tex`` (a complete document, for
-            :func:`derive.documents.pdf.compile_pdf`) or ``md``.
+            :func:`derive.documents.pdf.compile_pdf`), ``md`` or ``html``.
         templates_dir: A folder whose templates override the packaged ones by name.
 
     Returns:
@@ -514,13 +548,39 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
 
     Raises:
         ValueError: ``fmt`` is not one of :data:`HANDOUT_FORMATS`.
-        BuildError: A template is broken (the message names the template and line).
+        BuildError: A template is broken (the message names the template and line), or
+            KaTeX failed on the page's math.
     """
     if fmt not in HANDOUT_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(HANDOUT_FORMATS)}, not {fmt!r}")
     form = get(fmt)
     view = build_handout(handout, width=_width(form.width, handout.style))
-    return _render(form.templates, form.template(form.handout_template), templates_dir, h=view)
+    text = _render(form.templates, form.template(form.handout_template), templates_dir, h=view,
+                   plain_headings=handout.front_matter,
+                   **(page_data() if fmt == "html" else {}))  # fmt: skip
+    if fmt == "md":
+        fields = {"title": handout.title, "author": handout.author, "date": handout.date,
+                  "layout": "page" if handout.md_flavor == "kramdown" else "",
+                  "derivative_layout": handout.layout}  # fmt: skip
+        return web_markdown(text, handout.md_flavor, fields if handout.front_matter else None)
+    return finish_page(text) if fmt == "html" else text
+
+
+def repr_html(d: Derivation) -> str | None:
+    """The proof as an HTML fragment for Jupyter, its math as MathML (no stylesheet needed).
+
+    Args:
+        d: The derivation.
+
+    Returns:
+        The fragment, or None without node or KaTeX's package (Jupyter then shows LaTeX).
+    """
+    from derive.documents.web.html import to_mathml
+
+    form = get("html")
+    fragment = _render(form.templates, form.template("jupyter"), None,
+                       p=build_proof(d, width=form.width))  # fmt: skip
+    return to_mathml(fragment)
 
 
 def repr_latex(d: Derivation) -> str:

@@ -1,0 +1,2 @@
+"""Web output: Markdown flavours for site generators (``flavors``) and HTML pages with KaTeX
+(``html``)."""
