@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -116,8 +118,9 @@ def prove(
     derive = prover(method)
     variable = _variable(wrt)
     problem = _parse(expr, tuple(declare), wrt=variable)
+    stage_at_error = ["the derivation"]
     try:
-        with budget.time_limit(time_limit):
+        with budget.time_limit(time_limit), _recording_stage(stage_at_error):
             _check_domain(problem)
             derivation = derive(problem, variable, Options(method, layout=Layout(layout),
                                                            hessian=hessian))  # fmt: skip
@@ -132,6 +135,14 @@ def prove(
             return dataclasses.replace(derivation, verdict=verdict)
     except budget.OutOfTime as error:
         raise _blamed(error, problem) from None
+    except RecursionError:
+        # a derived expression can nest deeper than the input may (the parser's limit);
+        # the stage is read before the budget closes
+        raise LimitError(
+            f"derive stopped during {stage_at_error[0]}: an expression in the proof of"
+            f" {_short(problem.source.strip())} nests too deeply to handle. Simplify the"
+            " expression or split it"
+        ) from None
 
 
 def _prove_each(
@@ -158,6 +169,16 @@ def _prove_each(
     rest = (prove(expr, w, declare=declare + shapes, expect=a, **options)
             for w, a in zip(wrt[1:], answers[1:], strict=True))  # fmt: skip
     return (first, *rest)
+
+
+@contextlib.contextmanager
+def _recording_stage(into: list[str]) -> Iterator[None]:
+    """Note the budget's stage when the body fails with a RecursionError."""
+    try:
+        yield
+    except RecursionError:
+        into[0] = budget.current_stage()
+        raise
 
 
 def _check_domain(problem: Problem) -> None:
@@ -206,6 +227,10 @@ def _check_prove_arguments(
     _require(verify, bool, "verify", "True or False")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+    _check_time_limit(time_limit)
+
+
+def _check_time_limit(time_limit: object) -> None:
     if time_limit is not None:
         if isinstance(time_limit, bool) or not isinstance(time_limit, int | float):
             raise TypeError(f"time_limit must be a number of seconds or None, not"
@@ -236,7 +261,7 @@ def _blamed(error: budget.OutOfTime, problem: Problem) -> LimitError:
 
     part = _costliest(problem.expr)
     where = "" if part is problem.expr else f"; the costliest part is {_short(ascii_str(part))}"
-    if isinstance(part, ex.MatMul):
+    if isinstance(part, ex.MatMul) and len(part.factors) > 3:
         where += f" (a product of {len(part.factors)} factors)"
     return budget.OutOfTime(
         f"{error.message}, on {_short(problem.source.strip())}{where}. Simplify the expression,"
@@ -250,10 +275,10 @@ def _short(text: str, width: int = 60) -> str:
 
 
 def _costliest(node: ex.Expr) -> ex.Expr:
-    """Descend into the child that carries most of the cost while it carries most of it."""
+    """Descend into the costliest child while it carries a third of the cost or more."""
     while node.children:
         child = max(node.children, key=_cost)
-        if _cost(child) * 2 < _cost(node):
+        if _cost(child) * 3 < _cost(node):
             break
         node = child
     return node
@@ -357,6 +382,7 @@ def build(
     answer_key: bool | None = None,
     md_flavor: str | None = None,
     front_matter: bool | None = None,
+    time_limit: float | None = DEFAULT_SECONDS,
 ) -> list[Path]:
     """Build a handout (the built-in default one when no path is given); return the files.
 
@@ -371,6 +397,7 @@ def build(
         md_flavor: Override the file's ``md_flavor`` (gfm, kramdown, mkdocs, pandoc, hugo,
             commonmark).
         front_matter: Override the file's ``front_matter``.
+        time_limit: Seconds each item's derivation and checks may take (see :func:`prove`).
 
     Returns:
         The output files, PDF first.
@@ -395,7 +422,9 @@ def build(
     if answer_key is not None:
         _require(answer_key, bool, "answer_key", "True, False or None")
     wanted = handout_formats(default=True) if formats is None else tuple(formats)
-    return build_handout(handout_path, wanted, Path(out_dir), prove=prove,
+    _check_time_limit(time_limit)
+    timed = functools.partial(prove, time_limit=time_limit)
+    return build_handout(handout_path, wanted, Path(out_dir), prove=timed,
                          templates_dir=templates_dir, progress=progress,
                          answer_key=answer_key, md_flavor=md_flavor,
                          front_matter=front_matter)  # fmt: skip

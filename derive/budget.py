@@ -80,6 +80,12 @@ def stage(name: str) -> Iterator[None]:
         clock.stage = outer
 
 
+def current_stage(default: str = "the derivation") -> str:
+    """The stage running now (``default`` outside any budget)."""
+    clock = _ACTIVE.get()
+    return default if clock is None else clock.stage
+
+
 def check() -> None:
     """Raise :class:`OutOfTime` when the current budget is spent.
 

@@ -46,7 +46,7 @@ def test_engine_quadratic_form_step_kinds() -> None:
     """x' A x by x: the sequence of PRODUCT.md section 5, as the notes use it."""
     derivation = derive.prove("x' A x", "x")
     assert _kinds(derivation) == [
-        "define", "index_form", "differentiate", "basic_derivatives", "contract", "collect",
+        "define", "index_form", "differentiate", "basic_derivatives", "contract", "rename",
         "recognise", "assemble", "simplify", "result",
     ]  # fmt: skip
     kinds = _kinds(derivation)

@@ -53,6 +53,22 @@ def test_exact_det_and_inverse_through_row_swaps(n: int) -> None:
     assert exact.det(swap) == -1
 
 
+def test_exact_derivative_of_det_pivots_on_the_value_not_the_dual() -> None:
+    # dual entries with zero values on the diagonal: elimination must pick its pivot by the
+    # value (primal) and swap rows, as for plain Fractions
+    problem = parse("det(X)", (), wrt="X")
+    var = problem.symbol("X")
+    sizes = assign_sizes(problem)
+    point = rational_point(problem, sizes, np.random.default_rng(0))
+    cells = [[Fraction(0), Fraction(1), Fraction(2)], [Fraction(3), Fraction(0), Fraction(1)],
+             [Fraction(1), Fraction(2), Fraction(0)]]  # fmt: skip
+    point.values["X"] = exact.matrix(cells)
+    got = exact.derivative_tensor(problem.expr, var, point, 1)
+    reference = sympy.Matrix(cells)
+    cofactors = reference.det() * reference.inv().T  # Cookbook (49): d det(X)/dX = det(X) X^-T
+    assert sympy.Matrix(np.asarray(got).reshape(3, 3).tolist()) == cofactors
+
+
 def test_exact_inverse_of_singular_matrix_raises() -> None:
     m = exact.matrix([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
     assert exact.det(m) == 0
@@ -78,6 +94,10 @@ ORACLE_CASES = [
     ("inv(X)", "X", (), 1),
     ("(x' x)^-1 x' A x", "x", (), 2),
     ("y' x", "z", ("x: n, depends on z", "y: n, depends on z"), 1),
+    # a dual to a negative power, a matrix power beside an identity, a row vector
+    ("(x' x)^-2", "x", (), 2),
+    ("tr(X^3 + 2 I)", "X", (), 1),
+    ("x' A", "x", (), 1),
 ]
 
 

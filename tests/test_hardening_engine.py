@@ -236,3 +236,19 @@ def test_hardening_no_runtime_warnings_on_stderr(runner: CliRunner) -> None:
         result = runner.invoke(main, ["prove", "(x' x)^-100", "--wrt", "x"])
     assert result.exit_code == 0, result.output
     assert "Warning" not in result.stderr
+
+
+@pytest.mark.parametrize(("expr", "wrt"), [("sum(log(1 + exp(-y .* (X w))))", "w"),
+                                           ("sum(relu(A x))", "x")], ids=["logistic", "relu"])
+def test_hardening_exact_fallback_decides_elementwise_steps(expr: str, wrt: str) -> None:
+    """Modulo a prime there is no exp or sign: such steps go to SymPy numbers, and agree."""
+    from derive.check.fallback import StepJudge
+    from derive.check.verify import numeric_point
+
+    derivation = derive.prove(expr, wrt, verify=False)
+    problem = derivation.problem
+    sizes = assign_sizes(problem)
+    point = numeric_point(problem, sizes, np.random.default_rng(0))
+    judge = StepJudge(point, problem, sizes, 0, 1e-6)
+    for number, step in enumerate(derivation.steps):
+        assert judge._exact_agreement(step.lines, f"step {number + 1}") is True

@@ -191,7 +191,7 @@ def test_note_000_quadratic_proof_follows_the_note() -> None:
 def test_note_002_quadratic_proof_combines_both_sums() -> None:
     """The note combines both sums over one dummy: sum_i (a_ki + a_ik) x_i."""
     derivation = _prove("x' A x", "x", (), "mixed", False)
-    collect = next(step for step in derivation.steps if step.kind == "collect")
+    collect = next(step for step in derivation.steps if step.kind == "rename")
     assert unicode(collect.lines[-1], derivation.symbols) == "Σᵢ (aₖᵢ xᵢ + aᵢₖ xᵢ)"
     recognise = next(step for step in derivation.steps if step.kind == "recognise")
     assert unicode(recognise.lines[-1], derivation.symbols) == "(A x)ₖ + (Aᵀ x)ₖ"

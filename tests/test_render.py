@@ -148,21 +148,27 @@ def test_golden_update_is_refused_by_ci_run() -> None:
 
 # -- golden documents ---------------------------------------------------------------------------
 
-GOLDEN_CASES = [
-    ("quadratic", "x' A x", "x", False),
-    ("least_squares", "(y - A x)' (y - A x)", "x", True),
-    ("trace", "tr(A)", "A", False),
+GOLDEN_CASES: list[tuple[str, str, str, bool, tuple[str, ...]]] = [
+    ("quadratic", "x' A x", "x", False, ()),
+    ("least_squares", "(y - A x)' (y - A x)", "x", True, ()),
+    ("trace", "tr(A)", "A", False, ()),
+    # a Jacobian entry by its definition, the chain rule of an outer function, Jacobi's formula
+    # with its hypothesis, and a quotient simplified into the form a lecturer writes
+    ("jacobian_entry", "A x", "z", False, ("x: n, depends on z", "z: m")),
+    ("chain_rule", "log(x' A x)", "x", False, ()),
+    ("det", "det(A X B)", "X", False, ("A: n x n",)),
+    ("quotient", "(x' A' A x) / (x' B' B x)", "x", False, ()),
 ]
 EXTENSIONS = {"tex": "tex", "md": "md", "text": "txt"}
 
 
 @pytest.mark.parametrize("fmt", list(EXTENSIONS), ids=list(EXTENSIONS))
-@pytest.mark.parametrize(("name", "expr", "wrt", "hessian"), GOLDEN_CASES,
+@pytest.mark.parametrize(("name", "expr", "wrt", "hessian", "declare"), GOLDEN_CASES,
                          ids=[c[0] for c in GOLDEN_CASES])
 def test_render_derivation_matches_golden(
-    name: str, expr: str, wrt: str, hessian: bool, fmt: str
+    name: str, expr: str, wrt: str, hessian: bool, declare: tuple[str, ...], fmt: str
 ) -> None:
-    d = stable(prove(expr, wrt, hessian=hessian))
+    d = stable(prove(expr, wrt, declare=declare, hessian=hessian))
     check_golden(f"{name}.{EXTENSIONS[fmt]}", render_derivation(d, fmt))
 
 
@@ -546,9 +552,10 @@ def test_proof_view_of_least_squares() -> None:
     assert view.hessian
     assert [s.hessian for s in view.stages] == [False, True]
     assert [c.unicode() for c in view.constants] == ["y", "A"]
-    assert view.stages[0].steps[0].kind == "index_form"
-    assert view.stages[1].steps[0].variable is not None
-    assert view.stages[1].steps[0].variable.unicode() == "xₗ"
+    assert [s.kind for s in view.stages[0].steps[:2]] == ["expand", "index_form"]
+    assert view.stages[1].steps[0].kind == "restate"  # the gradient, restated
+    assert view.stages[1].steps[1].variable is not None
+    assert view.stages[1].steps[1].variable.unicode() == "xₗ"
     assert view.check is not None and view.check.passed
     assert [s.value for s in view.check.sizes] == [3, 2]
 

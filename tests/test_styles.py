@@ -46,11 +46,11 @@ def test_styles_compact_merges_a_pure_rename_into_the_line_before() -> None:
     tex = render_derivation(prove("y' A x", "x"), "tex", style="compact")
     # y_i a_ik -> a_ik y_i only reorders: its reason joins the line before
     assert ("&= \\sum_{i=1}^{m} a_{ik} y_{i} "
-            "&& \\text{\\footnotesize sum out $\\delta$; rename, collect}") in tex
+            "&& \\text{\\footnotesize sum out $\\delta$; reorder}") in tex
     assert "y_{i} a_{ik}" not in tex
     full = render_derivation(prove("y' A x", "x"), "tex")
     assert "y_{i} a_{ik}" in full
-    assert "Rename the dummy indices" in full
+    assert "Reorder the factors" in full
 
 
 def catalog_handout(style: str) -> Handout:

@@ -180,8 +180,8 @@ def test_verify_catches_a_wrong_index_step_numerically() -> None:
     tampered = _replace_line(derivation, "contract", ix.IndexSum((swapped, *rest), line.free))
     with pytest.raises(VerificationError) as caught:
         verify(tampered)
-    assert caught.value.failures == (
-        f"step {number + 1} (contract): relative error {caught.value.failures[0].split()[-1]}",
+    assert caught.value.failures[0] == (
+        f"step {number + 1} (contract): relative error {caught.value.failures[0].split()[-1]}"
     )
 
 
@@ -252,7 +252,7 @@ def test_verify_a_line_of_the_wrong_shape_is_an_error() -> None:
     steps = (*derivation.steps[:number], wrong, *derivation.steps[number + 1 :])
     with pytest.raises(VerificationError) as caught:
         verify(dataclasses.replace(derivation, steps=steps))
-    assert caught.value.failures == (f"step {number + 1} (simplify): relative error inf",)
+    assert caught.value.failures[0] == f"step {number + 1} (simplify): relative error inf"
 
 
 def test_verify_a_step_that_cannot_be_evaluated_is_an_error() -> None:
@@ -283,7 +283,7 @@ def test_verify_nan_in_a_step_fails_it() -> None:
     number = _step_number(derivation, "simplify")
     with pytest.raises(VerificationError) as caught:
         verify(_replace_line(derivation, "simplify", _nan_vector(derivation)))
-    assert caught.value.failures == (f"step {number + 1} (simplify): relative error inf",)
+    assert caught.value.failures[0] == f"step {number + 1} (simplify): relative error inf"
 
 
 @pytest.mark.filterwarnings(_NAN_WARNINGS)

@@ -233,3 +233,49 @@ def _power(base: ex.Expr, exponent: int) -> ex.Expr:
     if isinstance(base, ex.Transpose) and isinstance(base.arg, ex.Symbol):
         return ex.Transpose(ex.Power(base.arg, exponent))  # (X^2)^T, as the Cookbook writes it
     return ex.Power(base, exponent)
+
+
+def substitute(node: ex.Expr, function: ex.Defined) -> ex.Expr:
+    """Write the function's own name where its body's scalar factors stand in a term.
+
+    The derivative of a quotient ``t / s`` holds ``s^-2 t``, which is ``alpha s^-1`` for
+    ``alpha = t / s``: a lecturer writes ``2 s^-1 (A' A x - alpha B' B x)``. Only a scalar
+    function with a reciprocal among its factors is substituted; the name is a ``Defined`` node,
+    so the line keeps its value.
+    """
+    scale, rest = ex.coefficient_of(function.body)
+    scalars, chain = _scalar_parts(rest)
+    body = _powers(scalars)
+    if chain or not any(e < 0 for e in body.values()) or len(body) < 2 or scale == 0:
+        return node
+    terms = node.terms if isinstance(node, ex.Add) else (node,)
+    return ex.add(*(_substitute_term(t, function, body, scale) for t in terms))
+
+
+def _scalar_parts(node: ex.Expr) -> tuple[list[ex.Expr], list[ex.Expr]]:
+    """As :func:`split_product`, with a chain that multiplies out to 1 x 1 among the scalars."""
+    scalars, chain = split_product(node)
+    if chain and ex.mul(*chain).shape.is_scalar:
+        return [*scalars, ex.mul(*chain)], []
+    return scalars, chain
+
+
+def _powers(scalars: list[ex.Expr]) -> dict[ex.Expr, int]:
+    powers: dict[ex.Expr, int] = {}
+    for item in scalars:
+        base, exponent = (item.base, item.exponent) if isinstance(item, ex.Power) else (item, 1)
+        powers[base] = powers.get(base, 0) + exponent
+    return powers
+
+
+def _substitute_term(term: ex.Expr, function: ex.Defined, body: dict[ex.Expr, int],
+                     scale: Fraction) -> ex.Expr:  # fmt: skip
+    coeff, rest = ex.coefficient_of(term)
+    scalars, chain = _scalar_parts(rest)
+    have = _powers(scalars)
+    fits = all(have.get(b, 0) * e > 0 and abs(have[b]) >= abs(e) for b, e in body.items())
+    if not fits:
+        return term
+    left = {b: have[b] - body.get(b, 0) for b in have}
+    kept = [_power(b, e) if e != 1 else b for b, e in left.items() if e != 0]
+    return ex.mul(ex.Number(coeff / scale), function, *kept, *chain)  # alpha = scale * body

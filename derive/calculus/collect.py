@@ -7,6 +7,7 @@ terms that agree after a canonical renaming are equal and their coefficients add
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from fractions import Fraction
 
@@ -29,6 +30,61 @@ def collect_terms(index_sum: ix.IndexSum, avoid: Iterable[str] = ()) -> ix.Index
         totals[key] = totals.get(key, Fraction(0)) + canonical.coeff
     terms = tuple(ix.Term(c, s, f) for (s, f), c in totals.items() if c != 0)
     return ix.tidy(ix.IndexSum(terms, index_sum.free), avoid)
+
+
+def fold_powers(index_sum: ix.IndexSum) -> ix.IndexSum:
+    """Every term with its powers of one scalar folded (``s^-1 s = 1``, ``s s = s^2``)."""
+    return ix.IndexSum(tuple(_fold_powers(t) for t in index_sum.terms), index_sum.free)
+
+
+def same_factors(a: ix.IndexSum, b: ix.IndexSum) -> bool:
+    """Whether ``b`` is ``a`` with only the factors of its terms (or the terms) reordered."""
+    return sorted(map(_unordered, a.terms)) == sorted(map(_unordered, b.terms))
+
+
+def same_up_to_renaming(a: ix.IndexSum, b: ix.IndexSum) -> bool:
+    """Whether ``b`` is ``a`` with dummies renamed and factors reordered (no term combined).
+
+    Each term of ``a`` must pair with its own term of ``b`` under some renaming of its dummies.
+    """
+    if len(a.terms) != len(b.terms):
+        return False
+    unpaired = list(b.terms)
+    for term in a.terms:
+        match = next((other for other in unpaired if renames_to(term, other)), None)
+        if match is None:
+            return False
+        unpaired.remove(match)
+    return True
+
+
+_MAX_PERMUTED = 7  # 7! renamings; longer terms are compared by their canonical form only
+
+
+def renames_to(a: ix.Term, b: ix.Term) -> bool:
+    """Whether some renaming of ``a``'s dummies to ``b``'s makes the two terms equal."""
+    if a.coeff != b.coeff or len(a.sums) != len(b.sums) or len(a.factors) != len(b.factors):
+        return False
+    target = _unordered(b)
+    if len(a.sums) > _MAX_PERMUTED:  # the same factors up to the names of the dummies
+        return _pattern(a) == _pattern(b)
+    for image in itertools.permutations(b.sums):
+        if all(i.dim == j.dim for i, j in zip(a.sums, image, strict=True)):
+            renamed = ix.rename(a, dict(zip(a.sums, image, strict=True)))
+            if _unordered(renamed) == target:
+                return True
+    return False
+
+
+def _pattern(term: ix.Term) -> tuple[list[str], list[str]]:
+    free = {i for f in term.factors for i in f.indices} - set(term.sums)
+    return (sorted(_shape_key(f, free) for f in term.factors),
+            sorted(str(i.dim) for i in term.sums))  # fmt: skip
+
+
+def _unordered(term: ix.Term) -> tuple[Fraction, tuple[str, ...], tuple[str, ...]]:
+    return (term.coeff, tuple(sorted(map(repr, term.sums))),
+            tuple(sorted(map(repr, term.factors))))  # fmt: skip
 
 
 def _fold_powers(term: ix.Term) -> ix.Term:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -239,7 +239,7 @@ basic_rule: Operation[RuleName] = Operation("derive.calculus.differentiate.basic
 
 @basic_rule.register(ex.Symbol)
 def _symbol_rule(base: ex.Symbol, wrt: ex.Symbol) -> RuleName:
-    return RuleName.VARIABLE_ENTRY if base.name == wrt.name else RuleName.DEPENDENCY
+    return RuleName.VARIABLE_ENTRY if base.name == wrt.name else RuleName.JACOBIAN_ENTRY
 
 
 basic_rule.update({
@@ -319,3 +319,100 @@ def contract(term: Term) -> Term:
             continue
         position += 1
     return Term(coeff, tuple(sums), tuple(factors))
+
+
+# -- one level at a time, for proofs ----------------------------------------------------------
+
+FUNCTIONS = (ex.Inverse, ex.Det, ex.Log, ex.Norm, ex.Power)
+"""Bases whose entries' derivatives come from a rule of their own (the chain rule's outer part)."""
+
+
+def is_function_partial(factor: Factor) -> bool:
+    """``d f(M)_ab / d v_k`` for an inverse, determinant, logarithm, norm or scalar power."""
+    return (isinstance(factor, Partial) and isinstance(factor.entry, Entry)
+            and _is_function(factor.entry.base))  # fmt: skip
+
+
+def _is_function(base: ex.Expr) -> bool:
+    # a matrix power is a product (its index form expands it), not a function of a scalar
+    return isinstance(base, FUNCTIONS) and not (isinstance(base, ex.Power)
+                                                and not base.shape.is_scalar)  # fmt: skip
+
+
+def is_compound_partial(factor: Factor) -> bool:
+    """``d (A X B)_ab / d v_k``: the derivative of an entry of a product, sum or transpose."""
+    # only the structural nodes whose index form expands them; other leaves (elementwise
+    # functions) are worked out by their own rule in the basic-derivatives step
+    return (isinstance(factor, Partial) and isinstance(factor.entry, Entry)
+            and not _is_function(factor.entry.base)
+            and isinstance(factor.entry.base, ex.MatMul | ex.Add | ex.Transpose | ex.Trace
+                           | ex.Power))  # fmt: skip
+
+
+def expand_partials(terms: Iterable[Term], select: Callable[[Factor], bool],
+                    ctx: Context) -> list[Term]:  # fmt: skip
+    """Replace each selected marked derivative by one level of its value.
+
+    A function's entry gets its own rule with the inner derivative left marked
+    (``d log s = s^-1 ds``, Jacobi's formula, the inverse's rule, the power rule); a compound
+    entry is written in index form and differentiated by the product rule, its factors marked.
+    """
+    result: list[Term] = []
+    for term in terms:
+        parts: list[list[Term]] = [[Term(term.coeff, term.sums, ())]]
+        for factor in term.factors:
+            if select(factor):
+                assert isinstance(factor, Partial)
+                parts.append(_one_level(factor, ctx))
+            else:
+                parts.append([Term(Fraction(1), (), (factor,))])
+        result.extend(multiply(parts))
+        ctx.check_size(result)
+    return result
+
+
+def _one_level(partial: Partial, ctx: Context) -> list[Term]:
+    entry = partial.entry
+    assert isinstance(entry, Entry)
+    base, k, names = entry.base, partial.wrt_indices, ctx.names
+
+    def inner(node: ex.Expr, indices: tuple[Index, ...]) -> Partial:
+        return Partial(Entry(node, indices), ctx.wrt, k)
+
+    if isinstance(base, ex.Inverse):
+        a, b = entry.indices
+        c, d = names.fresh(a.dim), names.fresh(b.dim)
+        return [Term(Fraction(-1), (c, d),
+                     (Entry(base, (a, c)), inner(base.arg, (c, d)), Entry(base, (d, b))))]
+    if isinstance(base, ex.Det):
+        a, b = names.fresh(base.arg.shape.rows), names.fresh(base.arg.shape.cols)
+        return [Term(Fraction(1), (a, b), (Entry(base, ()), Entry(ex.Inverse(base.arg), (b, a)),
+                                           inner(base.arg, (a, b))))]  # fmt: skip
+    if isinstance(base, ex.Log):
+        return [Term(Fraction(1), (), (Entry(ex.Power(base.arg, -1), ()), inner(base.arg, ())))]
+    if isinstance(base, ex.Power) and base.shape.is_scalar and not isinstance(base.base, ex.Norm):
+        lower = _scalar_power(base.base, base.exponent - 1)
+        return [Term(Fraction(base.exponent), (), (*lower, inner(base.base, ())))]
+    if _is_function(base):
+        return partial_value(partial, ctx)  # norms: worked out in one step
+    row, col = _axes(base.shape, entry.indices)
+    return [t for term in to_index(base, row, col, names) for t in product_rule(term, k, ctx)]
+
+
+def _axes(shape: ex.Shape, indices: tuple[Index, ...]) -> tuple[Index | None, Index | None]:
+    if shape.is_scalar:
+        return None, None
+    if shape.is_column:
+        return indices[0], None
+    if shape.is_row:
+        return None, indices[0]
+    return indices[0], indices[1]
+
+
+def product_meets(partial: Partial, ctx: Context) -> bool:
+    """Whether writing a compound entry in index form puts two varying factors in one term."""
+    entry = partial.entry
+    assert isinstance(entry, Entry)
+    row, col = _axes(entry.base.shape, entry.indices)
+    terms = to_index(entry.base, row, col, IndexNames())
+    return any(sum(factor_depends(f, ctx) for f in t.factors) > 1 for t in terms)

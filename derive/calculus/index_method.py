@@ -13,15 +13,25 @@ from fractions import Fraction
 
 from derive import budget
 from derive.calculus import algebra
-from derive.calculus.collect import collect_terms
+from derive.calculus.collect import (
+    collect_terms,
+    fold_powers,
+    same_factors,
+    same_up_to_renaming,
+)
 from derive.calculus.differentiate import (
     Context,
     basic_rule,
     contract,
+    expand_partials,
     factor_depends,
+    is_compound_partial,
+    is_function_partial,
+    product_meets,
     product_rule,
     work_out,
 )
+from derive.calculus.hypotheses import hypotheses
 from derive.calculus.named import name_compositions
 from derive.calculus.options import Options
 from derive.calculus.proof import Derivation, Fact, Formula, Result, ResultKind, Step
@@ -79,7 +89,7 @@ class _Prover:
         self.problem = problem
         self.options = options
         self.var = problem.symbol(wrt)
-        self.avoid = set(problem.symbols)
+        self.avoid = reserved_names(problem)
         self.ctx = Context(self.var, problem.symbols, ix.IndexNames(), options.max_terms)
         self.recorder = Recorder()
         self.function = ex.Defined(_function_name(problem), problem.expr)
@@ -96,13 +106,17 @@ class _Prover:
                                                self.ctx.names))  # fmt: skip
         index_form = ix.tidy(ix.IndexSum(tuple(body), f_free), self.avoid)
         entry = ix.Entry(self.function, f_free)
-        record(StepKind.INDEX_FORM, (_single(entry, f_free), index_form), (RuleName.EXPAND_INDEX,))
+        self.expand(index_form)
+        if index_form != _single(ix.Entry(self.problem.expr, ()), ()):  # log(x' A x) is no sum
+            record(StepKind.INDEX_FORM, (_single(entry, f_free), index_form),
+                   (RuleName.EXPAND_INDEX,))  # fmt: skip
         v_free = tuple(i for i in self.v_indices if i is not None)
         gradient = self.differentiate(index_form, entry, v_free, f_free + v_free)
         results = [self.finish(gradient, order=1)]
         if self.options.hessian:
             self.recorder.stage = "hessian"
             second = ix.Partial(entry, self.var, v_free)
+            record(StepKind.RESTATE, (_single(second, v_free), gradient), (RuleName.RESTATE,))
             l_index = ix.Index("l", self.var.shape.rows)
             hessian = self.differentiate(gradient, second, (l_index,), (*v_free, l_index))
             results.append(self.finish(hessian, order=2))
@@ -115,7 +129,24 @@ class _Prover:
             steps=tuple(self.recorder.steps),
             results=tuple(results),
             options={"hessian": self.options.hessian},
+            hypotheses=hypotheses(self.problem.expr, {n for n, info in self.problem.symbols.items()
+                                                      if info.invertible}),
         )
+
+    def expand(self, index_form: ix.IndexSum) -> None:
+        """Multiply out a scalar product of sums (least squares) as matrices before its index
+        form, so that the reader sees where each of the index form's terms comes from."""
+        if index_form.free or not _product_of_sums(self.problem.expr):
+            return
+        try:
+            pieces = [ex.mul(ex.Number(t.coeff), term_to_matrix(
+                ix.Term(Fraction(1), t.sums, t.factors), None, None)) for t in index_form.terms]
+        except UnsupportedError:
+            return
+        expanded = ex.add(*pieces)
+        if expanded != self.problem.expr:
+            self.recorder.record(StepKind.EXPAND, (self.function, expanded),
+                                 (RuleName.DISTRIBUTE,))  # fmt: skip
 
     # -- index-level stages --------------------------------------------------------------
     def differentiate(
@@ -127,28 +158,82 @@ class _Prover:
     ) -> ix.IndexSum:
         record = self.recorder.record
         lhs = _single(ix.Partial(entry, self.var, wrt_indices), free)
-        first = RuleName.HESSIAN if self.recorder.stage == "hessian" else RuleName.PRODUCT_RULE
         # the product rule makes one term per varying factor: count before building them
-        self.ctx.check_count(sum(factor_depends(f, self.ctx) for t in index_form.terms
-                                 for f in t.factors))  # fmt: skip
+        varying = [sum(factor_depends(f, self.ctx) for f in t.factors) for t in index_form.terms]
+        self.ctx.check_count(sum(varying))
         marked = [t for term in index_form.terms for t in product_rule(term, wrt_indices, self.ctx)]
         constant = any(
             not factor_depends(f, self.ctx) for t in index_form.terms for f in t.factors
         )
-        rules = (first, RuleName.PRODUCT_RULE) + ((RuleName.CONSTANT,) if constant else ())
+        # the product rule only where two varying factors meet in one term; linearity otherwise
+        meets = any(count > 1 for count in varying)
+        alone = len(index_form.terms) == 1 and len(index_form.terms[0].factors) == 1 and \
+            index_form.terms[0].coeff == 1 and not index_form.terms[0].sums
+        rules = ((RuleName.HESSIAN,) if self.recorder.stage == "hessian" else ()) + (
+            (RuleName.PRODUCT_RULE if meets else RuleName.DEFINE if alone
+             else RuleName.LINEARITY),
+            *((RuleName.CONSTANT,) if constant else ()),
+        )
         if not marked:
             record(StepKind.DIFFERENTIATE, (lhs, ix.IndexSum((), free)), rules)
             return ix.IndexSum((), free)
         record(StepKind.DIFFERENTIATE, (lhs, ix.IndexSum(tuple(marked), free)), rules)
+        marked = self.chain(lhs, marked, free)
         worked = ix.tidy(ix.IndexSum(tuple(work_out(marked, self.ctx)), free), self.avoid)
         record(StepKind.BASIC_DERIVATIVES, (lhs, worked), _basic_rules(marked),
                _facts(marked, self.ctx))
         contracted = ix.IndexSum(tuple(contract(t) for t in worked.terms), free)
         if contracted != worked:
             record(StepKind.CONTRACT, (lhs, contracted), (RuleName.SIFT_DELTA,))
-        collected = collect_terms(contracted, self.avoid)
-        if collected != contracted:
-            record(StepKind.COLLECT, (lhs, collected), (RuleName.RENAME_DUMMIES,))
+        return self.collect(lhs, contracted)
+
+    def chain(self, lhs: ix.IndexSum, terms: list[ix.Term],
+              free: tuple[ix.Index, ...]) -> list[ix.Term]:  # fmt: skip
+        """Work derivatives of functions and of compound entries out one level per step.
+
+        Terminates: each level replaces a marked derivative by derivatives of the children
+        of its base, and an expression has finitely many levels.
+        """
+        selections = ((is_function_partial, StepKind.CHAIN),
+                      (is_compound_partial, StepKind.INNER))  # fmt: skip
+        while True:
+            for select, kind in selections:  # noqa: B007 (kind is used after the loop)
+                chosen = [f for t in terms for f in t.factors if select(f)]
+                if chosen:
+                    break
+            else:
+                return terms
+            expanded = ix.IndexSum(tuple(expand_partials(terms, select, self.ctx)), free)
+            new = ix.tidy(expanded, self.avoid)
+            self.recorder.record(kind, (lhs, new), self.chain_rules(kind, chosen))
+            terms = list(new.terms)
+
+    def chain_rules(self, kind: StepKind, chosen: list[ix.Factor]) -> tuple[RuleName, ...]:
+        bases = [f.entry.base for f in chosen
+                 if isinstance(f, ix.Partial) and isinstance(f.entry, ix.Entry)]  # fmt: skip
+        if kind is StepKind.CHAIN:
+            return tuple(_leaf_rule(b) for b in bases)
+        meets = any(product_meets(f, self.ctx) for f in chosen if isinstance(f, ix.Partial))
+        return (RuleName.EXPAND_INDEX,
+                RuleName.PRODUCT_RULE if meets else RuleName.LINEARITY)  # fmt: skip
+
+    def collect(self, lhs: ix.IndexSum, contracted: ix.IndexSum) -> ix.IndexSum:
+        """Cancel scalars, then rename, reorder or combine: each a step that says which."""
+        record = self.recorder.record
+        folded = fold_powers(contracted)
+        if same_factors(contracted, folded):  # folding only moved the scalars to the end
+            folded = contracted
+        else:
+            record(StepKind.CANCEL, (lhs, folded), (_cancel_rule(contracted, folded),))
+        collected = collect_terms(folded, self.avoid)
+        if collected == folded:
+            return collected
+        if same_factors(folded, collected):
+            record(StepKind.REORDER, (lhs, collected), (RuleName.REORDER,))
+        elif len(collected.terms) == len(folded.terms) or same_up_to_renaming(folded, collected):
+            record(StepKind.RENAME, (lhs, collected), (RuleName.RENAME_DUMMIES,))
+        else:
+            record(StepKind.COLLECT, (lhs, collected), (RuleName.COLLECT_LIKE,))
         return collected
 
     # -- back to matrices ----------------------------------------------------------------
@@ -167,12 +252,10 @@ class _Prover:
         )
         lhs_entry = _single(self.partial_entry(derivative.free, order), derivative.free)
         if pieces and not _trivial(shown, derivative):
-            uses_trace = any(_has_trace(m) for _, m in pieces)
-            rules = (RuleName.RECOGNISE_PRODUCT,) + ((RuleName.RECOGNISE_TRACE,) if uses_trace
-                                                     else ())  # fmt: skip
+            kind, rules = _recognise_rules(derivative, [m for _, m in pieces])
+            record(kind, (lhs_entry, shown), rules)
             if any(_has_entrywise(m) for _, m in pieces):
                 rules += (RuleName.RECOGNISE_ENTRYWISE,)
-            record(StepKind.RECOGNISE, (lhs_entry, shown), rules)
         whole = ex.Derivative(self.function, self.var, self.options.layout, order)
         assembled = ex.add(*(ex.mul(ex.Number(c), m) for c, m in pieces)) if pieces else \
             ex.Zero(whole.shape)
@@ -189,6 +272,7 @@ class _Prover:
         stages = (
             (RuleName.TRANSPOSE_PRODUCT, algebra.push_transpose),
             (RuleName.SYMMETRIC, lambda e: algebra.apply_symmetry(e, symmetric)),
+            (RuleName.NAME_FUNCTION, lambda e: algebra.substitute(e, self.function)),
             (RuleName.COLLECT_TERMS, algebra.collect),
             (RuleName.FACTOR_OUT, algebra.factor),
             (RuleName.MERGE_POWERS, algebra.merge_powers),
@@ -255,6 +339,18 @@ class _Prover:
         return ResultKind.JACOBIAN
 
 
+def reserved_names(problem: Problem) -> set[str]:
+    """Names no summation index may take: symbols, their entries' letters, dimensions.
+
+    ``A`` prints its entries ``a_ij`` and ``A: p x n`` makes ``p`` a size, so neither ``a`` nor
+    ``p`` may name a dummy index (``sum_p x_jp`` with ``p`` also a size misreads).
+    """
+    names = set(problem.symbols) | {name.lower() for name in problem.symbols}
+    for info in problem.symbols.values():
+        names |= {d for d in (info.shape.rows, info.shape.cols) if isinstance(d, str)}
+    return names
+
+
 def _single(factor: ix.Factor, free: tuple[ix.Index, ...]) -> ix.IndexSum:
     return ix.IndexSum((ix.Term(Fraction(1), (), (factor,)),), free)
 
@@ -287,6 +383,57 @@ def _function_name(problem: Problem) -> str:
     return next((c for c in choices if c not in problem.symbols), f"{choices[0]}_0")
 
 
+def _product_of_sums(node: ex.Expr) -> bool:
+    """Whether a product (or a transpose inside one) has a sum among its factors."""
+    if isinstance(node, ex.MatMul) and any(_has(f, ex.Add) for f in node.factors):
+        return True
+    return any(_product_of_sums(c) for c in node.children if not isinstance(c, FUNCTION_NODES))
+
+
+FUNCTION_NODES = (ex.Inverse, ex.Det, ex.Log, ex.Norm)
+
+
+def _has(node: ex.Expr, kind: type[ex.Expr]) -> bool:
+    return isinstance(node, kind) or any(_has(c, kind) for c in node.children)
+
+
+def _recognise_rules(
+    derivative: ix.IndexSum, matrices: list[ex.Expr]
+) -> tuple[StepKind, tuple[RuleName, ...]]:
+    """``recognise`` where a sum is removed; otherwise only entries are renamed as entries."""
+    summed = any(t.sums for t in derivative.terms)
+    deltas = any(isinstance(f, ix.Delta) for t in derivative.terms for f in t.factors)
+    rules = [RuleName.RECOGNISE_PRODUCT] if summed else []
+    if any(_has(m, ex.Trace) for m in matrices):
+        rules.append(RuleName.RECOGNISE_TRACE)
+    if deltas:
+        rules.append(RuleName.IDENTITY_ENTRY)
+    if any(_has(m, ex.Transpose) for m in matrices):
+        rules.append(RuleName.TRANSPOSE_ENTRY)
+    return (StepKind.RECOGNISE if summed else StepKind.ENTRIES), tuple(rules)
+
+
+def _cancel_rule(before: ix.IndexSum, after: ix.IndexSum) -> RuleName:
+    """``cancel`` where a scalar meets its reciprocal, ``merge_powers`` where powers only add."""
+    for term in before.terms:
+        signs: dict[ex.Expr, set[bool]] = {}
+        for factor in term.factors:
+            if isinstance(factor, ix.Entry) and not factor.indices:
+                base = factor.base
+                power = base.exponent if isinstance(base, ex.Power) else 1
+                root = base.base if isinstance(base, ex.Power) else base
+                signs.setdefault(root, set()).add(power > 0)
+        if any(len(s) == 2 for s in signs.values()):
+            return RuleName.CANCEL
+    return RuleName.MERGE_POWERS
+
+
+def _leaf_rule(base: ex.Expr) -> RuleName:
+    if isinstance(base, ex.Power) and isinstance(base.base, ex.Norm):
+        return RuleName.NORM
+    return basic_rule(base, base)
+
+
 def _has_entrywise(node: ex.Expr) -> bool:
     return isinstance(node, el.Hadamard | el.Diag | el.Ones) or any(
         _has_entrywise(c) for c in node.children
@@ -317,9 +464,10 @@ def _facts(marked: list[ix.Term], ctx: Context) -> tuple[Fact, ...]:
                 continue
             base = factor.entry.base
             if isinstance(base, ex.Symbol) and base.name not in facts:
-                value = ix.IndexSum(tuple(partial_value(factor, ctx)), factor.indices)
+                free = tuple(dict.fromkeys(factor.indices))  # d x_ii / d x_kl: i once
+                value = ix.IndexSum(tuple(partial_value(factor, ctx)), free)
                 facts[base.name] = Fact(ix.IndexSum(((ix.Term(Fraction(1), (), (factor,))),),
-                                                    factor.indices), value)  # fmt: skip
+                                                    free), value)  # fmt: skip
             elif isinstance(base, el.Apply) and base.function not in facts and \
                     not isinstance(function_derivative(base), ex.Zero | ex.Number):
                 facts[base.function] = _chain_rule_fact(factor, base)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from derive.calculus.hypotheses import Hypotheses
 from derive.calculus.rules import Rule, StepKind
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -205,6 +206,7 @@ class Derivation:
     results: tuple[Result, ...]
     verification: Verification | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    hypotheses: Hypotheses = Hypotheses()
     verdict: Verdict | None = None
 
     @property

@@ -33,26 +33,35 @@ class RuleName(StrEnum):
 
     DEFINE = "define"
     EXPAND_INDEX = "expand_index"
+    LINEARITY = "linearity"
     PRODUCT_RULE = "product_rule"
     CONSTANT = "constant"
     VARIABLE_ENTRY = "variable_entry"
-    DEPENDENCY = "dependency"
+    JACOBIAN_ENTRY = "jacobian_entry"
     INVERSE = "inverse"
     JACOBI = "jacobi"
     LOG = "log"
     POWER = "power"
     NORM = "norm"
     SIFT_DELTA = "sift_delta"
+    REORDER = "reorder"
     RENAME_DUMMIES = "rename_dummies"
+    COLLECT_LIKE = "collect_like"
+    CANCEL = "cancel"
+    IDENTITY_ENTRY = "identity_entry"
+    TRANSPOSE_ENTRY = "transpose_entry"
     RECOGNISE_PRODUCT = "recognise_product"
     RECOGNISE_TRACE = "recognise_trace"
     ASSEMBLE = "assemble"
     TRANSPOSE_PRODUCT = "transpose_product"
     SYMMETRIC = "symmetric"
+    NAME_FUNCTION = "name_function"
     COLLECT_TERMS = "collect_terms"
     FACTOR_OUT = "factor_out"
     MERGE_POWERS = "merge_powers"
     HESSIAN = "hessian"
+    RESTATE = "restate"
+    DISTRIBUTE = "distribute"
     RESULT = "result"
     CHAIN_RULE = "chain_rule"
     RECOGNISE_ENTRYWISE = "recognise_entrywise"
@@ -67,28 +76,38 @@ def _rules(*rules: Rule) -> dict[str, Rule]:
 
 
 RULES = _rules(
-    Rule("define", "definition"),
+    Rule("define", "the definition of the function"),
     Rule("expand_index", "write every product as a sum over its inner index"),
+    Rule("linearity", "linearity of the derivative"),
     Rule("product_rule", "linearity of the derivative and the product rule"),
     Rule("constant", "factors that do not depend on the variable are constants"),
     Rule("variable_entry", "the entries of the variable are independent"),
-    Rule("dependency", "chain rule through a declared dependency"),
-    Rule("inverse", "derivative of an inverse", "Matrix Cookbook (59)"),
-    Rule("jacobi", "Jacobi's formula for the determinant", "Matrix Cookbook (46)"),
-    Rule("log", "derivative of the logarithm"),
-    Rule("power", "power rule"),
-    Rule("norm", "derivative of the norm"),
+    Rule("jacobian_entry", "definition of an entry of the Jacobian"),
+    Rule("inverse", "derivative of the inverse of an invertible matrix", "Matrix Cookbook (59)"),
+    Rule("jacobi", "Jacobi's formula for the determinant of an invertible matrix",
+         "Matrix Cookbook (46)"),
+    Rule("log", "chain rule: the derivative of log s is the derivative of s divided by s"),
+    Rule("power", "chain rule and power rule for a power of a scalar"),
+    Rule("norm", "chain rule and derivative of the norm"),
     Rule("sift_delta", "sum out the Kronecker deltas"),
-    Rule("rename_dummies", "rename dummy indices and combine like terms"),
+    Rule("reorder", "the factors of a product commute"),
+    Rule("rename_dummies", "renaming a dummy index does not change a sum"),
+    Rule("collect_like", "rename dummy indices and combine like terms"),
+    Rule("cancel", "a nonzero scalar times its reciprocal is 1"),
+    Rule("identity_entry", "the Kronecker delta is an entry of the identity"),
+    Rule("transpose_entry", "swapping an entry's indices gives an entry of the transpose"),
     Rule("recognise_product", "each sum over an inner index is an entry of a matrix product"),
     Rule("recognise_trace", "a closed chain of indices is a trace"),
     Rule("assemble", "collect the entries into a matrix in the chosen layout"),
     Rule("transpose_product", "transpose of a product and of a sum"),
     Rule("symmetric", "the matrix is symmetric"),
+    Rule("name_function", "write the function's name where its value appears"),
     Rule("collect_terms", "combine like terms"),
     Rule("factor_out", "factor out the common factor"),
     Rule("merge_powers", "write repeated factors as powers"),
     Rule("hessian", "differentiate the gradient's entries once more"),
+    Rule("restate", "the entries of the gradient, as found above"),
+    Rule("distribute", "multiply out: a product distributes over sums, a transpose over products"),
     Rule("result", "the result"),
     Rule("chain_rule", "the chain rule, entry by entry"),
     Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
@@ -104,12 +123,20 @@ class StepKind(StrEnum):
     """
 
     DEFINE = "define"
+    EXPAND = "expand"
+    RESTATE = "restate"
     INDEX_FORM = "index_form"
     DIFFERENTIATE = "differentiate"
+    CHAIN = "chain"
+    INNER = "inner"
     BASIC_DERIVATIVES = "basic_derivatives"
     CONTRACT = "contract"
+    REORDER = "reorder"
+    RENAME = "rename"
+    CANCEL = "cancel"
     COLLECT = "collect"
     RECOGNISE = "recognise"
+    ENTRIES = "entries"
     ASSEMBLE = "assemble"
     SIMPLIFY = "simplify"
     RESULT = "result"
@@ -127,14 +154,28 @@ class StepKind(StrEnum):
 
 _KINDS: dict[StepKind, tuple[RuleName, str]] = {
     StepKind.DEFINE: (RuleName.DEFINE, "the name stands for the expression"),
+    StepKind.EXPAND: (RuleName.DISTRIBUTE, "the expanded expression has the same value"),
+    StepKind.RESTATE: (RuleName.RESTATE, "the same left side and the value of the gradient"),
     StepKind.INDEX_FORM: (RuleName.EXPAND_INDEX, "the index form has the expression's value"),
-    StepKind.DIFFERENTIATE: (RuleName.PRODUCT_RULE,
-                             "one term per varying factor, that factor marked"),
+    StepKind.DIFFERENTIATE: (RuleName.LINEARITY,
+                             "one term per varying factor, that factor marked; the product rule"
+                             " cited exactly where two varying factors meet"),
     StepKind.BASIC_DERIVATIVES: (RuleName.VARIABLE_ENTRY,
-                                 "every marked derivative replaced by its value"),
+                                 "no marked derivative is left, and the rule of each kind of"
+                                 " derivative worked out (and no other) is cited"),
+    StepKind.CHAIN: (RuleName.LOG, "the rule of each function differentiated (and no other) is"
+                                   " cited; a derivative of an inner entry remains marked"),
+    StepKind.INNER: (RuleName.EXPAND_INDEX, "compound entries written in index form, their"
+                                            " varying factors marked"),
     StepKind.CONTRACT: (RuleName.SIFT_DELTA, "a Kronecker delta is summed out"),
-    StepKind.COLLECT: (RuleName.RENAME_DUMMIES, "terms combined or dummies renamed"),
-    StepKind.RECOGNISE: (RuleName.RECOGNISE_PRODUCT, "a sum is replaced by a matrix product"),
+    StepKind.REORDER: (RuleName.REORDER, "the same factors and sums, only in another order"),
+    StepKind.RENAME: (RuleName.RENAME_DUMMIES,
+                      "the same terms up to the names of dummies and the order of factors"),
+    StepKind.CANCEL: (RuleName.CANCEL, "only scalar factors change, and fewer of them remain"),
+    StepKind.COLLECT: (RuleName.COLLECT_LIKE, "fewer terms after renaming dummies"),
+    StepKind.RECOGNISE: (RuleName.RECOGNISE_PRODUCT,
+                         "a sum is removed: a summed line becomes one with no sum"),
+    StepKind.ENTRIES: (RuleName.IDENTITY_ENTRY, "no sum before or after"),
     StepKind.ASSEMBLE: (RuleName.ASSEMBLE, "the entries are laid out in the stated layout"),
     StepKind.SIMPLIFY: (RuleName.COLLECT_TERMS, "the matrix expression keeps its value"),
     StepKind.RESULT: (RuleName.RESULT, "the result agrees with the original exactly"),

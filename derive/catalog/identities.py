@@ -244,7 +244,7 @@ _CATALOG: tuple[CatalogEntry, ...] = (
     _id("layer_jacobian", "Jacobian of a sigmoid layer", "sigma(W x)", "x", _ML,
         "machine learning: a sigmoid layer", "W: m x n"),
     _id("norm_gradient", "Gradient of the Euclidean norm", "norm(x)", "x", _ML,
-        "machine learning: Matrix Cookbook (129), a = 0"),
+        "machine learning: the distance to the origin"),
     _id("residual_norm_gradient", "Gradient of a residual's norm", "norm(A x - b)", "x", _ML,
         "machine learning: least absolute deviations", *_MN),
     _id("ridge_regression", "Ridge regression (unit weight)", "norm(A x - b)^2 + norm(x)^2", "x",
@@ -257,7 +257,7 @@ _CATALOG: tuple[CatalogEntry, ...] = (
     _id("squared_determinant", "Squared determinant", "det(X)^2", "X", _ML,
         "machine learning: Matrix Cookbook (49), squared", "X: n x n, invertible"),
     _id("inverse_square_bilinear", "Bilinear form in X^-2", "a' X^-2 b", "X", _ML,
-        "machine learning: Matrix Cookbook (61), k = 2", "X: n x n, invertible"),
+        "machine learning: the derivative of an inverse, twice", "X: n x n, invertible"),
     _id("l1_norm_gradient", "1-norm: the sign vector", "norm(x, 1)", "x", _ML,
         "machine learning: where no entry of x is zero"),
 )  # fmt: skip

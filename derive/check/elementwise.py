@@ -60,6 +60,8 @@ def apply_exact(name: str, value: Any, order: int = 0) -> Any:
                           apply_exact(name, value.a, order + 1) * value.b)  # fmt: skip
     if isinstance(value, exact.Irrational):
         return value
+    if isinstance(value, exact.Modular):
+        return exact.Irrational()  # no sign, no transcendental value modulo a prime: SymPy's
     if isinstance(value, Fraction | int):
         rational = _RATIONAL.get(name)
         return rational(order, Fraction(value)) if rational else exact.Irrational()
@@ -75,6 +77,8 @@ def power_exact(value: Any, exponent: Fraction) -> Any:
                           exponent * power_exact(value.a, exponent - 1) * value.b)  # fmt: skip
     if isinstance(value, exact.Irrational):
         return value
+    if isinstance(value, exact.Modular):
+        return exact.Irrational()  # a root modulo a prime is not the real root: SymPy's
     if isinstance(value, Fraction | int):
         if exponent.denominator == 2 and value > 0:
             root = exact.sqrt(Fraction(value))

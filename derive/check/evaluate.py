@@ -144,7 +144,7 @@ def _scalar(value: Any, exact: bool) -> Array:
 
 def _memo(method: Callable[[Any, Point], Array], node: ex.Expr, point: Point) -> Array:
     """``method(node, point)``, computed once per point: the costly nodes (powers, inverses,
-    determinants; products in exact arithmetic) recur across the terms of a proof line."""
+    determinants) recur across the terms of a proof line."""
     found = point.memo.get(node)
     if found is None:
         found = point.memo[node] = method(node, point)
@@ -167,7 +167,7 @@ evaluate_expr.update({
                                    dtype=object if p.exact else float) * 0,
     ex.Size: lambda n, p: _scalar(p.size(n.dim), p.exact),
     ex.Add: lambda n, p: _add(n, p),
-    ex.MatMul: lambda n, p: _memo(_mul, n, p) if p.exact else _mul(n, p),
+    ex.MatMul: _mul,
     ex.Transpose: lambda n, p: evaluate_expr(n.arg, p).T,
     ex.Inverse: lambda n, p: _memo(lambda m, q: _inverse(evaluate_expr(m.arg, q), q.exact), n, p),
     ex.Power: lambda n, p: _memo(_power, n, p),
@@ -222,16 +222,17 @@ def evaluate_index(node: ix.IndexSum, point: Point) -> Array:
 
 
 def _term_value(term: ix.Term, free: tuple[ix.Index, ...], point: Point) -> Array:
+    factors: list[ix.Factor] = []
     operands: list[Array] = []
-    specs: list[tuple[ix.Index, ...]] = []
     scale: Any = _number(term.coeff, point.exact)
     for factor in term.factors:
         value = factor_value(factor, point)
         if not factor.indices:
             scale = scale * value
             continue
+        factors.append(factor)
         operands.append(value)
-        specs.append(factor.indices)
+    specs: list[Axes] = [f.indices for f in factors]
     used = {i for spec in specs for i in spec}
     for index in free:
         if index not in used:
@@ -242,7 +243,74 @@ def _term_value(term: ix.Term, free: tuple[ix.Index, ...], point: Point) -> Arra
             scale = scale * point.size(index.dim)
     if not operands:
         return scale
-    return _contract(operands, specs, free) * scale
+    pieces, scalars = _pieces(factors, operands, specs, free)
+    for value, count in scalars:
+        scale = scale * value**count
+    if not pieces:
+        return scale
+    return _contract([p for p, _ in pieces], [s for _, s in pieces], free) * scale
+
+
+def _pieces(
+    factors: list[ix.Factor], operands: list[Array], specs: list[Axes], free: Axes
+) -> tuple[list[tuple[Array, Axes]], list[tuple[Any, int]]]:
+    """Contract each connected group of factors (linked by shared indices) on its own.
+
+    Returns the groups that carry free indices (an array over them each), and the scalar ones
+    as ``(value, count)``: a group that recurs with the same bases and pattern of indices (the
+    ``x_i x_i`` of each factor of ``(x' x)^100``) is contracted once and raised to its count.
+    """
+    wanted = set(free)
+    pieces: list[tuple[Array, Axes]] = []
+    scalars: dict[Any, tuple[Any, int]] = {}
+    for group in _groups(specs):
+        budget.check()
+        indices = {i for n in group for i in specs[n]}
+        own = [operands[n] for n in group], [specs[n] for n in group]
+        if indices & wanted or any(n >= len(factors) for n in group):
+            kept = tuple(i for i in free if i in indices)
+            pieces.append((_contract(*own, kept), kept))
+            continue
+        key = _pattern([factors[n] for n in group])
+        if key in scalars:
+            value, count = scalars[key]
+            scalars[key] = (value, count + 1)
+        else:
+            total = _contract(*own, ())
+            scalars[key] = (total.item() if isinstance(total, np.ndarray) else total, 1)
+    return pieces, list(scalars.values())
+
+
+def _groups(specs: list[Axes]) -> list[list[int]]:
+    """The operands in groups connected by shared indices, each group in order."""
+    parent = list(range(len(specs)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    first: dict[ix.Index, int] = {}
+    for number, spec in enumerate(specs):
+        for index in spec:
+            if index in first:
+                parent[root(number)] = root(first[index])
+            else:
+                first[index] = number
+    groups: dict[int, list[int]] = {}
+    for number in range(len(specs)):
+        groups.setdefault(root(number), []).append(number)
+    return list(groups.values())
+
+
+def _pattern(factors: list[ix.Factor]) -> tuple[ix.Factor, ...]:
+    """The factors with their (summed) indices renamed in order of appearance."""
+    mapping: dict[ix.Index, ix.Index] = {}
+    for factor in factors:
+        for index in factor.indices:
+            mapping.setdefault(index, ix.Index(f"_{len(mapping)}", index.dim))
+    return tuple(ix.rename_factor(f, mapping) for f in factors)
 
 
 Axes = tuple[ix.Index, ...]

@@ -22,7 +22,7 @@ import numpy as np
 from derive import budget
 from derive.calculus.proof import Derivation, Result, ResultKind, StepCheck, Verification
 from derive.calculus.rules import StepKind
-from derive.check import domain, exact, fallback
+from derive.check import confirm, domain, exact, fallback
 from derive.check.evaluate import Point, arrange, evaluate
 from derive.check.fallback import StepJudge, negligible, relative_error
 from derive.check.points import (
@@ -140,6 +140,7 @@ def verify(
     checks = tuple(_check_step(n, step.kind, step.lines, judge)
                    for n, step in enumerate(derivation.steps))  # fmt: skip
     errors = [_error_of(r, judge, _result_name(derivation, r)) for r in derivation.results]
+    structure = confirm_structure(derivation, point, seed)
     verdicts: list[bool] = []
     methods: list[str] = []
     if exact:
@@ -162,7 +163,7 @@ def verify(
         steps=checks,
         seed=seed,
     )
-    if not record.passed:
+    if structure or not record.passed:
         failures = [f"step {c.step + 1} ({c.kind}): relative error {c.max_error:.2e}"
                     for c in checks if not c.passed]  # fmt: skip
         for number, result in enumerate(derivation.results):
@@ -173,9 +174,21 @@ def verify(
                 failures.append(f"{name}: differs from finite differences of the original by"
                                 f" {errors[number]:.2e}")  # fmt: skip
         raise VerificationError(
-            f"the derivation of {derivation.source!r} failed its checks", tuple(failures)
+            f"the derivation of {derivation.source!r} failed its checks", (*failures, *structure)
         )
     return dataclasses.replace(derivation, verification=record)
+
+
+def confirm_structure(derivation: Derivation, point: Point, seed: int) -> list[str]:
+    """What the values of the lines cannot show (``check.confirm``): the rule each step cites,
+    the range of every index, continuity between steps, the printed basic facts, and the steps
+    before symmetry is used, at a matrix that is not symmetric."""
+    failures = confirm.confirm(derivation)
+    failures += confirm.check_facts(derivation, point, relative_error, TOLERANCE)
+    if any(info.symmetric for info in derivation.symbols.values()):
+        skewed = confirm.asymmetric(derivation, point, np.random.default_rng(seed + 1))
+        failures += confirm.check_before_symmetry(derivation, skewed, relative_error, TOLERANCE)
+    return failures
 
 
 MAX_SIZE = 32

@@ -48,6 +48,8 @@ def parse_command(expr: str, declare: tuple[str, ...], wrt: str | None) -> None:
             return "vector" if shape.is_column else "row vector"
         return "square matrix" if shape.is_square else "matrix"
 
+    for warning in problem.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     names = list(problem.symbols)
     click.echo(f"expression: {unicode(problem.expr, names)}")
     click.echo(f"latex:      {latex(problem.expr, names)}")

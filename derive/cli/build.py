@@ -118,6 +118,9 @@ class _BuildProgress:
 @click.option("--front-matter/--no-front-matter", default=None,
               help="Start the Markdown with YAML front matter and use plain-text headings "
                    "(overrides the file's front_matter).")  # fmt: skip
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
+              show_default=True, metavar="SECONDS",
+              help="Stop with an error when deriving and checking one item takes longer.")
 @guarded
 def build_command(
     handout: Path | None,
@@ -127,6 +130,7 @@ def build_command(
     answer_key: bool | None,
     md_flavor: str | None,
     front_matter: bool | None,
+    time_limit: float,
 ) -> None:
     """Build HANDOUT.toml (or, without one, the built-in default handout) into DIR/NAME/.
 
@@ -143,8 +147,8 @@ def build_command(
     start = time.perf_counter()
     try:
         written = build(handout, formats, out_dir, templates_dir=templates_dir,
-                                progress=progress, answer_key=answer_key, md_flavor=md_flavor,
-                        front_matter=front_matter)  # fmt: skip
+                        progress=progress, answer_key=answer_key, md_flavor=md_flavor,
+                        front_matter=front_matter, time_limit=time_limit)  # fmt: skip
     finally:
         progress.close()
     verb = "unchanged" if progress.unchanged else "wrote"

@@ -155,6 +155,8 @@ def prove_command(
         else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
                     expect=answers[0] if answers else None, time_limit=time_limit),)
     )  # fmt: skip
+    for warning in derivations[0].problem.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     if quiet:
         _show_verdicts(derivations, fmt, templates)
     else:

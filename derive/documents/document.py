@@ -138,6 +138,7 @@ class HandoutView:
     results_only: bool = False
     show_sources: bool = False
     exercises: bool = False
+    verified: bool = True
 
     @property
     def refs(self) -> dict[str, str]:
@@ -190,6 +191,7 @@ def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
         style=handout.style,
         results_only=handout.results_only,
         show_sources=handout.show_sources,
+        verified=handout.options.get("verify", True) is not False,
         exercises=handout.exercises,
     )
 

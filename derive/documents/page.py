@@ -31,9 +31,13 @@ from derive.language.shapes import SymbolInfo
 _IMPLIED: dict[StepKind, set[str]] = {
     StepKind.DEFINE: {"define"},
     StepKind.INDEX_FORM: {"expand_index"},
+    StepKind.EXPAND: {"distribute"},
+    StepKind.RESTATE: {"restate"},
     StepKind.DIFFERENTIATE: {"hessian"},  # the Hessian part's heading says it
     StepKind.CONTRACT: {"sift_delta"},
-    StepKind.COLLECT: {"rename_dummies"},
+    StepKind.REORDER: {"reorder"},
+    StepKind.RENAME: {"rename_dummies"},
+    StepKind.COLLECT: {"collect_like"},
     StepKind.ASSEMBLE: {"assemble"},
     StepKind.RESULT: {"result"},
 }
@@ -252,7 +256,9 @@ class ProofView:
         constants: Symbols that do not depend on the variable.
         dependent: Symbols declared to depend on the variable.
         symmetric: Symbols declared symmetric.
-        invertible: Symbols declared invertible.
+        invertible: Symbols declared invertible, then matrices the proof inverts.
+        positive: Scalars the proof takes the logarithm of (``det X > 0``).
+        nonzero: Scalars the proof divides by.
         stages: The gradient part and, with a Hessian, the Hessian part.
         layout: ``mixed``, ``numerator`` or ``denominator``.
         hessian: The proof goes on to the Hessian.
@@ -268,6 +274,8 @@ class ProofView:
     dependent: tuple[Math, ...]
     symmetric: tuple[Math, ...]
     invertible: tuple[Math, ...]
+    positive: tuple[Math, ...]
+    nonzero: tuple[Math, ...]
     stages: tuple[StageView, ...]
     layout: str
     hessian: bool
@@ -310,7 +318,10 @@ def build_proof(d: Derivation, *, width: int | None = None) -> ProofView:
         constants=symbols(lambda i: i.name != wrt and wrt not in i.depends_on),
         dependent=symbols(lambda i: wrt in i.depends_on),
         symmetric=symbols(lambda i: i.symmetric),
-        invertible=symbols(lambda i: i.invertible),
+        invertible=symbols(lambda i: i.invertible) + tuple(
+            Math(m, names) for m in d.hypotheses.invertible),
+        positive=tuple(Math(m, names) for m in d.hypotheses.positive),
+        nonzero=tuple(Math(m, names) for m in d.hypotheses.nonzero),
         stages=_stages(d, names, width if width is not None else PAGE_WIDTH),
         layout=d.layout,
         hessian=len(d.results) > 1,
@@ -378,11 +389,9 @@ def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str,
 
 
 def _trivial(step: Step, before: Node) -> bool:
-    """A rename of dummy indices or a reorder of ``before``: as many terms after, nothing else."""
-    after = step.lines[-1]
-    return (step.kind == "collect" and isinstance(before, ix.IndexSum)
-            and isinstance(after, ix.IndexSum) and len(before.terms) == len(after.terms)
-            and all(r.name == "rename_dummies" for r in step.rules))
+    """A rename of dummy indices or a reorder of ``before`` (the kind says which; the verifier
+    confirms that it is nothing more)."""
+    return step.kind in (StepKind.RENAME, StepKind.REORDER) and isinstance(before, ix.IndexSum)
 
 
 def _for_all(indices: tuple[ix.Index, ...]) -> tuple[ForAll, ...]:

@@ -39,6 +39,7 @@ def to_json_dict(d: Derivation) -> JSONDict:
             "expression": d.source,
             "wrt": d.wrt.name,
             "hessian": len(d.results) > 1,
+            "warnings": list(d.problem.warnings),
         },
         "function": {
             "name": d.function.name,

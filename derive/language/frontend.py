@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from derive.language.declare import parse_declarations
-from derive.language.names import canonical_name
+from derive.language.names import ambiguous_names, canonical_name
 from derive.language.parse import parse_syntax
 from derive.language.shapes import Problem, infer
 
@@ -21,7 +22,8 @@ def parse(text: str, declare: Iterable[str] = (), *, wrt: str | None = None) -> 
             spelling of a name works (``x1``, ``x_1``, ``x_{1}``).
 
     Returns:
-        The shape-checked expression with its symbol table.
+        The shape-checked expression with its symbol table, and a warning for each name that
+        reads as a product of one-letter names (``Ax``).
 
     Raises:
         ParseError: The text is malformed (the error shows the column).
@@ -34,4 +36,6 @@ def parse(text: str, declare: Iterable[str] = (), *, wrt: str | None = None) -> 
     declarations = parse_declarations(declare)
     tree = parse_syntax(text)
     extra = (canonical_name(wrt.strip()),) if wrt and wrt.strip() else ()
-    return infer(tree, text, declarations, extra=extra, prefer=extra)
+    problem = infer(tree, text, declarations, extra=extra, prefer=extra)
+    warnings = ambiguous_names(problem.symbols, declarations)
+    return dataclasses.replace(problem, warnings=warnings) if warnings else problem

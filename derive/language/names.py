@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 GREEK_UNICODE: dict[str, str] = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
@@ -58,3 +59,31 @@ def name_unicode(name: str) -> str:
     if sub.isdigit():
         return body + sub.translate(_SUBSCRIPT_DIGITS)
     return f"{body}_{sub}"
+
+
+def ambiguous_names(names: Iterable[str], declared: Iterable[str]) -> tuple[str, ...]:
+    """Warnings for undeclared names that read as a product of one-letter names.
+
+    ``x' Ax`` reads ``Ax`` as one symbol (a matrix named Ax); a student meant ``A x``. A name is
+    suspect when it is undeclared, two or three ASCII letters, not Greek, and either mixes upper
+    and lower case (``Ax``, ``xA``, ``Bx``) or is made of letters that name other symbols.
+
+    Args:
+        names: The symbols of the expression.
+        declared: The names the user declared (never suspect).
+
+    Returns:
+        One sentence per suspect name: "Ax is read as one symbol; write A x for a product".
+    """
+    names = list(names)
+    known = set(declared)
+    singles = {n for n in names if len(n) == 1} | {n for n in known if len(n) == 1}
+    warnings = []
+    for name in names:
+        if name in known or not re.fullmatch(r"[A-Za-z]{2,3}", name) or name in GREEK:
+            continue
+        mixed = name != name.lower() and name != name.upper()
+        if mixed or all(letter in singles for letter in name):
+            spaced = " ".join(name)
+            warnings.append(f"{name} is read as one symbol; write {spaced} for a product")
+    return tuple(warnings)

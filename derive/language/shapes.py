@@ -44,6 +44,7 @@ class Problem:
     expr: ex.Expr
     symbols: dict[str, SymbolInfo]
     source: str
+    warnings: tuple[str, ...] = ()
 
     def symbol(self, name: str) -> ex.Symbol:
         """The typed symbol node for ``name`` (any spelling: ``x1``, ``x_1``, ``x_{1}``)."""

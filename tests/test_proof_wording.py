@@ -1,0 +1,164 @@
+"""Over the whole catalog: every reason is true of its step, and every index reads unambiguously.
+
+No step is labelled "recognise" without removing a sum or "collect" without combining terms (the
+verifier's own confirmation, run here on every proof), and no summation index is named like a
+dimension or a symbol, or shares its name with another index of the same term.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive.api import prove_identity
+from derive.calculus.proof import Derivation
+from derive.calculus.rules import StepKind
+from derive.catalog import identities as catalog
+from derive.check.confirm import confirm_rules
+from derive.ir import index as ix
+
+_ALL = catalog.all_identities()
+
+
+def _reserved(derivation: Derivation) -> set[str]:
+    names = set(derivation.symbols) | {n.lower() for n in derivation.symbols}
+    for info in derivation.symbols.values():
+        names |= {d for d in (info.shape.rows, info.shape.cols) if isinstance(d, str)}
+    return names
+
+
+def _terms(derivation: Derivation) -> list[ix.Term]:
+    lines = [line for step in derivation.steps for line in step.lines]
+    lines += [f for step in derivation.steps for fact in step.facts for f in (fact.lhs, fact.rhs)]
+    return [t for line in lines if isinstance(line, ix.IndexSum) for t in line.terms]
+
+
+@pytest.fixture(scope="module")
+def proofs() -> dict[str, Derivation]:
+    return {i.name: prove_identity(i, verify=False) for i in _ALL}
+
+
+@pytest.mark.parametrize("name", [i.name for i in _ALL])
+def test_wording_every_step_does_what_its_kind_says(name: str,
+                                                     proofs: dict[str, Derivation]) -> None:
+    assert confirm_rules(proofs[name]) == []
+
+
+@pytest.mark.parametrize("name", [i.name for i in _ALL])
+def test_wording_no_summation_index_is_a_dimension_or_symbol(
+    name: str, proofs: dict[str, Derivation]
+) -> None:
+    derivation = proofs[name]
+    reserved = _reserved(derivation)
+    for term in _terms(derivation):
+        clash = {i.name for i in term.sums} & reserved
+        assert not clash, f"{name}: summation index {clash} is also a size or a symbol"
+        indices = {i for f in term.factors for i in f.indices} | set(term.sums)
+        names = [i.name for i in indices]
+        assert len(names) == len(set(names)), f"{name}: an index name is used twice in a term"
+
+
+def test_wording_recognise_and_collect_only_where_true(proofs: dict[str, Derivation]) -> None:
+    for name, derivation in proofs.items():
+        before: ix.IndexSum | None = None
+        for step in derivation.steps:
+            after = step.lines[-1]
+            if step.kind == StepKind.RECOGNISE:
+                assert before is not None and any(t.sums for t in before.terms), name
+            if step.kind == StepKind.COLLECT:
+                assert before is not None and isinstance(after, ix.IndexSum)
+                assert len(after.terms) < len(before.terms), name
+            if isinstance(after, ix.IndexSum) and step.kind not in (StepKind.RECOGNISE,
+                                                                    StepKind.ENTRIES):
+                before = after
+
+
+def test_wording_trace_with_a_size_named_p_sums_over_another_letter() -> None:
+    derivation = derive.prove("tr(A X B)", "X", declare=("A: p x n",), verify=False)
+    index_form = derivation.steps[1].lines[-1]
+    assert isinstance(index_form, ix.IndexSum)
+    assert "p" not in {i.name for t in index_form.terms for i in t.sums}
+
+
+# -- hypotheses, ambiguous names, the handout's opening ---------------------------------------
+
+
+@pytest.mark.parametrize(("expr", "wrt", "declare", "sentence"), [
+    ("log(det(X))", "X", (), "X ∈ ℝⁿˣⁿ; det(X) > 0."),
+    ("det(A X B)", "X", ("A: n x n",), "A X B is invertible;"),
+    ("(x' A' A x) / (x' B' B x)", "x", (), "xᵀ Bᵀ B x ≠ 0;"),
+    ("x' inv(A) x", "x", (), "A is invertible;"),
+], ids=["log-det", "det-product", "quotient", "inverse"])  # fmt: skip
+def test_wording_hypotheses_are_stated(expr: str, wrt: str, declare: tuple[str, ...],
+                                       sentence: str) -> None:  # fmt: skip
+    text = derive.prove(expr, wrt, declare=declare).to_text()
+    assert sentence in " ".join(text.split())
+
+
+def test_wording_no_hypothesis_for_a_polynomial() -> None:
+    text = derive.prove("x' A x", "x").to_text()
+    assert "> 0" not in text and "≠ 0" not in text and "invertible" not in text
+
+
+@pytest.mark.parametrize(("expr", "warned"), [
+    ("x' Ax", ["Ax"]), ("x' xA", ["xA"]), ("x' A x", []), ("alpha x", []),
+    ("b' Bx", ["Bx"]),
+], ids=["Ax", "xA", "spaced", "greek", "Bx"])  # fmt: skip
+def test_wording_ambiguous_names_warn(expr: str, warned: list[str]) -> None:
+    from derive.language.frontend import parse
+
+    problem = parse(expr)
+    assert [w.split()[0] for w in problem.warnings] == warned
+    for name in warned:
+        assert f"{name} is read as one symbol; write {' '.join(name)} for a product" in \
+            problem.warnings
+
+
+def test_wording_declared_name_does_not_warn() -> None:
+    from derive.language.frontend import parse
+
+    assert parse("x' Ax", ("Ax: n x n",)).warnings == ()
+
+
+def test_wording_ambiguous_name_warns_on_stderr_and_in_json() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from derive.cli import main
+
+    runner = CliRunner()
+    proved = runner.invoke(main, ["prove", "x' Ax", "--wrt", "x", "-f", "json"])
+    assert proved.exit_code == 0
+    assert "Warning: Ax is read as one symbol; write A x for a product" in proved.stderr
+    assert json.loads(proved.stdout)["input"]["warnings"] == [
+        "Ax is read as one symbol; write A x for a product"]
+    parsed = runner.invoke(main, ["parse", "x' Ax"])
+    assert "Warning: Ax is read as one symbol" in parsed.stderr
+
+
+def test_wording_unverified_handout_does_not_claim_checks() -> None:
+    from derive.documents.document import Handout, Item, Section
+    from derive.documents.render import render_handout
+
+    derivation = derive.prove("a' x", "x", verify=False)
+    item = Item(title="Linear", derivation=derivation)
+    for verify in (True, False):
+        handout = Handout(name="h", title="H", sections=(Section("S", (item,)),),
+                          options={"verify": verify})  # fmt: skip
+        for fmt in ("md", "tex"):
+            text = render_handout(handout, fmt)
+            assert ("checked exactly" in text) is verify, (fmt, verify)
+            assert ("were not checked" in text) is not verify, (fmt, verify)
+
+
+@pytest.mark.parametrize(("expr", "wrt", "result"), [
+    ("(x' A' A x) / (x' B' B x)", "x", "2 (xᵀ Bᵀ B x)⁻¹ (Aᵀ A - α Bᵀ B) x"),
+    ("2 alpha^-1 x' x", "alpha", "-f / α"),  # the coefficient 2 belongs to f
+], ids=["quotient", "scaled"])  # fmt: skip
+def test_wording_quotient_is_written_with_the_function_name(expr: str, wrt: str,
+                                                            result: str) -> None:  # fmt: skip
+    from derive.documents.printer import unicode
+
+    derivation = derive.prove(expr, wrt)  # verified: the substitution keeps the value
+    assert unicode(derivation.result.rhs, derivation.symbols) == result
