@@ -423,7 +423,10 @@ def build(
         _require(answer_key, bool, "answer_key", "True, False or None")
     wanted = handout_formats(default=True) if formats is None else tuple(formats)
     _check_time_limit(time_limit)
-    timed = functools.partial(prove, time_limit=time_limit)
+    from derive.check.cache import cached
+
+    # cached per call, the time limit included: a build with a shorter limit derives afresh
+    timed = functools.partial(cached(prove), time_limit=time_limit)
     return build_handout(handout_path, wanted, Path(out_dir), prove=timed,
                          templates_dir=templates_dir, progress=progress,
                          answer_key=answer_key, md_flavor=md_flavor,
