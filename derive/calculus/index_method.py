@@ -253,9 +253,9 @@ class _Prover:
         lhs_entry = _single(self.partial_entry(derivative.free, order), derivative.free)
         if pieces and not _trivial(shown, derivative):
             kind, rules = _recognise_rules(derivative, [m for _, m in pieces])
-            record(kind, (lhs_entry, shown), rules)
             if any(_has_entrywise(m) for _, m in pieces):
                 rules += (RuleName.RECOGNISE_ENTRYWISE,)
+            record(kind, (lhs_entry, shown), rules)
         whole = ex.Derivative(self.function, self.var, self.options.layout, order)
         assembled = ex.add(*(ex.mul(ex.Number(c), m) for c, m in pieces)) if pieces else \
             ex.Zero(whole.shape)
