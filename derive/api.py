@@ -113,7 +113,6 @@ def prove(
         raise ValueError("expect must be the answer as a string for a single variable")
     from derive.calculus.options import Options
     from derive.calculus.provers import prover
-    from derive.check.answer import check_answer
     from derive.check.verify import verify as check
 
     derive = prover(method)
@@ -129,6 +128,8 @@ def prove(
                 derivation = check(derivation, seed=seed)
             if expect is None:
                 return derivation
+            from derive.check.answer import check_answer  # only with an answer: 0.04 s
+
             with budget.stage("the check of the expected answer"):
                 verdict = check_answer(derivation, expect, seed=seed)
             return dataclasses.replace(derivation, verdict=verdict)
@@ -327,8 +328,12 @@ def _variable(wrt: str) -> str:
     """
     from derive.errors import LocatedError, ParseError, Span
     from derive.language.lex_ascii import lex_ascii
-    from derive.language.lex_latex import lex_latex
-    from derive.language.tokens import Kind
+    from derive.language.tokens import Kind, Token
+
+    def lex_latex(text: str) -> list[Token]:
+        from derive.language.lex_latex import lex_latex  # pylatexenc: only for LaTeX
+
+        return lex_latex(text)
 
     text = wrt.strip()
     try:
@@ -418,7 +423,10 @@ def build(
         _require(answer_key, bool, "answer_key", "True, False or None")
     wanted = handout_formats(default=True) if formats is None else tuple(formats)
     _check_time_limit(time_limit)
-    timed = functools.partial(prove, time_limit=time_limit)
+    from derive.check.cache import cached
+
+    # cached per call, the time limit included: a build with a shorter limit derives afresh
+    timed = functools.partial(cached(prove), time_limit=time_limit)
     return build_handout(handout_path, wanted, Path(out_dir), prove=timed,
                          templates_dir=templates_dir, progress=progress,
                          answer_key=answer_key, md_flavor=md_flavor,

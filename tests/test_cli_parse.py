@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib.metadata import version
 
 import pytest
@@ -130,3 +132,18 @@ def test_cli_version(runner: CliRunner) -> None:
     result = run(runner, "--version")
     assert result.exit_code == 0
     assert result.output == f"derive, version {version('derive-proofs')}\n"
+
+
+def test_cli_help_imports_click_alone() -> None:
+    # QUALITY.md: `derive --help` under 0.15 s, so the engine, NumPy, SymPy and Jinja stay out
+    script = (
+        "import sys; from derive.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('sympy', 'numpy', 'jinja2', 'pylatexenc') or m.startswith(('derive.documents', "
+        "'derive.calculus', 'derive.language', 'derive.ir', 'derive.check', 'derive.api'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60)  # fmt: skip
+    assert "Commands:" in done.stdout
+    assert done.stdout.splitlines()[-1] == "[]"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,17 @@ def test_prove_error_excerpt_sends_no_control_characters(runner: CliRunner, args
     assert result.exit_code == 2
     assert "\ufffd" in result.stderr
     assert not any("\x00" <= c < " " and c != "\n" or "\x7f" <= c <= "\x9f" for c in result.stderr)
+
+
+def test_prove_loads_only_what_the_proof_uses() -> None:
+    # ASCII input and no --expect: neither the LaTeX lexer (pylatexenc) nor the answer checker
+    script = (
+        "import sys; from derive.cli import main\n"
+        "try:\n    main(['prove', \"x' A x\", '--wrt', 'x'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pylatexenc' "
+        "or m in ('derive.language.lex_latex', 'derive.check.answer')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=120)  # fmt: skip
+    assert "(A + Aᵀ) x" in done.stdout
+    assert done.stdout.splitlines()[-1] == "[]"

@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from derive.cli.common import guarded
-from derive.documents.formats import handout_formats
-from derive.documents.web.flavors import FLAVORS
+from derive.cli.common import LazyChoice, LazyHelpOption, guarded
 
 if TYPE_CHECKING:
     from derive.api import CheckResult
@@ -33,11 +31,37 @@ PDF_HINT = (
 _RESULT_WIDTH = 46
 
 
-def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+# The registries of formats and flavours are read when an option is parsed or its help shown:
+# derive.documents loads the engine, and ``derive --help`` imports click alone.
+
+
+def _handout_formats(default: bool = False) -> tuple[str, ...]:
+    from derive.documents.formats import handout_formats
+
+    return handout_formats(default=default)
+
+
+def _describe_formats() -> str:
+    return (f"Comma-separated formats to write: {', '.join(_handout_formats())}.  "
+            f"[default: {','.join(_handout_formats(default=True))}]")  # fmt: skip
+
+
+def _flavors() -> tuple[str, ...]:
+    from derive.documents.web.flavors import FLAVORS
+
+    return tuple(FLAVORS)
+
+
+def _split_formats(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, ...]:
+    known = _handout_formats()
+    if value is None:
+        return _handout_formats(default=True)
     formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    unknown = [f for f in formats if f not in handout_formats()]
+    unknown = [f for f in formats if f not in known]
     if unknown or not formats:
-        raise click.BadParameter(f"use a comma-separated list of {', '.join(handout_formats())}")
+        raise click.BadParameter(f"use a comma-separated list of {', '.join(known)}")
     return formats
 
 
@@ -76,10 +100,8 @@ class _BuildProgress:
 @click.argument(
     "handout", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--format", "-f", "formats", default=",".join(handout_formats(default=True)),
-              show_default=True, metavar="LIST", callback=_split_formats,
-              help="Comma-separated formats to write: "
-                   f"{', '.join(handout_formats())}.")  # fmt: skip
+@click.option("--format", "-f", "formats", default=None, metavar="LIST", callback=_split_formats,
+              cls=LazyHelpOption, describe=_describe_formats)  # fmt: skip
 @click.option("--output", "-o", "out_dir", default="output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the outputs; each handout gets its own subfolder.")  # fmt: skip
@@ -89,7 +111,7 @@ class _BuildProgress:
 @click.option("--answer-key/--no-answer-key", default=None,
               help="With solutions = false, also write the solutions document "
                    "NAME-solutions.* (overrides the file's answer_key).")  # fmt: skip
-@click.option("--md-flavor", type=click.Choice(FLAVORS), default=None,
+@click.option("--md-flavor", type=LazyChoice(_flavors), default=None,
               help="Markdown for a site generator: gfm (GitHub), kramdown (Jekyll, GitHub "
                    "Pages), mkdocs (MkDocs Material), pandoc, hugo, commonmark (the default; "
                    "overrides the file's md_flavor).")  # fmt: skip

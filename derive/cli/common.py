@@ -8,7 +8,7 @@ import functools
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -93,3 +93,40 @@ declare_option = click.option(
     metavar="DECL",
     help="Declare a symbol, e.g. 'A: m x n', 'x: n', 'X: n x n, invertible' (repeatable).",
 )
+
+
+class LazyChoice(click.Choice[str]):
+    """A ``click.Choice`` whose choices are read from their registry on first use.
+
+    The registries (output formats, proof methods, layouts) live in modules whose packages load
+    the engine; reading them only when an option is parsed or its help shown keeps ``derive
+    --help`` to click alone.
+    """
+
+    def __init__(self, load: Callable[[], Iterable[str]], case_sensitive: bool = True) -> None:
+        self._load = load
+        self._loaded: tuple[str, ...] | None = None
+        self.case_sensitive = case_sensitive
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, value: Iterable[str]) -> None:
+        self._loaded = tuple(value)
+
+
+class LazyHelpOption(click.Option):
+    """A ``click.Option`` whose help text is written when help is shown (it names what a
+    registry holds): pass ``describe=`` a function returning the text."""
+
+    def __init__(self, *args: Any, describe: Callable[[], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._describe = describe
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = self._describe()
+        return super().get_help_record(ctx)

@@ -20,15 +20,57 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from derive.calculus.options import METHODS
-from derive.cli.common import declare_option, guarded
-from derive.documents.formats import STYLES, prove_formats
-from derive.documents.formats import get as get_format
-from derive.documents.web.flavors import DEFAULT_FLAVOR, FLAVORS
-from derive.ir.expr import LAYOUTS
+from derive.cli.common import LazyChoice, LazyHelpOption, declare_option, guarded
 
 if TYPE_CHECKING:
     from derive.calculus.proof import Derivation
+
+
+# The choices below come from registries whose packages load the engine: they are read when an
+# option is parsed or its help shown, so that ``derive --help`` imports click alone.
+
+
+def _layouts() -> tuple[str, ...]:
+    from derive.ir.expr import LAYOUTS
+
+    return LAYOUTS
+
+
+def _methods() -> dict[str, str]:
+    from derive.calculus.options import METHODS
+
+    return METHODS
+
+
+def _describe_methods() -> str:
+    return ("The route the proof takes. "
+            + "; ".join(f"{name}: {what}" for name, what in _methods().items()) + ".")
+
+
+def _styles() -> tuple[str, ...]:
+    from derive.documents.formats import STYLES
+
+    return STYLES
+
+
+def _flavors() -> tuple[str, ...]:
+    from derive.documents.web.flavors import FLAVORS
+
+    return tuple(FLAVORS)
+
+
+def _describe_flavors() -> str:
+    from derive.documents.web.flavors import DEFAULT_FLAVOR
+
+    return ("With --format md: Markdown for a site generator (gfm: GitHub, kramdown: Jekyll and "
+            "GitHub Pages, mkdocs: MkDocs Material, pandoc, hugo).  "
+            f"[default: {DEFAULT_FLAVOR}]")
+
+
+def _prove_formats() -> tuple[str, ...]:
+    from derive.documents.formats import prove_formats
+
+    return prove_formats()
 
 
 @click.command("prove")
@@ -42,16 +84,15 @@ if TYPE_CHECKING:
               help="Your answer, checked against the result (exit 1 unless it is right); "
                    "with several --wrt, one --expect per --wrt, in order.")
 @click.option("--quiet", "-q", is_flag=True, help="With --expect: show the verdict only.")
-@click.option("--layout", type=click.Choice(LAYOUTS), default="mixed", show_default=True,
+@click.option("--layout", type=LazyChoice(_layouts), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
 @click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
-@click.option("--method", type=click.Choice(tuple(METHODS)), default="index", show_default=True,
-              help="The route the proof takes. "
-                   + "; ".join(f"{name}: {what}" for name, what in METHODS.items()) + ".")
-@click.option("--style", type=click.Choice(STYLES), default="full", show_default=True,
+@click.option("--method", type=LazyChoice(_methods), default="index", show_default=True,
+              cls=LazyHelpOption, describe=_describe_methods)
+@click.option("--style", type=LazyChoice(_styles), default="full", show_default=True,
               help="How the proof is laid out (tex, md, pdf): full, a sentence and a display "
                    "per step; compact, one aligned display with a short reason per line.")
-@click.option("--format", "-f", "fmt", type=click.Choice(prove_formats()), default="text",
+@click.option("--format", "-f", "fmt", type=LazyChoice(_prove_formats), default="text",
               show_default=True, help="Output format (pdf needs -o).")
 @click.option("--fragment", is_flag=True,
               help="With --format tex: a snippet to \\input instead of a whole document.")
@@ -61,10 +102,8 @@ if TYPE_CHECKING:
               default=None, metavar="DIR",
               help="A folder laid out like templates/ (tex/, md/, text/) whose files replace "
                    "the built-in templates of the same name.")
-@click.option("--md-flavor", type=click.Choice(FLAVORS), default=DEFAULT_FLAVOR,
-              show_default=True,
-              help="With --format md: Markdown for a site generator (gfm: GitHub, kramdown: "
-                   "Jekyll and GitHub Pages, mkdocs: MkDocs Material, pandoc, hugo).")
+@click.option("--md-flavor", type=LazyChoice(_flavors), default=None, cls=LazyHelpOption,
+              describe=_describe_flavors)
 @click.option("--front-matter", is_flag=True,
               help="With --format md: YAML front matter and a plain-text heading.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
@@ -86,7 +125,7 @@ def prove_command(
     fragment: bool,
     output: Path | None,
     templates: Path | None,
-    md_flavor: str,
+    md_flavor: str | None,
     front_matter: bool,
     time_limit: float,
 ) -> None:
@@ -102,7 +141,9 @@ def prove_command(
       derive prove "y' A x" --wrt z -d "x: n, depends on z" -d "y: m, depends on z"
     """
     from derive.api import prove
+    from derive.documents.web.flavors import DEFAULT_FLAVOR
 
+    md_flavor = md_flavor or DEFAULT_FLAVOR
     _check_options(fmt, fragment, output, quiet, expect, wrt)
     _check_web_options(fmt, output, wrt, md_flavor, front_matter)
     text = _expression(expr, expr_file)
@@ -134,6 +175,8 @@ def _check_options(
     expect: tuple[str, ...],
     wrt: tuple[str, ...],
 ) -> None:
+    from derive.documents.formats import get as get_format
+
     if fragment and fmt != "tex":
         raise click.UsageError("--fragment goes with --format tex")
     if get_format(fmt).needs_tex and output is None:
@@ -155,6 +198,8 @@ def _check_options(
 def _check_web_options(
     fmt: str, output: Path | None, wrt: tuple[str, ...], md_flavor: str, front_matter: bool
 ) -> None:
+    from derive.documents.web.flavors import DEFAULT_FLAVOR
+
     if (md_flavor != DEFAULT_FLAVOR or front_matter) and fmt != "md":
         raise click.UsageError("--md-flavor and --front-matter go with --format md")
     if (md_flavor != DEFAULT_FLAVOR or front_matter or fmt == "html") and len(wrt) > 1:
@@ -198,9 +243,10 @@ def _write(
     output: Path | None,
     templates: Path | None,
     style: str,
-    md_flavor: str = DEFAULT_FLAVOR,
-    front_matter: bool = False,
+    md_flavor: str,
+    front_matter: bool,
 ) -> None:
+    from derive.documents.formats import get as get_format
     from derive.documents.render import render_derivation, render_derivations
 
     form = get_format(fmt)
