@@ -9,4 +9,5 @@ simplifies matrix expressions, ``rules`` is the table of rules and step kinds a 
 method is a module beside ``index_method`` and one entry in ``provers.PROVERS``.
 """
 
-from derive.calculus import elementwise  # noqa: F401  (registers the rules of ir.elementwise)
+# registers the differentiation rules of ir.elementwise
+from derive.calculus.elementwise import rules as _elementwise_rules  # noqa: F401

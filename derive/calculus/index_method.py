@@ -31,8 +31,8 @@ from derive.calculus.differentiate import (
     product_rule,
     work_out,
 )
+from derive.calculus.elementwise.named import name_compositions
 from derive.calculus.hypotheses import hypotheses
-from derive.calculus.named import name_compositions
 from derive.calculus.options import Options
 from derive.calculus.proof import Derivation, Fact, Formula, Result, ResultKind, Step
 from derive.calculus.recognise import term_to_matrix

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derive import budget
-from derive.calculus.entrywise import merge_entrywise
+from derive.calculus.elementwise.entrywise import merge_entrywise
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
 from derive.ir import order
