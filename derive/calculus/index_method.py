@@ -8,6 +8,7 @@ rewrite of the expression; the engine records every rewrite as a :class:`Step` t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -64,6 +65,29 @@ class Recorder:
         budget.check()
         chosen: tuple[Rule, ...] = tuple(RULES[name] for name in dict.fromkeys(rules))
         self.steps.append(Step(kind, lines, chosen, facts, for_all, self.stage))
+
+    def simplify(
+        self, start: ex.Expr, stages: Sequence[tuple[RuleName, Callable[[ex.Expr], ex.Expr]]]
+    ) -> ex.Expr:
+        """Apply each stage in turn; record one ``simplify`` step of the lines that changed.
+
+        Args:
+            start: The expression to simplify.
+            stages: Each rewrite with the rule it cites; a stage that changes nothing is left out.
+
+        Returns:
+            The simplified expression (``start`` itself when no stage changed it).
+        """
+        lines: list[ex.Expr] = [start]
+        rules: list[RuleName] = []
+        for name, function in stages:
+            new = function(lines[-1])
+            if new != lines[-1]:
+                lines.append(new)
+                rules.append(name)
+        if len(lines) > 1:
+            self.record(StepKind.SIMPLIFY, tuple(lines), tuple(rules))
+        return lines[-1]
 
 
 def derive(problem: Problem, wrt: str, options: Options) -> Derivation:
@@ -278,16 +302,7 @@ class _Prover:
             (RuleName.MERGE_POWERS, algebra.merge_powers),
             (RuleName.NAME_FUNCTIONS, name_compositions),
         )
-        lines: list[ex.Expr] = [assembled]
-        rules: list[RuleName] = []
-        for name, function in stages:
-            new = function(lines[-1])
-            if new != lines[-1]:
-                lines.append(new)
-                rules.append(name)
-        if len(lines) > 1:
-            self.recorder.record(StepKind.SIMPLIFY, tuple(lines), tuple(rules))
-        return lines[-1]
+        return self.recorder.simplify(assembled, stages)
 
     def orientation(self, order: int) -> tuple[ix.Index | None, ix.Index | None]:
         """Which free index runs down the rows and which along the columns of the result."""

@@ -333,17 +333,9 @@ class _Prover:
             (RuleName.FACTOR_OUT, algebra.factor),
             (RuleName.MERGE_POWERS, algebra.merge_powers),
         )
-        lines: list[ex.Expr] = [gradient]
-        rules: list[RuleName] = []
-        for name, function in stages:
-            new = function(lines[-1])
-            if new != lines[-1]:
-                lines.append(new)
-                rules.append(name)
-        if len(lines) > 1:
-            self.recorder.record(StepKind.SIMPLIFY, tuple(lines), tuple(rules))
-        self.recorder.record(StepKind.RESULT, (whole, lines[-1]), (RuleName.RESULT,))
-        return Result(whole, lines[-1], kind)
+        final = self.recorder.simplify(gradient, stages)
+        self.recorder.record(StepKind.RESULT, (whole, final), (RuleName.RESULT,))
+        return Result(whole, final, kind)
 
 
 def multiply_out(node: ex.Expr) -> ex.Expr:
