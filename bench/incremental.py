@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import derive
-from derive.documents.handout import default_handout_path
+from derive.documents.handouts.build import default_handout_path
 
 FORMATS = ("tex", "md")
 

@@ -22,7 +22,7 @@ from derive.ir.expr import LAYOUTS, Layout
 
 if TYPE_CHECKING:
     from derive.catalog.identities import CatalogEntry
-    from derive.documents.handout import Progress
+    from derive.documents.handouts.build import Progress
     from derive.language.shapes import Problem
 
 
@@ -408,7 +408,7 @@ def build(
         TypeError: An argument has the wrong type (the message names it).
     """
     from derive.documents.formats import handout_formats
-    from derive.documents.handout import build_handout
+    from derive.documents.handouts.build import build_handout
 
     if handout_path is not None:
         _require(handout_path, str | Path, "handout_path", "a path (str or Path) or None")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import derive
-from derive.documents.handout import default_handout_path
+from derive.documents.handouts.build import default_handout_path
 
 FORMATS = ("tex", "md")
 

@@ -223,7 +223,7 @@ def test_handout_answer_keys_and_several_variables(tmp_path: Path) -> None:
 
 def test_handout_wrong_answer_keys_are_errors_at_their_lines(tmp_path: Path) -> None:
     from derive.api import build
-    from derive.documents.handout_file import HandoutFileError
+    from derive.documents.handouts.locate import HandoutFileError
 
     source = tmp_path / "hw.toml"
     source.write_text(KEY.format(first="2 A x", second="x y'"), encoding="utf-8")
@@ -248,7 +248,7 @@ def test_handout_answer_key_file_errors(
     tmp_path: Path, item: str, key: str, message: str
 ) -> None:
     from derive.api import build
-    from derive.documents.handout_file import HandoutFileError
+    from derive.documents.handouts.locate import HandoutFileError
 
     source = tmp_path / "hw.toml"
     source.write_text(f'title = "t"\n[[section]]\ntitle = "s"\n[[section.item]]\n{item}\n',

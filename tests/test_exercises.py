@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from derive.api import prove
-from derive.documents import handout as ho
+from derive.documents.handouts import build as ho
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "week3.toml"
 

@@ -1,4 +1,4 @@
-"""documents.handout: handout files, their errors (file, line, key), builds to tex, md, pdf."""
+"""documents.handouts: handout files, their errors (file, line, key), builds to tex, md, pdf."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from conftest import require_tool, tex_missing_reason
 import derive.documents.pdf
 from derive.api import prove
 from derive.calculus.proof import Derivation
-from derive.documents import handout as ho
-from derive.documents import outputs
 from derive.documents.document import DEFINITIONS
-from derive.documents.handout_file import Locator
+from derive.documents.handouts import build as ho
+from derive.documents.handouts import outputs
+from derive.documents.handouts.locate import Locator
 from derive.documents.printer import latex, unicode
 from derive.errors import BuildError, HandoutError
 

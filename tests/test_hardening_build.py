@@ -19,11 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 import derive
-import derive.documents.handout as handout_module
-import derive.documents.outputs as outputs_module
+import derive.documents.handouts.build as handout_module
+import derive.documents.handouts.outputs as outputs_module
 import derive.documents.pdf as pdf_module
 from derive.cli import main
-from derive.documents.handout_file import HandoutFileError
+from derive.documents.handouts.locate import HandoutFileError
 from derive.errors import BuildError, DeriveError, LimitError
 
 SMALL = """\

@@ -16,7 +16,7 @@ from webtools import ROOT, open_page
 
 from derive.api import build, prove
 from derive.cli import main
-from derive.documents.handout_file import HandoutFileError
+from derive.documents.handouts.locate import HandoutFileError
 from derive.documents.render import render_derivation
 from derive.documents.web import html as html_module
 from derive.documents.web.flavors import formulas, heading_lines

@@ -139,7 +139,7 @@ def test_wording_ambiguous_name_warns_on_stderr_and_in_json() -> None:
 
 def test_wording_unverified_handout_does_not_claim_checks() -> None:
     from derive.documents.document import Handout, Item, Section
-    from derive.documents.render import render_handout
+    from derive.documents.handouts.render import render_handout
 
     derivation = derive.prove("a' x", "x", verify=False)
     item = Item(title="Linear", derivation=derivation)

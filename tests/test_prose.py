@@ -8,7 +8,8 @@ import pytest
 
 from derive.catalog import identities as catalog
 from derive.documents.formats import escape_latex, escape_markdown
-from derive.documents.handout_file import HandoutFileError, load_handout
+from derive.documents.handouts.load import load_handout
+from derive.documents.handouts.locate import HandoutFileError
 from derive.documents.prose import ProseError, Segment, check_prose, render_prose, segments
 
 
@@ -77,8 +78,8 @@ def test_prose_cites_an_item_by_its_label() -> None:
 
 def test_prose_citations_in_the_default_handout() -> None:
     from derive.api import prove
-    from derive.documents.handout import derive_handout
-    from derive.documents.render import render_handout
+    from derive.documents.handouts.build import derive_handout
+    from derive.documents.handouts.render import render_handout
 
     spec = load_handout(None)
     handout = derive_handout(spec, prove=prove)

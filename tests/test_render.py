@@ -25,6 +25,7 @@ import derive.documents.render
 from derive import prove
 from derive.calculus.proof import Derivation
 from derive.documents.document import DEFINITIONS, Handout, Item, Section
+from derive.documents.handouts.render import render_handout
 from derive.documents.page import Sci, build_proof, split_terms
 from derive.documents.render import (
     TeX,
@@ -32,7 +33,6 @@ from derive.documents.render import (
     escape_markdown,
     find_templates,
     render_derivation,
-    render_handout,
     repr_latex,
     superscript_filter,
 )

@@ -12,7 +12,8 @@ import pytest
 from derive.api import prove, prove_identity
 from derive.catalog import identities as catalog
 from derive.documents.document import Handout, Item, Section
-from derive.documents.render import render_derivation, render_handout
+from derive.documents.handouts.render import render_handout
+from derive.documents.render import render_derivation
 from tests.test_render import check_golden, markdown_formulas, stable
 
 GOLDEN_CASES = [

@@ -1,6 +1,6 @@
 """``derive build``, ``derive catalog``, ``derive check``.
 
-The commands stay thin: they parse options, call :mod:`derive.documents.handout` and
+The commands stay thin: they parse options, call :mod:`derive.documents.handouts.build` and
 :mod:`catalog.identities`, and show progress. Errors go through :func:`cli.guarded` (an input
 or handout error exits 2, a build or verification failure exits 1). Heavy modules are imported
 inside the commands, so ``derive --help`` stays fast.

@@ -2,7 +2,7 @@
 
 Printers (``printer``: LaTeX, unicode, ASCII), the page model (``page``), the registry of output
 formats (``formats``), Jinja rendering (``render``), JSON (``serialize``), PDF through latexmk
-(``pdf``, the only subprocess) and handouts (``handout_file`` reads TOML, ``handout`` builds).
+(``pdf``, the only subprocess) and handouts (``handouts/``: ``load`` reads TOML, ``build`` builds).
 
 Importing this package registers the views of a derivation (``to_latex``, ``to_markdown``,
 ``to_text``, ``to_json``, ``to_numpy``, ``to_torch``, ``_repr_latex_``, ``_repr_html_``); the

@@ -31,7 +31,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from derive.documents.document import build_handout
 from derive.documents.formats import (
     FORMATS,
     SYNTAXES,
@@ -52,7 +51,6 @@ if TYPE_CHECKING:
     import jinja2
 
     from derive.calculus.proof import Derivation
-    from derive.documents.document import Handout
     from derive.documents.page import StepView
 
 __all__ = [
@@ -64,7 +62,8 @@ __all__ = [
     "find_templates",
     "render_derivation",
     "render_derivations",
-    "render_handout",
+    "line_width",
+    "render_template",
     "render_verdict",
     "repr_latex",
 ]
@@ -373,7 +372,7 @@ def _utf8_loader(folder: str) -> jinja2.BaseLoader:
     return Utf8Loader(folder)
 
 
-def _render(kind: str, name: str, templates_dir: str | Path | None, **data: object) -> str:
+def render_template(kind: str, name: str, templates_dir: str | Path | None, **data: object) -> str:
     """Render a template; a broken template (a user's, usually) is a :class:`BuildError`.
 
     A user's template is code: besides Jinja's own errors it can recurse without end (a macro
@@ -406,6 +405,11 @@ def _where(error: Exception) -> str:
         return f" ({error.filename or error.name}:{error.lineno})"
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
     return f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+
+
+def line_width(width: int, style: str) -> int:
+    """The widest line of math: in the compact style the reasons' column takes a sixth."""
+    return width if style == "full" else width * 5 // 6
 
 
 # -- public API ---------------------------------------------------------------------------------
@@ -451,14 +455,14 @@ def render_derivation(
     if form.templates == "code":  # a Python module: the code printer, not the page model
         from derive.documents.codegen import code_module
 
-        return _render(form.templates, form.template(form.derivation_template), templates_dir,
-                       mod=code_module(d, fmt))  # fmt: skip
+        name = form.template(form.derivation_template)
+        return render_template(form.templates, name, templates_dir, mod=code_module(d, fmt))
     from derive.documents.verdict import build_verdict
 
-    proof = build_proof(d, width=_width(form.width, style))
-    text = _render(form.templates, form.template(form.derivation_template), templates_dir,
-                   p=proof, v=build_verdict(d), style=style, plain_headings=front_matter,
-                   **(page_data() if fmt == "html" else {}))  # fmt: skip
+    proof = build_proof(d, width=line_width(form.width, style))
+    text = render_template(form.templates, form.template(form.derivation_template), templates_dir,
+                           p=proof, v=build_verdict(d), style=style, plain_headings=front_matter,
+                           **(page_data() if fmt == "html" else {}))  # fmt: skip
     if fmt == "md":
         fields = {"title": plain_heading(text), "derivative_layout": proof.layout}
         return web_markdown(text, md_flavor, fields if front_matter else None)
@@ -504,11 +508,11 @@ def render_derivations(
     if fmt not in DERIVATION_FORMATS or fmt == "tex-fragment":
         raise ValueError(f"fmt must be one of tex, md, text or json, not {fmt!r}")
     form = get(fmt)
-    proofs = [build_proof(d, width=_width(form.width, style)) for d in ds]
+    proofs = [build_proof(d, width=line_width(form.width, style)) for d in ds]
     statement = dataclasses.replace(proofs[0], constants=(), dependent=())
-    return _render(form.templates, form.template("derivations"), templates_dir, ps=proofs,
-                   vs=[build_verdict(d) for d in ds], statement=statement,
-                   style=style)  # fmt: skip
+    return render_template(form.templates, form.template("derivations"), templates_dir, ps=proofs,
+                           vs=[build_verdict(d) for d in ds], statement=statement,
+                           style=style)  # fmt: skip
 
 
 def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> str:
@@ -530,45 +534,7 @@ def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> st
     if view is None:
         raise ValueError("the derivation has no verdict: prove it with expect=...")
     form = get("text")
-    return _render(form.templates, form.template("answer"), templates_dir, v=view)
-
-
-def _width(width: int, style: str) -> int:
-    """The widest line of math: in the compact style the reasons' column takes a sixth."""
-    return width if style == "full" else width * 5 // 6
-
-
-def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
-    """Render a whole handout.
-
-    Args:
-        handout: The handout, its items already derived; its ``md_flavor`` and
-            ``front_matter`` shape the Markdown.
-        fmt: One of :data:`HANDOUT_FORMATS`: ``tex`` (a complete document, for
-            :func:`derive.documents.pdf.compile_pdf`), ``md`` or ``html``.
-        templates_dir: A folder whose templates override the packaged ones by name.
-
-    Returns:
-        The document as a string.
-
-    Raises:
-        ValueError: ``fmt`` is not one of :data:`HANDOUT_FORMATS`.
-        BuildError: A template is broken (the message names the template and line), or
-            KaTeX failed on the page's math.
-    """
-    if fmt not in HANDOUT_FORMATS:
-        raise ValueError(f"fmt must be one of {', '.join(HANDOUT_FORMATS)}, not {fmt!r}")
-    form = get(fmt)
-    view = build_handout(handout, width=_width(form.width, handout.style))
-    text = _render(form.templates, form.template(form.handout_template), templates_dir, h=view,
-                   plain_headings=handout.front_matter,
-                   **(page_data() if fmt == "html" else {}))  # fmt: skip
-    if fmt == "md":
-        fields = {"title": handout.title, "author": handout.author, "date": handout.date,
-                  "layout": "page" if handout.md_flavor == "kramdown" else "",
-                  "derivative_layout": handout.layout}  # fmt: skip
-        return web_markdown(text, handout.md_flavor, fields if handout.front_matter else None)
-    return finish_page(text) if fmt == "html" else text
+    return render_template(form.templates, form.template("answer"), templates_dir, v=view)
 
 
 def repr_html(d: Derivation) -> str | None:
@@ -583,8 +549,8 @@ def repr_html(d: Derivation) -> str | None:
     from derive.documents.web.html import to_mathml
 
     form = get("html")
-    fragment = _render(form.templates, form.template("jupyter"), None,
-                       p=build_proof(d, width=form.width))  # fmt: skip
+    fragment = render_template(form.templates, form.template("jupyter"), None,
+                               p=build_proof(d, width=form.width))  # fmt: skip
     return to_mathml(fragment)
 
 
@@ -597,4 +563,4 @@ def repr_latex(d: Derivation) -> str:
     Returns:
         One KaTeX- and MathJax-safe display formula: every step, then the boxed result.
     """
-    return _render("tex", "tex/jupyter.tex.j2", None, p=build_proof(d))
+    return render_template("tex", "tex/jupyter.tex.j2", None, p=build_proof(d))

@@ -19,7 +19,7 @@ from typing import Any
 
 from derive.documents.document import Handout
 from derive.documents.formats import get
-from derive.documents.handout_file import HandoutSpec
+from derive.documents.handouts.spec import HandoutSpec
 
 _STAMP = ".derive-stamp.json"
 

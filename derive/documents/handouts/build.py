@@ -2,12 +2,13 @@
 
 The pipeline is four named stages (the file format is described in ``docs/handout-format.md``):
 
-1. ``load_handout`` (``handout_file``) reads the file with ``tomllib`` and checks every
-   key and type (:mod:`documents.handout_file`); every error names the file, the line and the key.
+1. ``load_handout`` (:mod:`documents.handouts.load`) reads the file with ``tomllib`` and
+   checks every key and type; every error names the file, the line and the key.
 2. :func:`derive_handout` derives and verifies *every* item before anything is written, and
    reports all failing items at once: nothing is built when one fails.
-3. ``documents.render.render_handout`` turns the :class:`~documents.document.Handout` into LaTeX and
-   Markdown text (the templates own all formatting).
+3. :func:`documents.handouts.render.render_handout` turns the
+   :class:`~documents.document.Handout` into LaTeX and Markdown text (the templates own all
+   formatting).
 4. :func:`build_handout` writes ``out_dir/<name>/<name>.{tex,md,pdf}``: every file arrives by an
    atomic rename, PDFs are compiled by :func:`documents.pdf.compile_pdf` into temporary files first,
    so a TeX error or an interrupt leaves the previous outputs untouched and no partial files. A
@@ -26,18 +27,15 @@ from typing import Any
 from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
 from derive.documents.formats import FORMATS, Format, get, handout_formats
-from derive.documents.handout_file import (
+from derive.documents.handouts.load import default_handout_path, load_handout
+from derive.documents.handouts.locate import (
     FileProblem,
     HandoutFileError,
-    HandoutSpec,
-    ItemSpec,
     KeyPath,
     Locator,
-    default_handout_path,
     key_name,
-    load_handout,
 )
-from derive.documents.outputs import (  # noqa: F401 - _tree_digest for tests
+from derive.documents.handouts.outputs import (  # noqa: F401 - _tree_digest for tests
     _build_lock,
     _digest,
     _input_key,
@@ -48,6 +46,8 @@ from derive.documents.outputs import (  # noqa: F401 - _tree_digest for tests
     _temp,
     _write_stamp,
 )
+from derive.documents.handouts.render import render_handout
+from derive.documents.handouts.spec import HandoutSpec, ItemSpec
 from derive.documents.render import templates_folder
 from derive.errors import (
     BuildError,
@@ -387,7 +387,6 @@ def _render(
     Raises:
         BuildError: A template is broken (the message names the template and line).
     """
-    from derive.documents.render import render_handout
 
     needed = dict.fromkeys(get(f).source or f for f in wanted)
     return {
