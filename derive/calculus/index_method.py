@@ -32,7 +32,7 @@ from derive.calculus.differentiate import (
     product_rule,
     work_out,
 )
-from derive.calculus.elementwise.named import name_compositions
+from derive.calculus.elementwise.named import factor_entrywise, name_compositions
 from derive.calculus.hypotheses import hypotheses
 from derive.calculus.options import Options
 from derive.calculus.proof import Derivation, Fact, Formula, Result, ResultKind, Step
@@ -119,8 +119,10 @@ class _Prover:
         self.function = ex.Defined(_function_name(problem), problem.expr)
         self.f_indices = _indices(self.function.shape, ("i", "j"))
         self.v_indices = _indices(self.var.shape, ("k", "l"))
-        if options.hessian and not (self.function.shape.is_scalar and self.var.shape.is_column):
-            raise UnsupportedError("a Hessian needs a scalar function of a column vector")
+        if options.hessian and not (self.function.shape.is_scalar and (
+                self.var.shape.is_column or self.var.shape.is_scalar)):
+            raise UnsupportedError("a Hessian (second derivative) needs a scalar function of a"
+                                   " scalar or of a column vector")
 
     def run(self) -> Derivation:
         record = self.recorder.record
@@ -141,8 +143,8 @@ class _Prover:
             self.recorder.stage = "hessian"
             second = ix.Partial(entry, self.var, v_free)
             record(StepKind.RESTATE, (_single(second, v_free), gradient), (RuleName.RESTATE,))
-            l_index = ix.Index("l", self.var.shape.rows)
-            hessian = self.differentiate(gradient, second, (l_index,), (*v_free, l_index))
+            l_free = () if self.var.shape.is_scalar else (ix.Index("l", self.var.shape.rows),)
+            hessian = self.differentiate(gradient, second, l_free, (*v_free, *l_free))
             results.append(self.finish(hessian, order=2))
         return Derivation(
             source=self.problem.source,
@@ -301,6 +303,7 @@ class _Prover:
             (RuleName.FACTOR_OUT, algebra.factor),
             (RuleName.MERGE_POWERS, algebra.merge_powers),
             (RuleName.NAME_FUNCTIONS, name_compositions),
+            (RuleName.FACTOR_ENTRYWISE, factor_entrywise),
         )
         return self.recorder.simplify(assembled, stages)
 
@@ -310,7 +313,8 @@ class _Prover:
         v_row, v_col = self.v_indices
         layout = self.options.layout
         if order == 2:
-            return v_row, ix.Index("l", self.var.shape.rows)
+            return (None, None) if self.var.shape.is_scalar else (
+                v_row, ix.Index("l", self.var.shape.rows))
         f_scalar, v_scalar = self.function.shape.is_scalar, self.var.shape.is_scalar
         if f_scalar and v_scalar:
             return None, None
@@ -340,7 +344,7 @@ class _Prover:
         v_free = tuple(i for i in self.v_indices if i is not None)
         first = ix.Partial(ix.Entry(self.function, f_free), self.var, v_free)
         if order == 2:
-            return ix.Partial(first, self.var, (free[-1],))
+            return ix.Partial(first, self.var, free[-1:])
         return first
 
     def kind(self, order: int) -> ResultKind:

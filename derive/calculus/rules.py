@@ -66,6 +66,7 @@ class RuleName(StrEnum):
     CHAIN_RULE = "chain_rule"
     RECOGNISE_ENTRYWISE = "recognise_entrywise"
     NAME_FUNCTIONS = "name_functions"
+    FACTOR_ENTRYWISE = "factor_entrywise"
     # the differential method (Magnus & Neudecker)
     TAKE_DIFFERENTIAL = "take_differential"
     D_LINEARITY = "d_linearity"
@@ -131,6 +132,8 @@ RULES = _rules(
     Rule("chain_rule", "the chain rule, entry by entry"),
     Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
     Rule("name_functions", "the definitions of sigmoid and softmax"),
+    Rule("factor_entrywise", "diag is linear, and a factor common to entrywise products or"
+         " powers of a function comes out"),
     Rule("take_differential", "the differential is the linear part of the change in the function"),
     Rule("d_linearity", "the differential is linear", "Matrix Cookbook (34), (35)"),
     Rule("d_product", "product rule for differentials", "Matrix Cookbook (37)"),

@@ -192,6 +192,19 @@ class StageView:
     hessian: bool
     steps: tuple[StepView, ...]
     result: ResultView
+    by_scalar: bool = False
+
+    @property
+    def title(self) -> str:
+        """The heading of the second part: what it derives, and how."""
+        what = "Second derivative" if self.by_scalar else "Hessian"
+        done = "the first derivative" if self.by_scalar else "the gradient"
+        return f"{what}: differentiate {done} once more"
+
+    @property
+    def short_title(self) -> str:
+        """The second part's heading in the compact style."""
+        return "Second derivative" if self.by_scalar else "Hessian"
 
     @property
     def compact_steps(self) -> tuple[StepView, ...]:
@@ -261,8 +274,9 @@ class ProofView:
         nonzero: Scalars the proof divides by.
         stages: The gradient part and, with a Hessian, the Hessian part.
         layout: ``mixed``, ``numerator`` or ``denominator``.
-        hessian: The proof goes on to the Hessian.
+        hessian: The proof goes on to the Hessian (the second derivative).
         check: The verification record, or None when the derivation was not verified.
+        by_scalar: The variable is a scalar (first and second derivatives, no gradient).
     """
 
     source: str
@@ -281,10 +295,31 @@ class ProofView:
     hessian: bool
     check: CheckView | None
 
+    by_scalar: bool = False
+
     @property
     def result(self) -> ResultView:
         """The final result."""
         return self.stages[-1].result
+
+    @property
+    def heading(self) -> str:
+        """What the proof derives: a derivative, or the first two (by a scalar or a vector)."""
+        if not self.hessian:
+            return "Derivative"
+        return "First and second derivatives" if self.by_scalar else "Gradient and Hessian"
+
+    @property
+    def first_part(self) -> str:
+        """The title of the proof's first part."""
+        if not self.hessian:
+            return "Proof"
+        return "First derivative" if self.by_scalar else "Gradient"
+
+    @property
+    def second_name(self) -> str:
+        """The second derivative as prose names it: ``the Hessian``."""
+        return "the second derivative" if self.by_scalar else "the Hessian"
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -326,6 +361,7 @@ def build_proof(d: Derivation, *, width: int | None = None) -> ProofView:
         layout=d.layout,
         hessian=len(d.results) > 1,
         check=_check(d, names),
+        by_scalar=d.wrt.shape.is_scalar,
     )
 
 
@@ -339,7 +375,8 @@ def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageVie
     for step in d.steps:
         if step.kind is StepKind.RESULT:
             result = next(results, None) or _result_of(step)
-            stages.append(StageView(bool(stages), tuple(shown), _result(result, d, names)))
+            stages.append(StageView(bool(stages), tuple(shown), _result(result, d, names),
+                                    d.wrt.shape.is_scalar))
             shown, previous = [], None
             continue
         if step.kind in _HIDDEN_KINDS or len(step.lines) < 2:
