@@ -23,11 +23,6 @@ def _sigma(u: Any) -> Any:
     return 1 / (1 + np.exp(-u))
 
 
-def _softmax(u: Any) -> Any:
-    e = np.exp(u - u.max())
-    return e / e.sum()
-
-
 def _inv(v: dict[str, Any]) -> Any:
     return np.linalg.inv(v["A"] + v["t"] * v["B"])
 
@@ -52,8 +47,6 @@ SECOND: list[tuple[str, str, Callable[[dict[str, Any]], Any], str]] = [
     ("sum(log(1 + exp(-y .* (X w))))", "w",
      lambda v: np.sum(np.logaddexp(0, -v["y"] * (v["X"] @ v["w"]))),
      "Xᵀ diag(σ(-(y ∘ (X w))) ∘ (𝟏 - σ(-(y ∘ (X w)))) ∘ y ∘ y) X"),
-    ("0 - y' log(softmax(W x))", "x", lambda v: -v["y"].T @ np.log(_softmax(v["W"] @ v["x"])),
-     "(𝟏ᵀ y) Wᵀ (diag(softmax(W x)) - softmax(W x) softmax(W x)ᵀ) W"),
     ("logsumexp(x)", "x", lambda v: np.log(np.sum(np.exp(v["x"]))),
      "diag(softmax(x)) - softmax(x) softmax(x)ᵀ"),
     ("a' sigma(W x + b)", "b", lambda v: v["a"].T @ _sigma(v["W"] @ v["x"] + v["b"]),

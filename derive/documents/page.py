@@ -160,6 +160,8 @@ class StepView:
         trivial: The step only renames dummy indices or reorders factors and terms (the compact
             style merges it into the step before).
         also: Trivial steps merged into this one (their reasons are shown with its own).
+        facts_fit: The facts are short enough for the reasons column of a compact proof
+            (:data:`TAG_WIDTH`); longer ones are named there by their rules only.
     """
 
     number: int
@@ -173,6 +175,7 @@ class StepView:
     hessian: bool
     trivial: bool = False
     also: tuple[StepView, ...] = ()
+    facts_fit: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +275,8 @@ class ProofView:
         invertible: Symbols declared invertible, then matrices the proof inverts.
         positive: Scalars the proof takes the logarithm of (``det X > 0``).
         nonzero: Scalars the proof divides by.
+        positive_entries: Vectors and matrices with every entry positive (``log x``).
+        nonzero_entries: Vectors and matrices with no zero entry (``relu(W x + b)``).
         stages: The gradient part and, with a Hessian, the Hessian part.
         layout: ``mixed``, ``numerator`` or ``denominator``.
         hessian: The proof goes on to the Hessian (the second derivative).
@@ -290,6 +295,8 @@ class ProofView:
     invertible: tuple[Math, ...]
     positive: tuple[Math, ...]
     nonzero: tuple[Math, ...]
+    positive_entries: tuple[Math, ...]
+    nonzero_entries: tuple[Math, ...]
     stages: tuple[StageView, ...]
     layout: str
     hessian: bool
@@ -320,6 +327,11 @@ class ProofView:
     def second_name(self) -> str:
         """The second derivative as prose names it: ``the Hessian``."""
         return "the second derivative" if self.by_scalar else "the Hessian"
+
+
+TAG_WIDTH = 36
+"""The widest facts, in characters of their unicode print, that a compact proof's reasons column
+shows (``∂xᵢ/∂xₖ = δᵢₖ``); a chain rule of a function (``∂σ(W x)ᵢ/∂xₖ = ...``) is too wide."""
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -357,6 +369,8 @@ def build_proof(d: Derivation, *, width: int | None = None) -> ProofView:
             Math(m, names) for m in d.hypotheses.invertible),
         positive=tuple(Math(m, names) for m in d.hypotheses.positive),
         nonzero=tuple(Math(m, names) for m in d.hypotheses.nonzero),
+        positive_entries=tuple(Math(m, names) for m in d.hypotheses.positive_entries),
+        nonzero_entries=tuple(Math(m, names) for m in d.hypotheses.nonzero_entries),
         stages=_stages(d, names, width if width is not None else PAGE_WIDTH),
         layout=d.layout,
         hessian=len(d.results) > 1,
@@ -422,6 +436,8 @@ def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str,
         rows=rows,
         hessian=hessian,
         trivial=trivial,
+        facts_fit=sum(_width(f.lhs, names) + _width(f.rhs, names) + 3 for f in step.facts)
+        <= TAG_WIDTH,
     )
 
 

@@ -381,6 +381,8 @@ class LatexPrinter(Printer, pe.LatexElementwise):
 
     def _print_Derivative(self, node: ex.Derivative) -> str:
         of, wrt = self.doprint(node.of), self.doprint(node.wrt)
+        if node.structure:  # the Cookbook's d f / d X for a structured X (2.8.2)
+            return f"\\frac{{\\mathrm{{d}} {of}}}{{\\mathrm{{d}} {wrt}}}"
         if node.order == 2 and node.wrt.shape.is_scalar:
             return f"\\frac{{\\partial^2 {of}}}{{\\partial {wrt}^2}}"
         if node.order == 2:
@@ -474,6 +476,8 @@ class UnicodePrinter(Printer, pe.UnicodeElementwise):
 
     def _print_Derivative(self, node: ex.Derivative) -> str:
         of, wrt = self.doprint(node.of), self.doprint(node.wrt)
+        if node.structure:
+            return f"d{of}/d{wrt}"
         if node.order == 2 and node.wrt.shape.is_scalar:
             return f"∂²{of}/∂{wrt}²"
         if node.order == 2:
