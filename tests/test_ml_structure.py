@@ -159,3 +159,12 @@ def test_structure_proof_renders_in_katex(
     formulas = [latex(line) for source, _, _ in CASES for step in _prove(source).steps
                 for line in step.lines]  # fmt: skip
     assert katex_errors(formulas) == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "tex"])
+def test_unsupported_matrix_form_of_a_tensor_is_said(fmt: str) -> None:
+    """A derivative of a matrix by a matrix is shown in index form and says what is missing."""
+    page = render_derivation(derive.prove("A X", "X"), fmt)
+    assert "its matrix form (with vec and Kronecker products) is not supported yet" in \
+        " ".join(page.split())
+    assert "not supported" not in render_derivation(derive.prove("x' A x", "x"), fmt)

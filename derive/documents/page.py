@@ -324,6 +324,15 @@ class ProofView:
         return "First derivative" if self.by_scalar else "Gradient"
 
     @property
+    def tensor_note(self) -> str:
+        """What is not shown for a derivative with more than two axes, such as a matrix by a
+        matrix ("" for any other)."""
+        if self.result.kind != ResultKind.TENSOR:
+            return ""
+        return ("This derivative has more than two axes and is shown entry by entry: its matrix"
+                " form (with vec and Kronecker products) is not supported yet.")
+
+    @property
     def second_name(self) -> str:
         """The second derivative as prose names it: ``the Hessian``."""
         return "the second derivative" if self.by_scalar else "the Hessian"
