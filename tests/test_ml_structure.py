@@ -168,3 +168,10 @@ def test_unsupported_matrix_form_of_a_tensor_is_said(fmt: str) -> None:
     assert "its matrix form (with vec and Kronecker products) is not supported yet" in \
         " ".join(page.split())
     assert "not supported" not in render_derivation(derive.prove("x' A x", "x"), fmt)
+
+
+def test_structure_symmetric_code_generation_says_not_yet() -> None:
+    result = CliRunner().invoke(main, ["prove", "log(det(X))", "--wrt", "X", "--structure",
+                                       "symmetric", "--format", "numpy"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "by a symmetric matrix yet" in result.output
