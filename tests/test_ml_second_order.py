@@ -163,3 +163,18 @@ def test_second_order_proofs_render_in_katex(
     formulas = [latex(line) for source, wrt, _, _ in SECOND[:6]
                 for step in _prove(source, wrt).steps for line in step.lines]  # fmt: skip
     assert katex_errors(formulas) == []
+
+
+def test_second_order_by_a_scalar_from_the_command_line() -> None:
+    from click.testing import CliRunner
+
+    from derive.cli import main
+
+    result = CliRunner().invoke(main, ["prove", "det(t B + t^2 C + A)", "--wrt", "t",
+                                       "--hessian"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "First and second derivatives of α = det(t B + t² C + A)" in result.output
+    assert "∂²α/∂t² = " in result.output
+    refused = CliRunner().invoke(main, ["prove", "A X", "--wrt", "X", "--hessian"])
+    assert refused.exit_code == 2
+    assert "a scalar function of a scalar or of a column vector" in refused.output
