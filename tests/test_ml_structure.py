@@ -175,3 +175,18 @@ def test_structure_symmetric_code_generation_says_not_yet() -> None:
                                        "symmetric", "--format", "numpy"])  # fmt: skip
     assert result.exit_code == 2
     assert "by a symmetric matrix yet" in result.output
+
+
+def test_structure_symmetric_json_follows_the_documented_schema() -> None:
+    import json
+    import re
+
+    jsonschema = pytest.importorskip("jsonschema")
+    text = (Path(__file__).resolve().parent.parent / "docs" / "json-schema.md").read_text(
+        encoding="utf-8")  # fmt: skip
+    block = re.search(r"```json\n(.*?)\n```", text, re.DOTALL)
+    assert block is not None
+    data = json.loads(render_derivation(_prove("tr(A X)"), "json"))
+    jsonschema.validate(data, json.loads(block.group(1)))
+    assert [s["kind"] for s in data["steps"]][-2:] == ["structure", "result"]
+    assert data["result"]["text"] == "Aᵀ + A - A ∘ I"
