@@ -190,3 +190,15 @@ def test_structure_symmetric_json_follows_the_documented_schema() -> None:
     jsonschema.validate(data, json.loads(block.group(1)))
     assert [s["kind"] for s in data["steps"]][-2:] == ["structure", "result"]
     assert data["result"]["text"] == "Aᵀ + A - A ∘ I"
+
+
+@pytest.mark.parametrize(("source", "answer", "kind"), [
+    ("log(det(X))", "2 inv(X) - inv(X) .* I", "correct"),
+    ("log(det(X))", "inv(X)", "wrong"),  # the gradient with independent entries
+    ("tr(A X)", "A + A' - A .* I", "correct"),
+])  # fmt: skip
+def test_structure_symmetric_answers_are_judged_by_the_convention(source: str, answer: str,
+                                                                 kind: str) -> None:  # fmt: skip
+    derivation = derive.prove(source, "X", structure="symmetric", expect=answer)
+    assert derivation.verdict is not None
+    assert derivation.verdict.kind == kind
