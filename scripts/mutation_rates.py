@@ -1,7 +1,8 @@
 """Print the kill rate of each mutated module and stage from mutmut's results in mutants/.
 
 Usage, from the repository root after `bash scripts/mutate ...`:
-    .venv/bin/python scripts/mutation_rates.py [PREFIX...]
+    .venv/bin/python scripts/mutation_rates.py [--survivors] [PREFIX...]
+--survivors lists the surviving mutants not written down as equivalent (`mutmut show NAME`).
 PREFIX limits the table to modules whose name starts with it (e.g. `calculus check.verify`).
 Only modules with at least one checked mutant are listed. Columns: mutants checked, killed
 (a test failed; a timeout counts as killed, as mutmut counts it), survived, not reached by the
@@ -65,7 +66,23 @@ def kill_rate(count: Counter[str]) -> float | None:
     return count["killed"] / base if base else None
 
 
+def survivors(root: Path, prefixes: list[str]) -> list[str]:
+    """The surviving mutants of the modules, those written down as equivalent left out."""
+    equivalent = equivalent_names(root)
+    names = []
+    for meta in sorted((root / "mutants" / "derive").rglob("*.py.meta")):
+        for name, code in json.loads(meta.read_text("utf-8"))["exit_code_by_key"].items():
+            module = name.removeprefix("derive.")
+            if code in SURVIVED and name not in equivalent and (
+                    not prefixes or any(module.startswith(p) for p in prefixes)):  # fmt: skip
+                names.append(name)
+    return names
+
+
 def main(prefixes: list[str]) -> int:
+    if prefixes[:1] == ["--survivors"]:
+        print("\n".join(survivors(ROOT, prefixes[1:])))
+        return 0
     rows = module_counts(ROOT, prefixes)
     if not rows:
         print("no checked mutants in mutants/: run bash scripts/mutate first")

@@ -16,6 +16,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -25,8 +26,19 @@ from webtools import chromium_missing_reason, mathjax_missing_reason
 # mutmut (``[tool.mutmut]`` in pyproject.toml) runs the tests in-process with every function
 # wrapped in a trampoline, about three frames per call: the recursive-descent parser at its
 # nesting limit then needs more stack than Python's default 1,000 frames.
+# Under mutmut the same work also runs ten times slower (trampolines, a loaded 2-core machine):
+# derive's time budget (20 s by default, a bound for users) is stretched tenfold there, so a
+# clean run does not fail on time; mutmut's own timeout still catches a mutant that hangs.
 if "MUTANT_UNDER_TEST" in os.environ:
     sys.setrecursionlimit(6_000)
+    from derive import budget as _budget
+
+    _time_limit = _budget.time_limit
+
+    def _stretched(seconds: float | None, stage: str = "the derivation") -> Any:
+        return _time_limit(None if seconds is None else 10 * seconds, stage)
+
+    _budget.time_limit = _stretched  # type: ignore[assignment]
 
 
 _SELECTION = pytest.StashKey[frozenset[str] | None]()
