@@ -21,6 +21,7 @@ from derive.calculus.differentiate import (
     entry_derivative,
     expand_partials,
     is_compound_partial,
+    is_function_partial,
     product_meets,
     product_rule,
     work_out,
@@ -214,3 +215,26 @@ def test_differentiate_one_level_of_a_vector_entry(
     assert product_meets(partial, ctx) is meets
     term = ix.Term(Fraction(1), (), (partial,))
     assert terms_text(expand_partials([term], is_compound_partial, ctx)) == expected
+
+
+FUNCTION_LEVEL = [
+    # d s^-1 = -s^-2 ds, the inner derivative left marked; a norm's power is worked out at once
+    ("(x' A x)^-1", "x", ["-1 (x' A x)^-2 ∂x' A x/∂x[k]"]),
+    ("norm(x)^-1", "x", ["-1 Σ_0 norm(x)^-3 x[_0] δ[_0,k]"]),
+    ("log(x' x)", "x", ["(x' x)^-1 ∂x' x/∂x[k]"]),
+    ("det(X)", "X", ["Σ_0,_1 det(X) inv(X)[_1,_0] ∂X[_0,_1]/∂X[k,l]"]),
+]
+
+
+@pytest.mark.parametrize(("source", "wrt", "expected"), FUNCTION_LEVEL,
+                         ids=["power", "norm-power", "log", "det"])  # fmt: skip
+def test_differentiate_one_level_of_a_function_entry(
+    source: str, wrt: str, expected: list[str]
+) -> None:
+    """A function's entry gets its own rule (the chain rule's outer part) and nothing more."""
+    expr, ctx = _context(source, wrt)
+    by = tuple(ix.Index(n, "n") for n in ("k", "l")[: 2 if wrt == "X" else 1])
+    partial = ix.Partial(ix.Entry(expr, ()), ctx.wrt, by)
+    assert is_function_partial(partial)
+    term = ix.Term(Fraction(1), (), (partial,))
+    assert terms_text(expand_partials([term], is_function_partial, ctx)) == expected
