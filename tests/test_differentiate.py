@@ -236,5 +236,6 @@ def test_differentiate_one_level_of_a_function_entry(
     by = tuple(ix.Index(n, "n") for n in ("k", "l")[: 2 if wrt == "X" else 1])
     partial = ix.Partial(ix.Entry(expr, ()), ctx.wrt, by)
     assert is_function_partial(partial)
+    assert not is_compound_partial(partial)  # a scalar power is a function, not a product
     term = ix.Term(Fraction(1), (), (partial,))
     assert terms_text(expand_partials([term], is_function_partial, ctx)) == expected
