@@ -158,11 +158,16 @@ CONTRACTIONS = [
     (_term("a", ix.Delta(IDX_A, IDX_A), coeff=2), "2 #n"),
     (_term("", ix.Delta(IDX_I, IDX_K), ix.Entry(X, (IDX_I, IDX_K))), "δ[i,k] X[i,k]"),
     (_term("", ix.Delta(IDX_I, IDX_I)), "1"),
+    # Σ_a δ_aa X_ik = n X_ik: the sum goes, a count stays; Σ_a δ_aa x_a = Σ_a x_a keeps the sum
+    (_term("a", ix.Delta(IDX_A, IDX_A), ix.Entry(X, (IDX_I, IDX_K))), "X[i,k] #n"),
+    (_term("a", ix.Delta(IDX_A, IDX_A), ix.Entry(ex.Symbol("x", ex.Shape("n", 1)), (IDX_A,))),
+     "Σa x[a]"),
 ]
 
 
 @pytest.mark.parametrize(("term", "expected"), CONTRACTIONS,
-                         ids=["right", "left", "trace", "count", "free-kept", "free-ii"])
+                         ids=["right", "left", "trace", "count", "free-kept", "free-ii",
+                              "count-beside-a-factor", "diagonal-sum-kept"])
 def test_differentiate_contract_sifts_deltas(term: ix.Term, expected: str) -> None:
     assert term_text(contract(term)) == expected
 
@@ -170,6 +175,7 @@ def test_differentiate_contract_sifts_deltas(term: ix.Term, expected: str) -> No
 def test_differentiate_contract_with_a_number_dimension() -> None:
     a = ix.Index("a", 4)
     assert term_text(contract(ix.Term(Fraction(1), (a,), (ix.Delta(a, a),)))) == "4"
+    assert term_text(contract(ix.Term(Fraction(3), (a,), (ix.Delta(a, a),)))) == "12"  # 3 · 4
 
 
 def test_differentiate_power_rule_for_small_exponents() -> None:
