@@ -162,12 +162,18 @@ CONTRACTIONS = [
     (_term("a", ix.Delta(IDX_A, IDX_A), ix.Entry(X, (IDX_I, IDX_K))), "X[i,k] #n"),
     (_term("a", ix.Delta(IDX_A, IDX_A), ix.Entry(ex.Symbol("x", ex.Shape("n", 1)), (IDX_A,))),
      "Σa x[a]"),
+    # every delta goes, in turn: after δ_aa the next delta; after δ_ka renames a, δ_kb
+    (_term("ab", ix.Delta(IDX_A, IDX_A), ix.Entry(X, (IDX_I, IDX_B)), ix.Delta(IDX_B, IDX_K)),
+     "X[i,k] #n"),
+    (_term("ab", ix.Delta(IDX_K, IDX_A), ix.Delta(IDX_A, IDX_B),
+           ix.Entry(ex.Symbol("x", ex.Shape("n", 1)), (IDX_B,))), "x[k]"),
 ]
 
 
 @pytest.mark.parametrize(("term", "expected"), CONTRACTIONS,
                          ids=["right", "left", "trace", "count", "free-kept", "free-ii",
-                              "count-beside-a-factor", "diagonal-sum-kept"])
+                              "count-beside-a-factor", "diagonal-sum-kept", "count-then-sift",
+                              "chain-of-deltas"])
 def test_differentiate_contract_sifts_deltas(term: ix.Term, expected: str) -> None:
     assert term_text(contract(term)) == expected
 
