@@ -55,6 +55,18 @@ def peak_kib(command: list[str]) -> int:
     return run(command)[1]
 
 
+def compile_bytecode() -> None:
+    """Compile derive's modules to bytecode, as ``pip install`` does for an installed wheel
+    (SymPy's and NumPy's were compiled so when they were installed). With an editable install
+    and ``PYTHONDONTWRITEBYTECODE=1`` (set on some machines), every derive process would
+    otherwise compile all of derive's source again: 0.2 s that no user pays."""
+    import compileall
+
+    import derive
+
+    compileall.compile_dir(Path(derive.__file__).parent, quiet=1)
+
+
 def median(command: list[str], repeat: int) -> float:
     """Median wall time of ``repeat`` runs after one warm-up."""
     run(command)
@@ -67,23 +79,29 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     derive = derive_command()
+    compile_bytecode()
     prove = [*derive, "prove", "x' A x", "--wrt", "x"]
     peer = [sys.executable, "-c", SYMPY_PEER]
     bare = [sys.executable, "-c", "pass"]
     times = {"prove": [], "peer": [], "help": [], "bare": []}
     for command in (prove, peer, [*derive, "--help"], bare):
         run(command)  # warm the file cache
+    loads = [os.getloadavg()[0]]
     for _ in range(args.repeat):
+        loads.append(os.getloadavg()[0])
         times["prove"].append(run(prove)[0])
         times["peer"].append(run(peer)[0])
         times["help"].append(run([*derive, "--help"])[0])
         times["bare"].append(run(bare)[0])
     med = {key: statistics.median(values) for key, values in times.items()}
-    print(f"command: {' '.join(derive)}; medians of {args.repeat} runs, interleaved")
+    print(f"command: {' '.join(derive)}; medians of {args.repeat} runs, interleaved; load"
+          f" average (1 min) {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
     print(f"derive prove \"x' A x\" --wrt x (verified) {med['prove']:.3f} s")
     print(f"python -c 'import sympy; ...diff...'       {med['peer']:.3f} s")
     print(f"ratio derive / sympy                        {med['prove'] / med['peer']:.2f}"
           "   (target <= 0.5)")
+    ratios = sorted(p / q for p, q in zip(times["prove"], times["peer"], strict=True))
+    print(f"  ratio in each run                         {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"derive --help                               {med['help']:.3f} s   (target < 0.15)")
     print(f"python -c pass (interpreter start-up)       {med['bare']:.3f} s")
     print(f"peak memory of derive prove                 {peak_kib(prove) / 1024:.0f} MB"
