@@ -27,12 +27,20 @@ LATEXMK = ["latexmk", "-pdf", "-norc", "-interaction=nonstopmode", "-halt-on-err
            "-no-shell-escape"]  # fmt: skip
 
 
-def timed(command: list[str], cwd: Path | None = None) -> float:
-    """Wall seconds of one run (output discarded; a failure stops the benchmark)."""
+def timed(command: list[str], cwd: Path | None = None, cpu: list[float] | None = None) -> float:
+    """Wall seconds of one run (output discarded; a failure stops the benchmark); its CPU
+    seconds (user + system, its child processes included) are appended to ``cpu``."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, check=True, cwd=cwd, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)  # fmt: skip
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return elapsed
 
 
 def main() -> None:
@@ -45,6 +53,8 @@ def main() -> None:
     scratch: list[float] = []
     noop: list[float] = []
     bare: list[float] = []
+    scratch_cpu: list[float] = []
+    bare_cpu: list[float] = []
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
@@ -56,14 +66,14 @@ def main() -> None:
             shutil.rmtree(out, ignore_errors=True)
             # from scratch: no outputs, no derivation cached (Jinja's compiled templates stay)
             shutil.rmtree(cache / "derivations", ignore_errors=True)
-            scratch.append(timed([*derive, "build", "-o", str(out)]))
+            scratch.append(timed([*derive, "build", "-o", str(out)], cpu=scratch_cpu))
             noop.append(timed([*derive, "build", "-o", str(out)]))
             tex = next(out.glob("*/*.tex"))
             peer = Path(tmp) / "peer"
             shutil.rmtree(peer, ignore_errors=True)
             peer.mkdir()
             shutil.copy(tex, peer / "main.tex")
-            bare.append(timed([*LATEXMK, "main.tex"], cwd=peer))
+            bare.append(timed([*LATEXMK, "main.tex"], cwd=peer, cpu=bare_cpu))
             loads.append(os.getloadavg()[0])
         check = [] if args.no_check else [timed([*derive, "check"]) for _ in range(args.repeat)]
     s, n, b = (statistics.median(v) for v in (scratch, noop, bare))
@@ -76,6 +86,9 @@ def main() -> None:
     ratios = sorted(x / y for x, y in zip(scratch, bare, strict=True))
     print(f"  ratio in each run                                      "
           f"{', '.join(f'{r:.2f}' for r in ratios)}")
+    sc, bc = statistics.median(scratch_cpu), statistics.median(bare_cpu)
+    print(f"CPU (user + system, children included): build {sc:.2f} s, latexmk {bc:.2f} s,"
+          f" ratio {sc / bc:.2f}")  # fmt: skip
     print(f"no-op rebuild                                            {n:.2f} s")
     print(f"ratio no-op / from scratch                               {n / s:.2f}"
           "   (target <= 0.2)")
