@@ -13,7 +13,7 @@ from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir.dispatch import Operation
 
-__all__ = ["LIBRARIES", "NUMPY", "TORCH", "Context", "Library", "print_code"]
+__all__ = ["LIBRARIES", "NUMPY", "TORCH", "Context", "Library", "dim_code", "print_code"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def is_vector(node: ex.Expr) -> bool:
     return node.shape.is_column or node.shape.is_row
 
 
-def _dim(dim: ex.Dim) -> str:
+def dim_code(dim: ex.Dim) -> str:
     return str(dim) if isinstance(dim, int) else f'dims["{dim}"]'
 
 
@@ -134,13 +134,13 @@ def _number(node: ex.Number, c: Context) -> Code:
 
 @print_code.register(ex.Size)
 def _size(node: ex.Size, c: Context) -> Code:
-    return _dim(node.dim), _ATOM
+    return dim_code(node.dim), _ATOM
 
 
 @print_code.register(ex.Identity)
 def _identity(node: ex.Identity, c: Context) -> Code:
     extra = ", dtype=torch.float64" if c.library is TORCH else ""
-    return f"{c.library.eye}({_dim(node.size)}{extra})", _ATOM
+    return f"{c.library.eye}({dim_code(node.size)}{extra})", _ATOM
 
 
 @print_code.register(ex.Zero)
@@ -150,9 +150,9 @@ def _zero(node: ex.Zero, c: Context) -> Code:
         return "0.0", _ATOM
     extra = ", dtype=torch.float64" if c.library is TORCH else ""
     if is_vector(node):
-        size = _dim(shape.rows if shape.is_column else shape.cols)
+        size = dim_code(shape.rows if shape.is_column else shape.cols)
         return f"{c.library.zeros}({size}{extra})", _ATOM
-    return f"{c.library.zeros}(({_dim(shape.rows)}, {_dim(shape.cols)}){extra})", _ATOM
+    return f"{c.library.zeros}(({dim_code(shape.rows)}, {dim_code(shape.cols)}){extra})", _ATOM
 
 
 @print_code.register(ex.Add)
@@ -356,9 +356,10 @@ def _ones(node: el.Ones, c: Context) -> Code:
     shape = node.shape
     extra = ", dtype=torch.float64" if c.library is TORCH else ""
     if is_vector(node):
-        size = _dim(shape.rows if shape.is_column else shape.cols)
+        size = dim_code(shape.rows if shape.is_column else shape.cols)
         return f"{c.library.module}.ones({size}{extra})", _ATOM
-    return f"{c.library.module}.ones(({_dim(shape.rows)}, {_dim(shape.cols)}){extra})", _ATOM
+    rows, cols = dim_code(shape.rows), dim_code(shape.cols)
+    return f"{c.library.module}.ones(({rows}, {cols}){extra})", _ATOM
 
 
 @print_code.register(el.Sum)
