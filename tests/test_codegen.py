@@ -94,6 +94,9 @@ PRINTED = [
     ("logsumexp(x)", "x", ("value = np.logaddexp.reduce(x)",
                            "grad = np.exp(x - np.logaddexp.reduce(x))")),
     ("sum(relu(A x))", "x", ("grad = A.T @ np.heaviside(Ax, 0.5)",)),
+    ("sum(log(1 + exp(-y .* (X w))))", "w", ("t1 = y * (X @ w)",  # sigma(-u): no -(-u)
+                                              "grad = -X.T @ ((1 / (1 + np.exp(t1))) * y)")),
+    ("(y - A x)' (y - A x)", "A", ("grad = 2 * np.outer(Ax - y, x)",)),
     # tensors (a matrix by a matrix): one einsum per term, the proof's index names
     ("A X", "X", ('grad = np.einsum("ik,jl->ijkl", A, np.eye(dims["m"]))',)),
     ("inv(X)", "X", ('grad = -np.einsum("ik,lj->ijkl", np.linalg.inv(X), np.linalg.inv(X))',)),
@@ -164,7 +167,7 @@ def test_codegen_several_variables_in_one_function() -> None:
 def test_codegen_several_variables_check_each_derivative() -> None:
     derivations = derive.prove("(y - A x)' (y - A x)", ["x", "A"])
     wrong = render_derivations(derivations, "numpy").replace(
-        "grad_A = 2 * (np.outer(t2, x))", "grad_A = np.outer(t2, x)")
+        "grad_A = 2 * np.outer(t2, x)", "grad_A = np.outer(t2, x)")
     assert "grad_A = np.outer(t2, x)" in wrong
     assert _load(wrong)["check_gradient"]() > 0.1
 

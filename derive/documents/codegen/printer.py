@@ -178,6 +178,8 @@ def _matmul(node: ex.MatMul, c: Context) -> Code:
     scalars = [f for f in node.factors if f.shape.is_scalar]
     chain = _chain([f for f in node.factors if not f.shape.is_scalar], c)
     parts = [_paren(c.code(s), _MUL + 1) for s in scalars]
+    if chain is not None and not parts:
+        return chain[0]  # np.outer(a, b), a solve: a call keeps its own precedence
     if chain is not None:
         parts.append(_paren(chain[0], _MUL + 1) if parts else _paren(chain[0], _MUL))
     return " * ".join(parts), _MUL
@@ -328,7 +330,14 @@ _UFUNCS: dict[str, tuple[str, str]] = {
 def _library_call(numpy: str, torch: str, arg: ex.Expr, c: Context) -> Code:
     template = numpy if c.library is NUMPY else torch
     precedence = _MUL if template.startswith("1 /") else _ATOM
-    return template.format(c.code(arg)[0]), precedence
+    if "-({})" not in template:
+        return template.format(c.code(arg)[0]), precedence
+    coefficient, rest = ex.coefficient_of(arg)
+    if coefficient == -1 and arg not in c.done:  # sigma(-u): np.exp(u), not np.exp(-(-u))
+        return template.replace("-({})", "{}").format(c.code(rest)[0]), precedence
+    code = c.code(arg)
+    negated = f"-{code[0]}" if code[1] >= _POWER else f"-({code[0]})"
+    return template.replace("-({})", "{}").format(negated), precedence
 
 
 @print_code.register(el.Apply)
