@@ -97,6 +97,7 @@ PRINTED = [
     ("sum(log(1 + exp(-y .* (X w))))", "w", ("t1 = y * (X @ w)",  # sigma(-u): no -(-u)
                                               "grad = -X.T @ ((1 / (1 + np.exp(t1))) * y)")),
     ("(y - A x)' (y - A x)", "A", ("grad = 2 * np.outer(Ax - y, x)",)),
+    ("softmax(W x)' y", "x", ("Wx = W @ x", "t1 = np.exp(Wx - np.logaddexp.reduce(Wx))")),
     # tensors (a matrix by a matrix): one einsum per term, the proof's index names
     ("A X", "X", ('grad = np.einsum("ik,jl->ijkl", A, np.eye(dims["m"]))',)),
     ("inv(X)", "X", ('grad = -np.einsum("ik,lj->ijkl", np.linalg.inv(X), np.linalg.inv(X))',)),

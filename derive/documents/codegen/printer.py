@@ -393,5 +393,7 @@ def _logsumexp(node: el.LogSumExp, c: Context) -> Code:
 def _softmax(node: el.Softmax, c: Context) -> Code:
     if c.library is TORCH:
         return _library_call("", "torch.softmax({}, 0)", node.arg, c)
+    if node.arg.children:  # the argument is used twice: computed once
+        c.shared.add(node.arg)
     arg = c.code(node.arg)[0]
     return f"np.exp({arg} - np.logaddexp.reduce({arg}))", _ATOM
