@@ -3,8 +3,9 @@ runs, its derivative agrees with central differences of its own value function, 
 agrees with the tests' independent evaluator (``oracle``).
 
 Every catalog identity and a fixed sample of 300 random expressions (the generator of
-``test_random_expressions``) are generated, executed in a fresh namespace and checked. The
-PyTorch tests run where torch is installed (the ``torch`` extra) and skip otherwise.
+``test_random_expressions``) are generated, executed in a fresh namespace and checked, tensor
+results (``einsum``) included. The PyTorch tests run where torch is installed (the ``torch``
+extra, which ``.ci/run`` installs) and skip otherwise, except under CI, where they fail.
 """
 
 from __future__ import annotations
