@@ -5,6 +5,7 @@ implementation (not derive's evaluator), with the form a lecturer writes and the
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -178,3 +179,20 @@ def test_second_order_by_a_scalar_from_the_command_line() -> None:
     refused = CliRunner().invoke(main, ["prove", "A X", "--wrt", "X", "--hessian"])
     assert refused.exit_code == 2
     assert "a scalar function of a scalar or of a column vector" in refused.output
+
+
+def test_second_order_by_a_scalar_in_a_handout(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from derive.cli import main
+
+    handout = tmp_path / "second.toml"
+    handout.write_text('name = "second"\ntitle = "S"\n[[section]]\ntitle = "S"\n'
+                       '[[section.item]]\nexpr = "sigma(t)"\nwrt = "t"\n'
+                       'declare = ["t: scalar"]\nhessian = true\n', encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(main, ["build", str(handout), "-o", str(tmp_path / "out"),
+                                       "-f", "md"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "second" / "second.md").read_text(encoding="utf-8")
+    assert "Second derivative of sigma(t) by t" in page
+    assert "\\frac{\\partial^2 \\alpha}{\\partial t^2}" in page

@@ -186,7 +186,8 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
         structure=item.structure,
     )  # fmt: skip
     _check_key(derivation)
-    what = "Hessian" if item.hessian else "Derivative"
+    what = ("Second derivative" if derivation.wrt.shape.is_scalar else "Hessian") \
+        if item.hessian else "Derivative"
     title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
     return Item(title, item.note, derivation, source=item.source, label=item.label,
                 **_exercise(item))  # fmt: skip
