@@ -137,9 +137,51 @@ def test_differential_method_refuses_clearly(
         derive.prove(expr, wrt, declare=declare, method="differential")
 
 
-def test_differential_method_refuses_hessian() -> None:
-    with pytest.raises(UnsupportedError, match="yet: Hessians"):
-        derive.prove("x' A x", "x", hessian=True, method="differential")
+@pytest.mark.parametrize(
+    ("expr", "canonical", "symmetrised", "hessian"),
+    [
+        ("(y - A x)' (y - A x)", "2 (dx)ᵀ Aᵀ A dx", "1/2 ((2 Aᵀ A)ᵀ + 2 Aᵀ A)", "2 Aᵀ A"),
+        ("x' A x", "(dx)ᵀ (Aᵀ + A) dx", "1/2 ((Aᵀ + A)ᵀ + Aᵀ + A)", "A + Aᵀ"),
+        ("(x' x)^2", "(dx)ᵀ (8 x xᵀ + 4 (xᵀ x) I) dx",
+         "1/2 ((8 x xᵀ + 4 (xᵀ x) I)ᵀ + 8 x xᵀ + 4 (xᵀ x) I)", "8 x xᵀ + 4 (xᵀ x) I"),
+    ],
+    ids=["least-squares", "quadratic", "quartic"],
+)
+def test_differential_method_hessian_by_the_second_differential(
+    expr: str, canonical: str, symmetrised: str, hessian: str
+) -> None:
+    """d²α = d(M dx) with dx fixed, rewritten as (dx)ᵀ B dx; the Hessian is (Bᵀ + B)/2."""
+    d = derive.prove(expr, "x", hessian=True, method="differential")
+    index = derive.prove(expr, "x", hessian=True)
+    assert d.proven and d.results == index.results
+    assert unicode_str(d.result.rhs) == hessian
+    second = [s for s in d.steps if s.stage == "hessian"]
+    assert second[0].kind is StepKind.TAKE_DIFFERENTIAL
+    assert unicode_str(second[0].lines[0]) == "d²α"
+    assert [r.name for r in second[0].rules] == [RuleName.SECOND_DIFFERENTIAL]
+    forms = [s for s in second if s.kind is StepKind.CANONICAL_FORM]
+    assert unicode_str(forms[-1].lines[-1]) == canonical
+    [identify] = [s for s in second if s.kind is StepKind.IDENTIFY]
+    assert [r.name for r in identify.rules] == [RuleName.SECOND_IDENTIFICATION]
+    assert unicode_str(identify.lines[-1]) == symmetrised  # ½ (Bᵀ + B), stated as such
+
+
+def test_differential_method_hessian_refused_for_a_matrix_variable() -> None:
+    with pytest.raises(UnsupportedError, match="a Hessian needs a scalar function of a column"):
+        derive.prove("tr(X)", "X", hessian=True, method="differential")
+
+
+def test_differential_method_tampered_second_identification_refused() -> None:
+    """Forgetting the ½ of the symmetrised matrix (H = Bᵀ + B) is refused."""
+    d = derive.prove("(y - A x)' (y - A x)", "x", hessian=True, method="differential",
+                     verify=False)  # fmt: skip
+    number, step = _step(d, RuleName.SECOND_IDENTIFICATION)
+    half_of = step.lines[-1]
+    assert isinstance(half_of, ex.MatMul)
+    tampered = _replace_line(d, number, half_of.factors[-1])
+    verify(d)
+    with pytest.raises(VerificationError, match=r"step \d+ \(identify\)"):
+        verify(tampered)
 
 
 def test_differential_method_cli() -> None:
@@ -153,17 +195,19 @@ def test_differential_method_cli() -> None:
 # -- golden documents: read as a lecturer would ----------------------------------------------------
 
 DIFFERENTIAL_GOLDEN = [
-    ("differential-quadratic", "x' A x", "x"),
-    ("differential-log_det", "log(det(X))", "X"),
-    ("differential-least_squares", "(y - A x)' (y - A x)", "x"),
+    ("differential-quadratic", "x' A x", "x", False),
+    ("differential-log_det", "log(det(X))", "X", False),
+    ("differential-least_squares", "(y - A x)' (y - A x)", "x", True),  # with its Hessian
 ]
 
 
 @pytest.mark.parametrize("fmt", list(EXTENSIONS), ids=list(EXTENSIONS))
-@pytest.mark.parametrize(("name", "expr", "wrt"), DIFFERENTIAL_GOLDEN,
+@pytest.mark.parametrize(("name", "expr", "wrt", "hessian"), DIFFERENTIAL_GOLDEN,
                          ids=[c[0] for c in DIFFERENTIAL_GOLDEN])  # fmt: skip
-def test_differential_method_matches_golden(name: str, expr: str, wrt: str, fmt: str) -> None:
-    d = stable(derive.prove(expr, wrt, method="differential"))
+def test_differential_method_matches_golden(
+    name: str, expr: str, wrt: str, hessian: bool, fmt: str
+) -> None:
+    d = stable(derive.prove(expr, wrt, hessian=hessian, method="differential"))
     check_golden(f"{name}.{EXTENSIONS[fmt]}", render_derivation(d, fmt))
 
 

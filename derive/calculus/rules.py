@@ -85,6 +85,8 @@ class RuleName(StrEnum):
     COLLECT_DIFFERENTIAL = "collect_differential"
     FIRST_IDENTIFICATION = "first_identification"
     LAYOUT = "layout"
+    SECOND_DIFFERENTIAL = "second_differential"
+    SECOND_IDENTIFICATION = "second_identification"
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -152,6 +154,11 @@ RULES = _rules(
     Rule("first_identification", "first identification theorem",
          "Magnus & Neudecker, Matrix Differential Calculus, ch. 5 and 9"),
     Rule("layout", "write the derivative in the chosen layout"),
+    Rule("second_differential", "the second differential is the differential of the first, the"
+         " direction of the variable held fixed"),
+    Rule("second_identification", "second identification theorem: the Hessian is the symmetric"
+         " part of the matrix between the two differentials",
+         "Magnus & Neudecker, Matrix Differential Calculus, ch. 6 and 10"),
 )
 
 

@@ -27,6 +27,8 @@ class Item:
         points: Marks for the exercise (0: none shown).
         space: Room left for the answer on the sheet (a TeX length such as ``6cm``), or "".
         label: A name prose can cite the item's result by, or "".
+        second: With ``method = "both"``, the proof by matrix differentials of the same result
+            (``derivation`` is the proof by indices).
     """
 
     title: str
@@ -38,6 +40,7 @@ class Item:
     points: int = 0
     space: str = ""
     label: str = ""
+    second: Derivation | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class ItemView:
         label: The name its result is cited by (``eq:quadratic_form``), "" for definitions.
         exercise: Its number as an exercise (1, 2, ...), 0 for a definition block.
         question, points, space: The exercise's own task, marks and answer space.
+        second: The proof by matrix differentials shown after ``proof`` (``method = "both"``).
     """
 
     title: str
@@ -111,6 +115,7 @@ class ItemView:
     question: str = ""
     points: int = 0
     space: str = ""
+    second: ProofView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,5 +209,6 @@ def _item(item: Item, number: str, exercise: int, width: int | None) -> ItemView
         build_proof(item.derivation, width=width), number,
         label=f"eq:{(item.label or number).replace('_', '-')}", exercise=exercise,
         question=item.question, points=item.points, space=item.space,
+        second=None if item.second is None else build_proof(item.second, width=width),
     )  # fmt: skip
 

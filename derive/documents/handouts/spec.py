@@ -31,16 +31,18 @@ class ItemSpec:
     points: int = 0
     space: str = ""
     label: str = ""
+    method: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
-    """One ``[[section]]``; ``layout`` overrides the handout's for its items ("" keeps it)."""
+    """One ``[[section]]``; ``layout`` and ``method`` override the handout's ("" keeps it)."""
 
     title: str
     intro: str
     items: tuple[ItemSpec, ...]
     layout: str = ""
+    method: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class HandoutSpec:
         style: ``compact`` (aligned proofs, the default) or ``full`` (a display per step).
         show_sources: Print each item's source on an exercise sheet too.
         numbering: Exercises numbered through the ``sheet`` or per ``section``.
+        method: The proof method (``index``, ``differential``) or ``both``, one proof after
+            the other with one result; a section or an item may override it.
         mtime: The file's modification time (the build date of the PDF).
     """
 
@@ -84,3 +88,4 @@ class HandoutSpec:
     numbering: str = "sheet"
     md_flavor: str = "commonmark"
     front_matter: bool = False
+    method: str = "index"
