@@ -100,11 +100,11 @@ def test_method_unknown_value_names_line_and_key(tmp_path: Path) -> None:
 
 def test_method_both_refused_construct_is_named(tmp_path: Path) -> None:
     path = handout(tmp_path, HEAD + 'method = "both"\n' + SECTION
-                   + '\n[[section.item]]\nidentity = "linear_map_chain_rule"\n')
+                   + '\n[[section.item]]\nexpr = "A X"\nwrt = "X"\n')
     with pytest.raises(ho.HandoutFileError) as caught:
         ho.derive_handout(ho.load_handout(path), prove=prove)
-    assert caught.value.key == "section[1].item[1].identity"
-    assert "not supported by the differential method yet: declared dependencies" in str(
+    assert caught.value.key == "section[1].item[1].expr"
+    assert "not supported by the differential method yet: derivatives of a matrix" in str(
         caught.value
     )
 

@@ -65,8 +65,15 @@ class _Prover:
                               " or of a vector by a matrix")
         if options.hessian and not (f_shape.is_scalar and v_shape.is_column):
             raise UnsupportedError("a Hessian needs a scalar function of a column vector")
-        if any(info.depends_on for info in problem.symbols.values()):
-            raise unsupported("declared dependencies")
+        # x declared to depend on the variable z: dx = (dx/dz) dz, the chain rule
+        self.dependents = {n for n, info in problem.symbols.items() if wrt in info.depends_on}
+        for name, info in problem.symbols.items():
+            if info.depends_on and name not in self.dependents:
+                raise unsupported(f"a dependency of {name} on a symbol other than the variable")
+            if name in self.dependents and info.shape.cols != 1:
+                raise unsupported(f"a matrix ({name}) that depends on the variable")
+        if options.hessian and self.dependents:
+            raise unsupported("a Hessian through declared dependencies")
         self.function = ex.Defined(_function_name(problem), problem.expr)
 
     def run(self) -> Derivation:
@@ -107,6 +114,10 @@ class _Prover:
                     break
                 line, rules = further, rules + more
             record(StepKind.DIFFERENTIAL_RULES, (lhs, line), tuple(rules))
+        substituted = self.substitute_dependents(line)
+        if substituted != line:
+            line = substituted
+            record(StepKind.DIFFERENTIAL_RULES, (lhs, line), (RuleName.D_CHAIN,))
         cancelled = _cancel(line)
         if cancelled != line:
             line = cancelled
@@ -149,17 +160,28 @@ class _Prover:
         """Whether ``node`` changes with the variable (a direction ``dX`` is held fixed)."""
         if isinstance(node, Differential):
             return False
-        return node == self.var or any(self.varies(child) for child in node.children)
+        if isinstance(node, ex.Symbol):
+            return node == self.var or node.name in self.dependents
+        return any(self.varies(child) for child in node.children)
 
     def apply_rules(self, node: ex.Expr, rules: list[RuleName]) -> ex.Expr:
         """Rewrite every outermost differential of a compound expression one level down."""
         if isinstance(node, Differential):
-            if node.arg == self.var:
-                return node
+            if node.arg == self.var or isinstance(node.arg, ex.Symbol):
+                return node  # dz, or dx of an x that depends on z (substituted afterwards)
             return self.rule(node.arg, rules)
         if not node.children:
             return node
         return node.rebuild([self.apply_rules(child, rules) for child in node.children])
+
+    def substitute_dependents(self, node: ex.Expr) -> ex.Expr:
+        """``dx = (dx/dz) dz`` for every ``x`` declared to depend on the variable ``z``."""
+        if isinstance(node, Differential) and isinstance(node.arg, ex.Symbol) and \
+                node.arg.name in self.dependents:
+            return ex.mul(ex.Jacobian(node.arg, self.var), self.dvar)
+        if not node.children:
+            return node
+        return node.rebuild([self.substitute_dependents(child) for child in node.children])
 
     def rule(self, node: ex.Expr, rules: list[RuleName]) -> ex.Expr:
         d = Differential
@@ -210,6 +232,10 @@ class _Prover:
 
     def power(self, node: ex.Power, rules: list[RuleName]) -> ex.Expr:
         base, p = node.base, node.exponent
+        if isinstance(base, ex.Norm) and p == 2:  # |U|^2 = tr(U^T U): defined at U = 0 too
+            rules.append(RuleName.D_SQUARED_NORM)
+            inner = ex.mul(ex.transpose(base.arg), Differential(base.arg))
+            return ex.mul(ex.number(2), inner if inner.shape.is_scalar else ex.Trace(inner))
         if base.shape.is_scalar:
             rules.append(RuleName.D_POWER)
             lower = base if p == 2 else ex.Number(Fraction(1)) if p == 1 else ex.Power(base, p - 1)
