@@ -233,21 +233,20 @@ def code_module(derivations: Derivation | Sequence[Derivation], library: str = "
         appearance), the assignments of shared subexpressions, the value and the derivatives.
 
     Raises:
-        UnsupportedError: The result holds a derivative left symbolic (the Jacobian of a
-            symbol declared to depend on the variable), or is a derivative by a structured
-            (symmetric) matrix.
+        UnsupportedError: The result is a derivative by a structured (symmetric) matrix, or
+            holds a derivative left symbolic (the Jacobian of a symbol declared to depend on
+            the variable).
         ValueError: No derivation, or derivations of different expressions.
     """
     group = (derivations,) if not isinstance(derivations, Sequence) else tuple(derivations)
     if not group or any(d.function.body != group[0].function.body for d in group):
         raise ValueError("code_module takes derivations of one expression")
-    first = group[0]
     for d in group:
-        lhs = d.result.lhs
-        if isinstance(lhs, ex.Derivative) and lhs.structure:
+        if any(isinstance(r.lhs, ex.Derivative) and r.lhs.structure for r in d.results):
             raise UnsupportedError(
-                f"cannot write code for d{d.function.name}/d{d.wrt.name} by a {lhs.structure}"
-                " matrix yet: the module's own check perturbs one entry at a time")  # fmt: skip
+                f"cannot write code for d{d.function.name}/d{d.wrt.name} by a structured"
+                " (symmetric) matrix yet: the module's own check perturbs one entry at a time")
+    first = group[0]
     body = first.function.body
     variables = list(dict.fromkeys(d.wrt for d in group))
     symbols = variables + [s for s in ex.symbols_of(body) if s not in variables]
