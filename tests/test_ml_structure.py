@@ -174,7 +174,7 @@ def test_structure_symmetric_code_generation_says_not_yet() -> None:
     result = CliRunner().invoke(main, ["prove", "log(det(X))", "--wrt", "X", "--structure",
                                        "symmetric", "--format", "numpy"])  # fmt: skip
     assert result.exit_code == 2
-    assert "symmetric) matrix yet" in " ".join(result.output.split())
+    assert "by a symmetric matrix yet" in " ".join(result.output.split())
 
 
 def test_structure_symmetric_json_follows_the_documented_schema() -> None:
