@@ -39,6 +39,7 @@ def prove(
     seed: int = 0,
     expect: str | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    via: str | None = None,
 ) -> Derivation: ...
 @overload
 def prove(
@@ -53,6 +54,7 @@ def prove(
     seed: int = 0,
     expect: Sequence[str | None] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    via: str | None = None,
 ) -> tuple[Derivation, ...]: ...
 
 
@@ -68,6 +70,7 @@ def prove(
     seed: int = 0,
     expect: str | Sequence[str | None] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    via: str | None = None,
 ) -> Derivation | tuple[Derivation, ...]:
     """Derive ``d expr / d wrt`` with a step-by-step proof, verified before it is returned.
 
@@ -87,6 +90,9 @@ def prove(
             if not, how it errs. With several variables: one answer (or None) per variable.
         time_limit: Seconds the derivation and its checks may take together (20 by default;
             with several variables, each); None for no limit.
+        via: A substitution ``"w = y - A x"`` to route the proof through, as note 000 does:
+            the function by ``w``, ``w`` by the variable, then the chain rule with ``w``
+            substituted back (``.parts`` holds the two proofs, each verified); one variable.
 
     Returns:
         The derivation (``.verification`` holds the record of the checks, ``.verdict`` the
@@ -105,6 +111,10 @@ def prove(
     """
     _check_prove_arguments(expr, wrt, declare, layout, hessian, method, verify, seed, expect,
                            time_limit)  # fmt: skip
+    if via is not None:
+        _require(via, str, "via", "a substitution such as \"w = y - A x\", or None")
+        if not isinstance(wrt, str):
+            raise ValueError("via routes the proof by one variable: give wrt as one name")
     if not isinstance(wrt, str):
         return _prove_each(expr, tuple(wrt), declare=tuple(declare), layout=layout,
                            hessian=hessian, method=method, verify=verify, seed=seed,
@@ -122,8 +132,9 @@ def prove(
     try:
         with budget.time_limit(time_limit), _recording_stage(stage_at_error):
             _check_domain(problem)
-            derivation = derive(problem, variable, Options(method, layout=Layout(layout),
-                                                           hessian=hessian))  # fmt: skip
+            options = Options(method, layout=Layout(layout), hessian=hessian)
+            derivation = derive(problem, variable, options) if via is None else _through(
+                problem, variable, via, tuple(declare), options, verify=verify, seed=seed)
             if verify:
                 derivation = check(derivation, seed=seed)
             if expect is None:
@@ -169,6 +180,69 @@ def _prove_each(
     rest = (prove(expr, w, declare=declare + shapes, expect=a, **options)
             for w, a in zip(wrt[1:], answers[1:], strict=True))  # fmt: skip
     return (first, *rest)
+
+
+def _through(problem: Problem, variable: str, via: str, declare: tuple[str, ...],
+             options: Any, *, verify: bool, seed: int) -> Derivation:
+    """The route through a substitution (:mod:`derive.calculus.via`): the outer and the inner
+    proof derived (and checked) on their own, then joined by the chain rule."""
+    from derive.calculus import via as route
+    from derive.calculus.provers import prover
+    from derive.check.verify import verify as check
+    from derive.documents.printer import ascii_str
+
+    name, text, offset = _substitution(via)
+    if name in problem.symbols:
+        from derive.errors import ParseError, Span
+
+        raise ParseError(f"the substitution's name {name} is a symbol of the expression already;"
+                         " choose a new name", Span(0, max(1, offset - 1)), via)
+    shapes = tuple(f"{n}: {i.shape.rows} x {i.shape.cols}" for n, i in problem.symbols.items())
+    try:
+        inner = _parse(text, declare + shapes, wrt=variable)
+    except DeriveError as error:
+        raise _moved(error, offset, via) from None
+    var = problem.symbol(variable)
+    outer = route.outer_expression(problem, name, inner.expr, var, via.strip())
+    shape = inner.expr.shape
+    outer_problem = _parse(ascii_str(outer), (*declare, *shapes, f"{name}: {shape.rows} x"
+                                              f" {shape.cols}"), wrt=name)  # fmt: skip
+    derive = prover(options.method)
+    parts = (derive(outer_problem, name, dataclasses.replace(options, hessian=False)),
+             derive(inner, variable, dataclasses.replace(options, hessian=False, name=name)))
+    if verify:
+        parts = (check(parts[0], seed=seed), check(parts[1], seed=seed))
+    direct = derive(problem, variable, options) if options.hessian else None
+    return route.compose(problem, var, options.layout, parts, direct)
+
+
+def _substitution(via: str) -> tuple[str, str, int]:
+    """The name, the expression and where the expression starts in ``"w = y - A x"``.
+
+    Raises:
+        ParseError: No ``=``, no expression, or the name is not one symbol name.
+    """
+    from derive.errors import LocatedError, ParseError, Span
+
+    name, equals, text = via.partition("=")
+    if not equals or not text.strip():
+        raise ParseError("write the substitution as a name, =, and the expression it stands"
+                         " for, such as w = y - A x", Span(0, max(1, len(via))), via)
+    try:
+        symbol = _variable(name)
+    except LocatedError as error:
+        raise _moved(error, 0, via) from None
+    return symbol, text, len(name) + 1
+
+
+def _moved(error: DeriveError, offset: int, source: str) -> DeriveError:
+    """An error located in a part of ``source`` (from ``offset`` on), located in ``source``."""
+    from derive.errors import LocatedError, Span
+
+    if not isinstance(error, LocatedError) or error.span is None:
+        return error
+    span = Span(error.span.start + offset, error.span.end + offset)
+    return type(error)(f"in the substitution: {error.message}", span, source)
 
 
 @contextlib.contextmanager

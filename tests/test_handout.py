@@ -267,6 +267,10 @@ def test_default_handout_covers_both_notes_in_order() -> None:
 
     used = [catalog.get(i.identity) for s in spec.sections for i in s.items if i.identity]
     shown = {problem(i) for i in used} | {(*problem(i), i.hessian) for i in used}
+    # an expression item (least squares through w = y - A x) shows the same identity
+    exprs = [(i.expr.replace("' (", "'("), i.wrt, i.declare, i.hessian)
+             for s in spec.sections for i in s.items if i.expr]  # fmt: skip
+    shown |= {e[:3] for e in exprs} | set(exprs)
     for identity in catalog.all_identities():
         if "note 0" in identity.source:
             key = (*problem(identity), True) if identity.hessian else problem(identity)

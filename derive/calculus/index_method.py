@@ -116,7 +116,7 @@ class _Prover:
         self.avoid = reserved_names(problem)
         self.ctx = Context(self.var, problem.symbols, ix.IndexNames(), options.max_terms)
         self.recorder = Recorder()
-        self.function = ex.Defined(_function_name(problem), problem.expr)
+        self.function = ex.Defined(options.name or _function_name(problem), problem.expr)
         self.f_indices = _indices(self.function.shape, ("i", "j"))
         self.v_indices = _indices(self.var.shape, ("k", "l"))
         if options.hessian and not (self.function.shape.is_scalar and self.var.shape.is_column):

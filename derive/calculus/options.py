@@ -29,9 +29,12 @@ class Options:
         layout: How the derivative is arranged (mixed, numerator or denominator).
         hessian: Go on to the Hessian.
         max_terms: The largest number of terms any stage may hold.
+        name: The function's name (``w`` for the inner part of a route through ``w = ...``);
+            "" to choose one (alpha, y, F, ...).
     """
 
     method: str = "index"
     layout: Layout = Layout.MIXED
     hessian: bool = False
     max_terms: int = MAX_TERMS
+    name: str = ""

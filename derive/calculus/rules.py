@@ -85,6 +85,7 @@ class RuleName(StrEnum):
     COLLECT_DIFFERENTIAL = "collect_differential"
     FIRST_IDENTIFICATION = "first_identification"
     LAYOUT = "layout"
+    CHAIN_SUBSTITUTE = "chain_substitute"
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -152,6 +153,8 @@ RULES = _rules(
     Rule("first_identification", "first identification theorem",
          "Magnus & Neudecker, Matrix Differential Calculus, ch. 5 and 9"),
     Rule("layout", "write the derivative in the chosen layout"),
+    Rule("chain_substitute", "the chain rule through the substitution, with the derivatives"
+         " found above, then the substitution undone"),
 )
 
 
@@ -184,6 +187,7 @@ class StepKind(StrEnum):
     DIFFERENTIAL_RULES = "differential_rules"
     CANONICAL_FORM = "canonical_form"
     IDENTIFY = "identify"
+    SUBSTITUTE = "substitute"
 
     @property
     def rule(self) -> Rule:
@@ -231,6 +235,9 @@ _KINDS: dict[StepKind, tuple[RuleName, str]] = {
                               "the differential keeps its value along a random direction"),
     StepKind.IDENTIFY: (RuleName.FIRST_IDENTIFICATION,
                         "the identified derivative agrees with finite differences"),
+    StepKind.SUBSTITUTE: (RuleName.CHAIN_SUBSTITUTE,
+                          "each line has the value of the derivative; the two parts are proofs"
+                          " of their own, checked as such"),
 }  # fmt: skip
 
 

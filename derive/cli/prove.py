@@ -87,6 +87,9 @@ def _prove_formats() -> tuple[str, ...]:
 @click.option("--layout", type=LazyChoice(_layouts), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
 @click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
+@click.option("--via", default=None, metavar="SUBSTITUTION",
+              help="Route the proof through a substitution, as note 000 does: 'w = y - A x' "
+                   "(the function by w, w by the variable, the chain rule; one --wrt).")
 @click.option("--method", type=LazyChoice(_methods), default="index", show_default=True,
               cls=LazyHelpOption, describe=_describe_methods)
 @click.option("--style", type=LazyChoice(_styles), default="full", show_default=True,
@@ -119,6 +122,7 @@ def prove_command(
     quiet: bool,
     layout: str,
     hessian: bool,
+    via: str | None,
     method: str,
     style: str,
     fmt: str,
@@ -136,6 +140,7 @@ def prove_command(
       derive prove "x' A x" --wrt x
       derive prove "x' A x" --wrt x --expect "2 A x"
       derive prove "(y - A x)' (y - A x)" --wrt x --format pdf -o ls.pdf
+      derive prove "(y - A x)' (y - A x)" --wrt x --via "w = y - A x"
       derive prove "y' A x" --wrt x --wrt A
       derive prove - --wrt X < expression.txt
       derive prove "y' A x" --wrt z -d "x: n, depends on z" -d "y: m, depends on z"
@@ -145,6 +150,8 @@ def prove_command(
 
     md_flavor = md_flavor or DEFAULT_FLAVOR
     _check_options(fmt, fragment, output, quiet, expect, wrt)
+    if via is not None and len(wrt) > 1:
+        raise click.UsageError("--via routes the proof by one variable: give a single --wrt")
     _check_web_options(fmt, output, wrt, md_flavor, front_matter)
     text = _expression(expr, expr_file)
     several = len(wrt) > 1
@@ -154,7 +161,7 @@ def prove_command(
               expect=answers, time_limit=time_limit)
         if several
         else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
-                    expect=answers[0] if answers else None, time_limit=time_limit),)
+                    expect=answers[0] if answers else None, time_limit=time_limit, via=via),)
     )  # fmt: skip
     for warning in derivations[0].problem.warnings:
         click.echo(f"Warning: {warning}", err=True)

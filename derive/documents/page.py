@@ -40,6 +40,7 @@ _IMPLIED: dict[StepKind, set[str]] = {
     StepKind.COLLECT: {"collect_like"},
     StepKind.ASSEMBLE: {"assemble"},
     StepKind.RESULT: {"result"},
+    StepKind.SUBSTITUTE: {"chain_substitute"},
 }
 _HIDDEN_KINDS = (StepKind.DEFINE, StepKind.RESULT)
 
@@ -222,6 +223,17 @@ class StageView:
 
 
 @dataclass(frozen=True, slots=True)
+class PartView:
+    """One of the proofs a route through a substitution joins: ``alpha = w^T w`` by ``w``, or
+    ``w = y - A x`` by ``x``; its stage is shown before the chain rule, its result unboxed."""
+
+    function: Math
+    body: Math
+    wrt: Math
+    stage: StageView
+
+
+@dataclass(frozen=True, slots=True)
 class SizeView:
     """A dimension and the concrete size it was checked at: ``n = 3``."""
 
@@ -263,6 +275,7 @@ class ProofView:
         layout: ``mixed``, ``numerator`` or ``denominator``.
         hessian: The proof goes on to the Hessian.
         check: The verification record, or None when the derivation was not verified.
+        parts: The proofs a route through a substitution joins (none for a direct proof).
     """
 
     source: str
@@ -280,6 +293,7 @@ class ProofView:
     layout: str
     hessian: bool
     check: CheckView | None
+    parts: tuple[PartView, ...] = ()
 
     @property
     def result(self) -> ResultView:
@@ -326,7 +340,13 @@ def build_proof(d: Derivation, *, width: int | None = None) -> ProofView:
         layout=d.layout,
         hessian=len(d.results) > 1,
         check=_check(d, names),
+        parts=tuple(_part(part, width) for part in d.parts),
     )
+
+
+def _part(d: Derivation, width: int | None) -> PartView:
+    view = build_proof(d, width=width)
+    return PartView(view.function, view.body, view.wrt, view.stages[0])
 
 
 def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageView, ...]:

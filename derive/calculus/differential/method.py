@@ -64,7 +64,7 @@ class _Prover:
                               " or of a vector by a matrix")
         if any(info.depends_on for info in problem.symbols.values()):
             raise unsupported("declared dependencies")
-        self.function = ex.Defined(_function_name(problem), problem.expr)
+        self.function = ex.Defined(options.name or _function_name(problem), problem.expr)
 
     def run(self) -> Derivation:
         record = self.recorder.record

@@ -161,6 +161,7 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
         item.expr, item.wrt, declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify, expect=item.expect[0] if item.expect else None,
+        **({"via": item.via} if item.via else {}),
     )  # fmt: skip
     _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"

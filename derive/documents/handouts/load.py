@@ -51,14 +51,14 @@ _SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list, "lay
 _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
     "declare": list, "definition": str, "source": str, "expect": str, "layout": str,
-    "question": str, "points": int, "space": str, "label": str,
+    "question": str, "points": int, "space": str, "label": str, "via": str,
 }  # fmt: skip
 # keys that take a string or an array of strings (several variables, one answer for each)
 _STRING_OR_LIST = ("declare", "wrt", "expect")
 _EXERCISE_KEYS = {"layout", "question", "points", "space", "label"}
 _KIND_KEYS = {
     "identity": {"identity", "title", "note", "source", *_EXERCISE_KEYS},
-    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect",
+    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect", "via",
              *_EXERCISE_KEYS},
     "definition": {"definition", "title", "note"},
 }
@@ -308,6 +308,8 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
     if expect and len(expect) != len(variables):
         check.fail((*path, "expect"), f"give one answer per variable ({len(variables)} "
                    f"variables, {len(expect)} answers)")  # fmt: skip
+    if "via" in data and len(variables) > 1:
+        check.fail((*path, "via"), "'via' routes the proof by one variable: give one 'wrt'")
     definition = check.text(data, path, "definition")
     if kind == "definition" and definition not in DEFINITIONS:
         check.fail((*path, "definition"), f"unknown definition {definition!r}; one of "
@@ -322,6 +324,7 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         layout=_choice(check, data, path, "layout", LAYOUTS, ""),
         question=check.prose(data, path, "question"), points=_points(check, data, path),
         space=_space(check, data, path), label=_label(check, data, path),
+        via=check.text(data, path, "via"),
     )  # fmt: skip
 
 

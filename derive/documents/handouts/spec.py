@@ -31,6 +31,7 @@ class ItemSpec:
     points: int = 0
     space: str = ""
     label: str = ""
+    via: str = ""
 
 
 @dataclass(frozen=True, slots=True)
