@@ -174,12 +174,31 @@ def _prove_each(
     if isinstance(expect, str) or len(answers) != len(wrt):
         raise ValueError("with several variables, expect must hold one answer (or None) for "
                          "each variable")  # fmt: skip
+    scalars = options["hessian"] and _all_scalar(expr, declare, wrt)
+    if scalars:  # the Hessian by several scalars: one second derivative per pair, below
+        options = {**options, "hessian": False}
     first = prove(expr, wrt[0], declare=declare, expect=answers[0], **options)
     shapes = tuple(f"{name}: {info.shape.rows} x {info.shape.cols}"
                    for name, info in first.symbols.items())  # fmt: skip
     rest = (prove(expr, w, declare=declare + shapes, expect=a, **options)
             for w, a in zip(wrt[1:], answers[1:], strict=True))  # fmt: skip
-    return (first, *rest)
+    found = (first, *rest)
+    if not scalars:
+        return found
+    from derive.documents.printer import ascii_str
+
+    # each first derivative, proven, differentiated again by each variable: the Hessian's rows
+    return tuple(dataclasses.replace(d, second=tuple(
+        prove(ascii_str(d.result.rhs), w, declare=declare + shapes, **options) for w in wrt))
+        for d in found)  # fmt: skip
+
+
+def _all_scalar(expr: str, declare: tuple[str, ...], wrt: tuple[str, ...]) -> bool:
+    """A scalar function of scalar variables only (``x^2 + y^2`` by ``x`` and ``y``)."""
+    problem = _parse(expr, declare, wrt=wrt[0])
+    names = [_variable(w) for w in wrt]
+    return problem.expr.shape.is_scalar and all(
+        n in problem.symbols and problem.symbols[n].shape.is_scalar for n in names)
 
 
 def _through(problem: Problem, variable: str, via: str, declare: tuple[str, ...],

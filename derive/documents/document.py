@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from derive.calculus.proof import Derivation
-from derive.documents.page import ProofView, build_proof
+from derive.documents.page import ExplicitView, ProofView, build_proof, explicit_view
 
 DEFINITIONS = ("layouts", "jacobian", "gradient", "hessian", "matrix_derivative")
 
@@ -27,6 +27,8 @@ class Item:
         points: Marks for the exercise (0: none shown).
         space: Room left for the answer on the sheet (a TeX length such as ``6cm``), or "".
         label: A name prose can cite the item's result by, or "".
+        group: On the last item of several by scalar variables (``wrt = ["x", "y"]``), every
+            derivation of the group, for the gradient and Hessian written out entry by entry.
     """
 
     title: str
@@ -38,6 +40,7 @@ class Item:
     points: int = 0
     space: str = ""
     label: str = ""
+    group: tuple[Derivation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class ItemView:
         label: The name its result is cited by (``eq:quadratic_form``), "" for definitions.
         exercise: Its number as an exercise (1, 2, ...), 0 for a definition block.
         question, points, space: The exercise's own task, marks and answer space.
+        explicit: The gradient (and Hessian) by several scalars written out, after the last
+            of their items; None elsewhere.
     """
 
     title: str
@@ -111,6 +116,7 @@ class ItemView:
     question: str = ""
     points: int = 0
     space: str = ""
+    explicit: ExplicitView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,5 +210,6 @@ def _item(item: Item, number: str, exercise: int, width: int | None) -> ItemView
         build_proof(item.derivation, width=width), number,
         label=f"eq:{(item.label or number).replace('_', '-')}", exercise=exercise,
         question=item.question, points=item.points, space=item.space,
+        explicit=explicit_view(item.group) if item.group else None,
     )  # fmt: skip
 

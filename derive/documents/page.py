@@ -14,7 +14,7 @@ so that no equation runs off a page or a terminal.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from derive.calculus.proof import Derivation, Result, ResultKind, Step
@@ -299,6 +299,45 @@ class ProofView:
     def result(self) -> ResultView:
         """The final result."""
         return self.stages[-1].result
+
+
+@dataclass(frozen=True, slots=True)
+class ExplicitView:
+    """The gradient and the Hessian of a scalar function of several scalar variables, written
+    out entry by entry (note 002's ``[2x; 2y]`` for ``x^2 + y^2``).
+
+    Attributes:
+        function: The function's name.
+        variables: The variables, in order.
+        gradient: Each first partial derivative's proven value, in order.
+        hessian: The rows of second partial derivatives' proven values; () without a Hessian.
+        row: The gradient is a row (numerator layout), else a column.
+        proven: Every entry was proven and checked.
+    """
+
+    function: Math
+    variables: tuple[Math, ...]
+    gradient: tuple[Math, ...]
+    hessian: tuple[tuple[Math, ...], ...]
+    row: bool
+    proven: bool
+
+
+def explicit_view(ds: Sequence[Derivation]) -> ExplicitView | None:
+    """The explicit gradient (and Hessian) of derivations by several scalars, or None when they
+    are not a scalar function by two or more scalar variables."""
+    if len(ds) < 2 or not all(d.function.shape.is_scalar and d.wrt.shape.is_scalar for d in ds):
+        return None
+    names = tuple(ds[0].symbols)
+    return ExplicitView(
+        function=Math(ex.Symbol(ds[0].function.name, ex.SCALAR), names),
+        variables=tuple(Math(d.wrt, names) for d in ds),
+        gradient=tuple(Math(d.result.rhs, names) for d in ds),
+        hessian=tuple(tuple(Math(e.result.rhs, names) for e in d.second) for d in ds
+                      if len(d.second) == len(ds)),
+        row=ds[0].layout == ex.Layout.NUMERATOR,
+        proven=all(d.proven for d in ds),
+    )  # fmt: skip
 
 
 # -- building -----------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from derive.documents.formats import (
     escape_markdown,
     get,
 )
-from derive.documents.page import Math, Sci, build_proof
+from derive.documents.page import Math, Sci, build_proof, explicit_view
 from derive.documents.web.flavors import DEFAULT_FLAVOR, plain_heading, web_markdown
 from derive.documents.web.html import finish_page, page_data
 from derive.errors import BuildError, DeriveError
@@ -512,7 +512,7 @@ def render_derivations(
     statement = dataclasses.replace(proofs[0], constants=(), dependent=())
     return render_template(form.templates, form.template("derivations"), templates_dir, ps=proofs,
                            vs=[build_verdict(d) for d in ds], statement=statement,
-                           style=style)  # fmt: skip
+                           style=style, explicit=explicit_view(ds))  # fmt: skip
 
 
 def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> str:

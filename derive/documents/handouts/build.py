@@ -18,6 +18,7 @@ The pipeline is four named stages (the file format is described in ``docs/handou
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -193,7 +194,8 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
         title = (f"{item.title} (by {variable.strip()})" if item.title
                  else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
         items.append(Item(title, item.note if not items else "", derivation, source=item.source,
-                          **_exercise(item)))
+                          label=item.label if not items else "", **_exercise(item)))
+    items[-1] = dataclasses.replace(items[-1], group=derivations)
     return items
 
 
