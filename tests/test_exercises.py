@@ -56,6 +56,21 @@ def test_answer_key_with_results_only(built: dict[str, str]) -> None:
     assert "Exercise 3" in key and "normal equations" in key  # the question
     assert "\\boxed{2 A^{\\top} (A x - y)}" in key
     assert "index notation}" not in key and "Checked" not in key
+    # a Hessian exercise: two rows of one align*, no blank line inside it, one \\ between them
+    rows = key.split("\\begin{align*}")[-1].split("\\end{align*}")[0]
+    assert "\n\n" not in rows.strip() and rows.count("\\\\") == 1, rows
+    assert "Summary of results" not in key  # the key is the results already
+    md = built["week3r-solutions.md"]
+    assert "\\boxed{2 A^{\\top} (A x - y)} && \\text{(5a)} \\\\\n" in md
+
+
+def test_answer_key_with_results_only_compiles(
+    requires_tex: None, tmp_path: Path, built: dict[str, str]
+) -> None:
+    from derive.documents.pdf import compile_pdf
+
+    pdf = compile_pdf(built["week3r-solutions.tex"], tmp_path / "key.pdf")
+    assert pdf.stat().st_size > 10_000
 
 
 def test_the_same_identity_twice_gets_two_labels(tmp_path: Path) -> None:
