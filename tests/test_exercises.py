@@ -81,3 +81,14 @@ def test_the_same_identity_twice_gets_two_labels(tmp_path: Path) -> None:
     ho.build_handout(source, ("tex",), tmp_path / "out", prove=prove)
     tex = (tmp_path / "out" / "twice" / "twice.tex").read_text(encoding="utf-8")
     assert "\\label{eq:trace}" in tex and "\\label{eq:1.2}" in tex
+
+
+def test_exercise_sheet_and_key_in_html(tmp_path: Path) -> None:
+    ho.build_handout(EXAMPLE, ("html",), tmp_path, prove=prove)
+    sheet = (tmp_path / "week3" / "week3.html").read_text(encoding="utf-8")
+    key = (tmp_path / "week3" / "week3-solutions.html").read_text(encoding="utf-8")
+    assert "<h3>Exercise 1: Gradient of a linear form" in sheet and "(2 points)" in sheet
+    assert '<div class="answer-space" style="height: 3cm"></div>' in sheet
+    assert "Source" not in sheet and "boxed" not in sheet
+    assert "<h3>Exercise 5" in key and key.count("\\boxed") == 6
+    assert "index notation" in key  # the compact proofs' reasons

@@ -294,9 +294,11 @@ def _prose(escape: Callable[[object], str], math: tuple[str, str], cite: str, va
 
 
 def _short_reason(kind: str, templates_dir: str | None, step: StepView,
-                  math: tuple[str, str] | None = None) -> TeX:
-    """The few words beside a line of a compact proof (``by $x_k$; product rule``)."""
-    return TeX(str(_reasons(kind, templates_dir, math).tag(step)))
+                  math: tuple[str, str] | None = None) -> str:
+    """The few words beside a line of a compact proof (``by $x_k$; product rule``); HTML
+    keeps the Markup its escaping environment made (escaping it again would show ``&#39;``)."""
+    tag = _reasons(kind, templates_dir, math).tag(step)
+    return tag if hasattr(tag, "__html__") else TeX(str(tag))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
