@@ -240,6 +240,14 @@ def environment(
     return env
 
 
+def reload_templates() -> None:
+    """Read the templates afresh on the next render (``derive build --watch``, after a user's
+    template changed: Jinja reloads a changed template, but the macros of ``reasons.j2`` are
+    kept here once loaded)."""
+    environment.cache_clear()
+    _reasons.cache_clear()
+
+
 @functools.lru_cache(maxsize=16)
 def _reasons(kind: str, templates_dir: str | None, math: tuple[str, str] | None = None) -> Any:
     """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind.

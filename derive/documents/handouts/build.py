@@ -20,7 +20,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -86,17 +87,20 @@ _DEFINITION_TITLES = {
 
 
 def derive_handout(
-    spec: HandoutSpec, *, prove: Prover, progress: Progress | None = None
+    spec: HandoutSpec, *, prove: Prover, progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> Handout:
     """Derive and verify every item of a checked handout.
 
     Every item is tried, so one run reports every failing item; nothing is returned unless all
-    of them succeed.
+    of them succeed. Where there are several cores, the items are derived in parallel worker
+    processes (:mod:`documents.handouts.workers`); the result is the same either way.
 
     Args:
         spec: The handout from :func:`load_handout`.
         prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
         progress: Called as ``progress("derive", done, total, title)`` after each derivation.
+        jobs: Processes to derive with; None for one per core (at most four), 1 for none.
 
     Returns:
         The handout the templates render.
@@ -105,34 +109,34 @@ def derive_handout(
         HandoutFileError: Items failed (unknown identity, bad expression, shape error, failed
             verification, ...); each problem names the file, the line and the key.
     """
+    from derive.documents.handouts.workers import ordered_map
+
     locator = Locator(spec.text)
     problems: list[FileProblem] = []
-    total = sum(item.kind != "definition" for section in spec.sections for item in section.items)
+    tasks = [(section, item) for section in spec.sections for item in section.items]
+    total = sum(item.kind != "definition" for _, item in tasks)
     done = 0
-    sections: list[Section] = []
-    for section in spec.sections:
-        items: list[Item] = []
-        for item in section.items:
-            try:
-                items.extend(_derive_items(spec, item, prove, section.layout))
-            except DeriveError as error:
-                key = _blame(item, error)
-                line = locator.line(key)
-                problems.append(FileProblem(spec.file, line, key_name(key), str(error)))
-            except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
-                key = _blame(item, DeriveError())
-                message = (
-                    f"internal error in derive ({type(error).__name__}: {error}); please report it"
-                )
-                line = locator.line(key)
-                problems.append(FileProblem(spec.file, line, key_name(key), message))
-            if item.kind != "definition":
-                done += 1
-                if progress is not None:
-                    progress("derive", done, total, item.title or item.identity or item.expr)
-        sections.append(Section(section.title, tuple(items), section.intro, section.layout))
+
+    def attempt(number: int) -> list[Item] | tuple[KeyPath, str]:
+        section, item = tasks[number]
+        return _attempt(spec, item, prove, section.layout)
+
+    derived: list[list[Item]] = []  # each task's items, in the order of the tasks
+    for (_, item), outcome in zip(tasks, ordered_map(attempt, len(tasks), jobs), strict=True):
+        if isinstance(outcome, list):
+            derived.append(outcome)
+        else:
+            key, message = outcome
+            problems.append(FileProblem(spec.file, locator.line(key), key_name(key), message))
+        if item.kind != "definition":
+            done += 1
+            if progress is not None:
+                progress("derive", done, total, item.title or item.identity or item.expr)
     if problems:
         raise HandoutFileError(problems)
+    each = iter(derived)
+    sections = [Section(section.title, tuple(i for _ in section.items for i in next(each)),
+                        section.intro, section.layout) for section in spec.sections]  # fmt: skip
     return Handout(
         name=spec.name, title=spec.title, sections=tuple(sections), layout=spec.layout,
         author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
@@ -140,6 +144,20 @@ def derive_handout(
         show_sources=spec.show_sources, numbering=spec.numbering, exercises=not spec.solutions,
         md_flavor=spec.md_flavor, front_matter=spec.front_matter,
     )  # fmt: skip
+
+
+def _attempt(
+    spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str
+) -> list[Item] | tuple[KeyPath, str]:
+    """Derive one item; on failure the key to blame and the message (an error is returned, not
+    raised, so that it crosses from a worker process intact)."""
+    try:
+        return _derive_items(spec, item, prove, section_layout)
+    except DeriveError as error:
+        return _blame(item, error), str(error)
+    except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
+        return (_blame(item, DeriveError()),
+                f"internal error in derive ({type(error).__name__}: {error}); please report it")
 
 
 def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str) -> Item:
@@ -245,6 +263,7 @@ def build_handout(
     answer_key: bool | None = None,
     md_flavor: str | None = None,
     front_matter: bool | None = None,
+    jobs: int | None = None,
 ) -> list[Path]:
     """Build a handout into ``out_dir/<name>/<name>.{pdf,tex,md}``.
 
@@ -265,6 +284,8 @@ def build_handout(
             the matching solutions document ``<name>-solutions.*``.
         md_flavor: Override the file's ``md_flavor`` (``documents.web.flavors.FLAVORS``).
         front_matter: Override the file's ``front_matter``.
+        jobs: Processes to derive the items with (:func:`derive_handout`); None for one per
+            core, at most four.
 
     Returns:
         The output files, PDF first.
@@ -300,19 +321,20 @@ def build_handout(
         if progress is not None:
             progress("unchanged", len(outputs), len(outputs), str(folder))
         return outputs
-    handout = derive_handout(spec, prove=prove, progress=progress)
+    handout = derive_handout(spec, prove=prove, progress=progress, jobs=jobs)
     documents = {names[0]: handout}
     if len(names) > 1:
         documents[names[1]] = replace(
             handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True,
             results_only=spec.key_results_only,
         )
-    texts = _render(documents, wanted, templates)
-    _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
-    try:
-        _install(folder, documents, texts, wanted, stamp, key, spec, progress)
-    except OSError as error:
-        raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
+    with ThreadPoolExecutor(max_workers=1) as background:
+        texts = _render(documents, wanted, templates, background)
+        _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
+        try:
+            _install(folder, documents, texts, wanted, stamp, key, spec, progress)
+        except OSError as error:
+            raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
 
 
@@ -383,20 +405,49 @@ def _document_names(spec: HandoutSpec) -> list[str]:
 
 
 def _render(
-    documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None
-) -> dict[tuple[str, str], str]:
+    documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None,
+    background: Executor,
+) -> Mapping[tuple[str, str], str]:
     """Render every document in every text format the build needs (a PDF needs its source).
+
+    The LaTeX a PDF is compiled from is rendered at once; the other formats are rendered in
+    ``background`` while latexmk runs, and reading one of them waits for it.
 
     Raises:
         BuildError: A template is broken (the message names the template and line).
     """
 
-    needed = dict.fromkeys(get(f).source or f for f in wanted)
-    return {
-        (name, fmt): render_handout(handout, fmt, templates_dir)
-        for name, handout in documents.items()
-        for fmt in needed
-    }
+    def render(formats: Sequence[str]) -> dict[tuple[str, str], str]:
+        return {(name, fmt): render_handout(handout, fmt, templates_dir)
+                for name, handout in documents.items() for fmt in formats}  # fmt: skip
+
+    needed = list(dict.fromkeys(get(f).source or f for f in wanted))
+    compiled = {get(f).source for f in wanted if get(f).needs_tex}
+    if not compiled:
+        return render(needed)
+    return _Texts(render([f for f in needed if f in compiled]),
+                  background.submit(render, [f for f in needed if f not in compiled]))
+
+
+class _Texts(Mapping[tuple[str, str], str]):
+    """The rendered texts: some at hand, the others from a render still running."""
+
+    def __init__(self, ready: dict[tuple[str, str], str],
+                 later: Future[dict[tuple[str, str], str]]) -> None:  # fmt: skip
+        self._ready = ready
+        self._later = later
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        if key in self._ready:
+            return self._ready[key]
+        return self._later.result()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        yield from self._ready
+        yield from self._later.result()
+
+    def __len__(self) -> int:
+        return len(self._ready) + len(self._later.result())
 
 
 def _install(
@@ -435,10 +486,7 @@ def _install_locked(
     epoch = None if "SOURCE_DATE_EPOCH" in os.environ else spec.mtime
     pdfs = [name for name in documents if "pdf" in wanted]
     try:
-        for name in documents:
-            for fmt in _text_formats(wanted):
-                final = folder / f"{name}{fmt.suffix}"
-                pending[final] = _stage(final, texts[name, fmt.name].encode())
+        for name in documents:  # the PDFs first: the other formats render meanwhile
             if "pdf" not in wanted:
                 continue
             final, tex_key = folder / f"{name}.pdf", _digest(texts[name, "tex"].encode())
@@ -452,6 +500,10 @@ def _install_locked(
                 progress("pdf", done, len(pdfs), final.name)
             pending[final] = compile_pdf(texts[name, "tex"], _temp(final), jobname=name,
                                          source_date_epoch=epoch)  # fmt: skip
+        for name in documents:
+            for fmt in _text_formats(wanted):
+                final = folder / f"{name}{fmt.suffix}"
+                pending[final] = _stage(final, texts[name, fmt.name].encode())
         _swap_in(pending)
         pending.clear()
     finally:
