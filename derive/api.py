@@ -16,7 +16,7 @@ import derive.documents  # noqa: F401 - registers Derivation.to_latex, to_markdo
 from derive import budget
 from derive.budget import DEFAULT_SECONDS
 from derive.calculus.proof import Derivation
-from derive.errors import DeriveError, DomainError, LimitError
+from derive.errors import DeriveError, DomainError, LimitError, UnsupportedError
 from derive.ir import expr as ex
 from derive.ir.expr import LAYOUTS, Layout
 
@@ -40,6 +40,7 @@ def prove(
     expect: str | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
     via: str | None = None,
+    structure: str = "none",
 ) -> Derivation: ...
 @overload
 def prove(
@@ -55,6 +56,7 @@ def prove(
     expect: Sequence[str | None] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
     via: str | None = None,
+    structure: str = "none",
 ) -> tuple[Derivation, ...]: ...
 
 
@@ -71,6 +73,7 @@ def prove(
     expect: str | Sequence[str | None] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
     via: str | None = None,
+    structure: str = "none",
 ) -> Derivation | tuple[Derivation, ...]:
     """Derive ``d expr / d wrt`` with a step-by-step proof, verified before it is returned.
 
@@ -93,6 +96,9 @@ def prove(
         via: A substitution ``"w = y - A x"`` to route the proof through, as note 000 does:
             the function by ``w``, ``w`` by the variable, then the chain rule with ``w``
             substituted back (``.parts`` holds the two proofs, each verified); one variable.
+        structure: ``"none"`` (every entry of the variable its own variable) or
+            ``"symmetric"``: the variable is a symmetric matrix and the derivative is taken in
+            the convention of the Matrix Cookbook, section 2.8.2 (``G + Gᵀ - G ∘ I``).
 
     Returns:
         The derivation (``.verification`` holds the record of the checks, ``.verdict`` the
@@ -107,10 +113,11 @@ def prove(
         VerificationError: A check failed; the result is not shown as proven.
         TypeError: An argument has the wrong type (the message names it).
         ValueError: ``layout`` is not one of the three layouts, ``expect`` does not match
-            the variables, or ``time_limit`` is not positive.
+            the variables, ``time_limit`` is not positive, or ``structure`` is unknown.
     """
     _check_prove_arguments(expr, wrt, declare, layout, hessian, method, verify, seed, expect,
                            time_limit)  # fmt: skip
+    _check_structure(structure, method)
     if via is not None:
         _require(via, str, "via", "a substitution such as \"w = y - A x\", or None")
         if not isinstance(wrt, str):
@@ -118,7 +125,8 @@ def prove(
     if not isinstance(wrt, str):
         return _prove_each(expr, tuple(wrt), declare=tuple(declare), layout=layout,
                            hessian=hessian, method=method, verify=verify, seed=seed,
-                           expect=expect, time_limit=time_limit)  # fmt: skip
+                           expect=expect, time_limit=time_limit,
+                           structure=structure)  # fmt: skip
     if expect is not None and not isinstance(expect, str):
         raise ValueError("expect must be the answer as a string for a single variable")
     from derive.calculus.options import Options
@@ -127,12 +135,16 @@ def prove(
 
     derive = prover(method)
     variable = _variable(wrt)
+    structured = structure != "none"
+    if structured:  # the variable is declared what it is: points drawn symmetric, Xᵀ = X used
+        declare = (*declare, f"{variable}: {structure}")
     problem = _parse(expr, tuple(declare), wrt=variable)
     stage_at_error = ["the derivation"]
     try:
         with budget.time_limit(time_limit), _recording_stage(stage_at_error):
             _check_domain(problem)
-            options = Options(method, layout=Layout(layout), hessian=hessian)
+            options = Options(method, layout=Layout(layout), hessian=hessian,
+                              structure=structure if structured else "")
             derivation = derive(problem, variable, options) if via is None else _through(
                 problem, variable, via, tuple(declare), options, verify=verify, seed=seed)
             if verify:
@@ -211,16 +223,12 @@ def _through(problem: Problem, variable: str, via: str, declare: tuple[str, ...]
     from derive.documents.printer import ascii_str
 
     name, text, offset = _substitution(via)
-    if name in problem.symbols:
-        from derive.errors import ParseError, Span
-
-        raise ParseError(f"the substitution's name {name} is a symbol of the expression already;"
-                         " choose a new name", Span(0, max(1, offset - 1)), via)
+    route.check_name(name, problem, via, offset)
     shapes = tuple(f"{n}: {i.shape.rows} x {i.shape.cols}" for n, i in problem.symbols.items())
     try:
         inner = _parse(text, declare + shapes, wrt=variable)
     except DeriveError as error:
-        raise _moved(error, offset, via) from None
+        raise route.moved(error, offset, via) from None
     var = problem.symbol(variable)
     outer = route.outer_expression(problem, name, inner.expr, var, via.strip())
     shape = inner.expr.shape
@@ -241,6 +249,7 @@ def _substitution(via: str) -> tuple[str, str, int]:
     Raises:
         ParseError: No ``=``, no expression, or the name is not one symbol name.
     """
+    from derive.calculus.via import moved
     from derive.errors import LocatedError, ParseError, Span
 
     name, equals, text = via.partition("=")
@@ -250,18 +259,8 @@ def _substitution(via: str) -> tuple[str, str, int]:
     try:
         symbol = _variable(name)
     except LocatedError as error:
-        raise _moved(error, 0, via) from None
+        raise moved(error, 0, via) from None
     return symbol, text, len(name) + 1
-
-
-def _moved(error: DeriveError, offset: int, source: str) -> DeriveError:
-    """An error located in a part of ``source`` (from ``offset`` on), located in ``source``."""
-    from derive.errors import LocatedError, Span
-
-    if not isinstance(error, LocatedError) or error.span is None:
-        return error
-    span = Span(error.span.start + offset, error.span.end + offset)
-    return type(error)(f"in the substitution: {error.message}", span, source)
 
 
 @contextlib.contextmanager
@@ -321,6 +320,17 @@ def _check_prove_arguments(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, not {type(seed).__name__}")
     _check_time_limit(time_limit)
+
+
+def _check_structure(structure: object, method: object) -> None:
+    from derive.calculus.options import STRUCTURES
+
+    _require(structure, str, "structure", "a string such as \"symmetric\"")
+    if structure not in STRUCTURES:
+        raise ValueError(f"structure must be one of {', '.join(STRUCTURES)}, not {structure!r}")
+    if structure != "none" and method != "index":
+        raise UnsupportedError(f"the {method} method does not take a structured variable yet"
+                               " (--structure needs --method index)")
 
 
 def _check_time_limit(time_limit: object) -> None:
@@ -462,7 +472,7 @@ def prove_identity(
 
     entry = catalog.get(identity) if isinstance(identity, str) else identity
     return prove(entry.expr, entry.wrt, declare=entry.declare, layout=entry.layout or layout,
-                 hessian=entry.hessian, verify=verify)  # fmt: skip
+                 hessian=entry.hessian, verify=verify, structure=entry.structure)  # fmt: skip
 
 
 def build(

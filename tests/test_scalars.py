@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import derive
 from derive.cli import main
-from derive.documents.page import explicit_view
+from derive.documents.document import explicit_view
 from derive.documents.printer import unicode
 from derive.documents.render import render_derivations
 from tests.test_render import markdown_formulas

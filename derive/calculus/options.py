@@ -31,6 +31,8 @@ class Options:
         max_terms: The largest number of terms any stage may hold.
         name: The function's name (``w`` for the inner part of a route through ``w = ...``);
             "" to choose one (alpha, y, F, ...).
+        structure: ``"symmetric"``: the variable is a symmetric matrix, and the derivative is
+            taken in the convention of the Matrix Cookbook, section 2.8.2; ``""``: none.
     """
 
     method: str = "index"
@@ -38,3 +40,11 @@ class Options:
     hessian: bool = False
     max_terms: int = MAX_TERMS
     name: str = ""
+    structure: str = ""
+
+
+STRUCTURES: dict[str, str] = {
+    "none": "every entry of the variable is its own variable",
+    "symmetric": "a symmetric matrix: x_ij = x_ji is one variable (Matrix Cookbook 2.8.2)",
+}
+"""The structures a matrix variable may have, by name, with a line saying what each means."""

@@ -14,9 +14,28 @@ from derive.calculus import algebra
 from derive.calculus.hypotheses import hypotheses
 from derive.calculus.proof import Derivation, Result, ResultKind, Step
 from derive.calculus.rules import RULES, RuleName, StepKind
-from derive.errors import UnsupportedError
+from derive.errors import DeriveError, LocatedError, ParseError, Span, UnsupportedError
 from derive.ir import expr as ex
 from derive.language.shapes import Problem
+
+
+def check_name(name: str, problem: Problem, via: str, offset: int) -> None:
+    """Refuse a substitution whose name is a symbol of the expression already.
+
+    Raises:
+        ParseError: The name is taken; the error points at it in ``via``.
+    """
+    if name in problem.symbols:
+        raise ParseError(f"the substitution's name {name} is a symbol of the expression already;"
+                         " choose a new name", Span(0, max(1, offset - 1)), via)
+
+
+def moved(error: DeriveError, offset: int, source: str) -> DeriveError:
+    """An error located in a part of ``source`` (from ``offset`` on), located in ``source``."""
+    if not isinstance(error, LocatedError) or error.span is None:
+        return error
+    span = Span(error.span.start + offset, error.span.end + offset)
+    return type(error)(f"in the substitution: {error.message}", span, source)
 
 
 def outer_expression(

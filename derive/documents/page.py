@@ -14,7 +14,7 @@ so that no equation runs off a page or a terminal.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from derive.calculus.proof import Derivation, Result, ResultKind, Step
@@ -22,6 +22,7 @@ from derive.calculus.proof import Formula as Node
 from derive.calculus.rules import Rule, StepKind
 from derive.documents.formats import PAGE_WIDTH
 from derive.documents.printer import latex, unicode
+from derive.documents.split import split_terms
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.language.shapes import SymbolInfo
@@ -161,6 +162,8 @@ class StepView:
         trivial: The step only renames dummy indices or reorders factors and terms (the compact
             style merges it into the step before).
         also: Trivial steps merged into this one (their reasons are shown with its own).
+        facts_fit: The facts are short enough for the reasons column of a compact proof
+            (:data:`TAG_WIDTH`); longer ones are named there by their rules only.
     """
 
     number: int
@@ -174,6 +177,7 @@ class StepView:
     hessian: bool
     trivial: bool = False
     also: tuple[StepView, ...] = ()
+    facts_fit: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +197,19 @@ class StageView:
     hessian: bool
     steps: tuple[StepView, ...]
     result: ResultView
+    by_scalar: bool = False
+
+    @property
+    def title(self) -> str:
+        """The heading of the second part: what it derives, and how."""
+        what = "Second derivative" if self.by_scalar else "Hessian"
+        done = "the first derivative" if self.by_scalar else "the gradient"
+        return f"{what}: differentiate {done} once more"
+
+    @property
+    def short_title(self) -> str:
+        """The second part's heading in the compact style."""
+        return "Second derivative" if self.by_scalar else "Hessian"
 
     @property
     def compact_steps(self) -> tuple[StepView, ...]:
@@ -271,11 +288,14 @@ class ProofView:
         invertible: Symbols declared invertible, then matrices the proof inverts.
         positive: Scalars the proof takes the logarithm of (``det X > 0``).
         nonzero: Scalars the proof divides by.
+        positive_entries: Vectors and matrices with every entry positive (``log x``).
+        nonzero_entries: Vectors and matrices with no zero entry (``relu(W x + b)``).
         stages: The gradient part and, with a Hessian, the Hessian part.
         layout: ``mixed``, ``numerator`` or ``denominator``.
-        hessian: The proof goes on to the Hessian.
+        hessian: The proof goes on to the Hessian (the second derivative).
         check: The verification record, or None when the derivation was not verified.
         parts: The proofs a route through a substitution joins (none for a direct proof).
+        by_scalar: The variable is a scalar (first and second derivatives, no gradient).
     """
 
     source: str
@@ -289,55 +309,53 @@ class ProofView:
     invertible: tuple[Math, ...]
     positive: tuple[Math, ...]
     nonzero: tuple[Math, ...]
+    positive_entries: tuple[Math, ...]
+    nonzero_entries: tuple[Math, ...]
     stages: tuple[StageView, ...]
     layout: str
     hessian: bool
     check: CheckView | None
     parts: tuple[PartView, ...] = ()
 
+    by_scalar: bool = False
+
     @property
     def result(self) -> ResultView:
         """The final result."""
         return self.stages[-1].result
 
+    @property
+    def heading(self) -> str:
+        """What the proof derives: a derivative, or the first two (by a scalar or a vector)."""
+        if not self.hessian:
+            return "Derivative"
+        return "First and second derivatives" if self.by_scalar else "Gradient and Hessian"
 
-@dataclass(frozen=True, slots=True)
-class ExplicitView:
-    """The gradient and the Hessian of a scalar function of several scalar variables, written
-    out entry by entry (note 002's ``[2x; 2y]`` for ``x^2 + y^2``).
+    @property
+    def first_part(self) -> str:
+        """The title of the proof's first part."""
+        if not self.hessian:
+            return "Proof"
+        return "First derivative" if self.by_scalar else "Gradient"
 
-    Attributes:
-        function: The function's name.
-        variables: The variables, in order.
-        gradient: Each first partial derivative's proven value, in order.
-        hessian: The rows of second partial derivatives' proven values; () without a Hessian.
-        row: The gradient is a row (numerator layout), else a column.
-        proven: Every entry was proven and checked.
-    """
+    @property
+    def tensor_note(self) -> str:
+        """What is not shown for a derivative with more than two axes, such as a matrix by a
+        matrix ("" for any other)."""
+        if self.result.kind != ResultKind.TENSOR:
+            return ""
+        return ("This derivative has more than two axes and is shown entry by entry: its matrix"
+                " form (with vec and Kronecker products) is not supported yet.")
 
-    function: Math
-    variables: tuple[Math, ...]
-    gradient: tuple[Math, ...]
-    hessian: tuple[tuple[Math, ...], ...]
-    row: bool
-    proven: bool
+    @property
+    def second_name(self) -> str:
+        """The second derivative as prose names it: ``the Hessian``."""
+        return "the second derivative" if self.by_scalar else "the Hessian"
 
 
-def explicit_view(ds: Sequence[Derivation]) -> ExplicitView | None:
-    """The explicit gradient (and Hessian) of derivations by several scalars, or None when they
-    are not a scalar function by two or more scalar variables."""
-    if len(ds) < 2 or not all(d.function.shape.is_scalar and d.wrt.shape.is_scalar for d in ds):
-        return None
-    names = tuple(ds[0].symbols)
-    return ExplicitView(
-        function=Math(ex.Symbol(ds[0].function.name, ex.SCALAR), names),
-        variables=tuple(Math(d.wrt, names) for d in ds),
-        gradient=tuple(Math(d.result.rhs, names) for d in ds),
-        hessian=tuple(tuple(Math(e.result.rhs, names) for e in d.second) for d in ds
-                      if len(d.second) == len(ds)),
-        row=ds[0].layout == ex.Layout.NUMERATOR,
-        proven=all(d.proven for d in ds),
-    )  # fmt: skip
+TAG_WIDTH = 36
+"""The widest facts, in characters of their unicode print, that a compact proof's reasons column
+shows (``∂xᵢ/∂xₖ = δᵢₖ``); a chain rule of a function (``∂σ(W x)ᵢ/∂xₖ = ...``) is too wide."""
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -375,11 +393,14 @@ def build_proof(d: Derivation, *, width: int | None = None) -> ProofView:
             Math(m, names) for m in d.hypotheses.invertible),
         positive=tuple(Math(m, names) for m in d.hypotheses.positive),
         nonzero=tuple(Math(m, names) for m in d.hypotheses.nonzero),
+        positive_entries=tuple(Math(m, names) for m in d.hypotheses.positive_entries),
+        nonzero_entries=tuple(Math(m, names) for m in d.hypotheses.nonzero_entries),
         stages=_stages(d, names, width if width is not None else PAGE_WIDTH),
         layout=d.layout,
         hessian=len(d.results) > 1,
         check=_check(d, names),
         parts=tuple(_part(part, width) for part in d.parts),
+        by_scalar=d.wrt.shape.is_scalar,
     )
 
 
@@ -398,7 +419,8 @@ def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageVie
     for step in d.steps:
         if step.kind is StepKind.RESULT:
             result = next(results, None) or _result_of(step)
-            stages.append(StageView(bool(stages), tuple(shown), _result(result, d, names)))
+            stages.append(StageView(bool(stages), tuple(shown), _result(result, d, names),
+                                    d.wrt.shape.is_scalar))
             shown, previous = [], None
             continue
         if step.kind in _HIDDEN_KINDS or len(step.lines) < 2:
@@ -444,6 +466,8 @@ def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str,
         rows=rows,
         hessian=hessian,
         trivial=trivial,
+        facts_fit=sum(_width(f.lhs, names) + _width(f.rhs, names) + 3 for f in step.facts)
+        <= TAG_WIDTH,
     )
 
 
@@ -513,64 +537,6 @@ def _sign(node: object, names: tuple[str, ...]) -> str:
 
 def _width(node: object, names: tuple[str, ...]) -> int:
     return len(unicode(node, names))
-
-
-def split_terms(node: Node, names: tuple[str, ...], width: int) -> list[Node]:
-    """Split a long sum into consecutive pieces, each at most ``width`` wide where possible.
-
-    Terms that share their summation signs stay together (they print under one sign) unless
-    that group alone is too wide. The pieces, added in order, are the sum itself.
-
-    Args:
-        node: A right-hand side.
-        names: The symbol names, for printing.
-        width: The widest piece wanted, in characters of the unicode print.
-
-    Returns:
-        The pieces; just ``[node]`` when it fits or cannot be split.
-    """
-    if _width(node, names) <= width:
-        return [node]
-    units = _units(node, names, width)
-    if len(units) < 2:
-        return [node]
-    pieces: list[list[object]] = [[]]
-    for unit in units:
-        candidate = [*pieces[-1], *unit]
-        if pieces[-1] and _width(_join(node, candidate), names) > width:
-            pieces.append(list(unit))
-        else:
-            pieces[-1] = candidate
-    return [_join(node, piece) for piece in pieces]
-
-
-def _units(node: Node, names: tuple[str, ...], width: int) -> list[tuple[object, ...]]:
-    """The parts a sum may be split between."""
-    if isinstance(node, ex.Add):
-        return [(term,) for term in node.terms]
-    if not isinstance(node, ix.IndexSum):
-        return []
-    groups: list[list[ix.Term]] = []
-    for term in node.terms:
-        if groups and term.sums and groups[-1][0].sums == term.sums:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
-    units: list[tuple[object, ...]] = []
-    for group in groups:
-        if len(group) > 1 and _width(ix.IndexSum(tuple(group), node.free), names) > width:
-            units.extend((term,) for term in group)
-        else:
-            units.append(tuple(group))
-    return units
-
-
-def _join(node: Node, parts: list[object]) -> Node:
-    """The sum of ``parts`` as a node of the same kind as ``node``."""
-    if isinstance(node, ix.IndexSum):
-        return ix.IndexSum(tuple(p for p in parts if isinstance(p, ix.Term)), node.free)
-    terms = tuple(p for p in parts if isinstance(p, ex.Expr))
-    return terms[0] if len(terms) == 1 else ex.Add(terms)
 
 
 def _check(d: Derivation, names: tuple[str, ...]) -> CheckView | None:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from derive.documents.document import explicit_view
 from derive.documents.formats import (
     FORMATS,
     SYNTAXES,
@@ -40,7 +41,7 @@ from derive.documents.formats import (
     escape_markdown,
     get,
 )
-from derive.documents.page import Math, Sci, build_proof, explicit_view
+from derive.documents.page import Math, Sci, build_proof
 from derive.documents.web.flavors import DEFAULT_FLAVOR, plain_heading, web_markdown
 from derive.documents.web.html import finish_page, page_data
 from derive.errors import BuildError, DeriveError
@@ -492,8 +493,8 @@ def render_derivations(
 
     Args:
         ds: The derivations, from ``prove(expr, wrt=[...])`` (one expression, shared shapes).
-        fmt: ``tex``, ``md``, ``text`` (the ``derivations`` template of the format) or
-            ``json`` (``{"derivations": [...]}``).
+        fmt: ``tex``, ``md``, ``text`` (the ``derivations`` template of the format),
+            ``json`` (``{"derivations": [...]}``) or ``numpy``/``torch`` (one module).
         templates_dir: A folder whose templates override the packaged ones by name.
         style: ``full`` or ``compact``, as for :func:`render_derivation`.
 
@@ -510,6 +511,12 @@ def render_derivations(
 
     if not ds:
         raise ValueError("render_derivations needs at least one derivation")
+    if fmt in ("numpy", "torch"):  # one module: a function returning every derivative
+        from derive.documents.codegen import code_module
+
+        form = get(fmt)
+        return render_template(form.templates, form.template(form.derivation_template),
+                               templates_dir, mod=code_module(ds, fmt))  # fmt: skip
     if fmt == "json":
         from derive.documents.serialize import to_json_dict
 

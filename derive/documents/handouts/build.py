@@ -50,7 +50,7 @@ from derive.documents.handouts.outputs import (  # noqa: F401 - _tree_digest for
 )
 from derive.documents.handouts.render import render_handout
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
-from derive.documents.render import templates_folder
+from derive.documents.render import render_template, templates_folder
 from derive.errors import (
     BuildError,
     DeclarationError,
@@ -119,7 +119,8 @@ def derive_handout(
 
     def attempt(number: int) -> list[Item] | tuple[KeyPath, str]:
         section, item = tasks[number]
-        return _attempt(spec, item, prove, section.layout)
+        code = _first(item.code, section.code, spec.code)
+        return _attempt(spec, item, prove, section.layout, code)
 
     derived: list[list[Item]] = []  # each task's items, in the order of the tasks
     for (_, item), outcome in zip(tasks, ordered_map(attempt, len(tasks), jobs), strict=True):
@@ -147,12 +148,14 @@ def derive_handout(
 
 
 def _attempt(
-    spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str
+    spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str, code: bool
 ) -> list[Item] | tuple[KeyPath, str]:
-    """Derive one item; on failure the key to blame and the message (an error is returned, not
-    raised, so that it crosses from a worker process intact)."""
+    """Derive one item (with its NumPy listing when ``code``); on failure the key to blame and
+    the message (an error is returned, not raised, so that it crosses from a worker process
+    intact)."""
     try:
-        return _derive_items(spec, item, prove, section_layout)
+        items = _derive_items(spec, item, prove, section_layout)
+        return [replace(d, code=_listing(d.derivation)) for d in items] if code else items
     except DeriveError as error:
         return _blame(item, error), str(error)
     except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
@@ -172,6 +175,7 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
         derivation = prove(
             identity.expr, identity.wrt, declare=identity.declare,
             layout=layout, hessian=identity.hessian, verify=spec.verify,
+            structure=identity.structure,
         )  # fmt: skip
         return Item(item.title or identity.title, item.note, derivation,
                     source=item.source or identity.source,
@@ -180,6 +184,7 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
         item.expr, item.wrt, declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify, expect=item.expect[0] if item.expect else None,
+        structure=item.structure,
         **({"via": item.via} if item.via else {}),
     )  # fmt: skip
     _check_key(derivation)
@@ -203,7 +208,7 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
         item.expr, list(item.variables), declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify,
-        expect=list(item.expect) if item.expect else None,
+        expect=list(item.expect) if item.expect else None, structure=item.structure,
     )  # fmt: skip
     what = "Hessian" if item.hessian else "Derivative"
     items: list[Item] = []
@@ -215,6 +220,35 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
                           label=item.label if not items else "", **_exercise(item)))
     items[-1] = dataclasses.replace(items[-1], group=derivations)
     return items
+
+
+def _first(*flags: bool | None) -> bool:
+    """The innermost flag that is set (an item's, else its section's, else the handout's)."""
+    return next((flag for flag in flags if flag is not None), False)
+
+
+class CodeError(DeriveError):
+    """``code = true`` on a result the code printer cannot write (a symbolic derivative)."""
+
+
+def _listing(derivation: Derivation | None) -> str:
+    """The NumPy code a handout shows after an item's proof (``templates/code/listing.py.j2``).
+
+    Raises:
+        CodeError: The result has no NumPy form, or the code is not plain ASCII (the listing
+            is typeset verbatim, so it must hold nothing TeX reads specially).
+    """
+    from derive.documents.codegen import code_module
+
+    assert derivation is not None  # definition items never ask for code
+    try:
+        module = code_module(derivation, "numpy")
+    except DeriveError as error:
+        raise CodeError(f"code = true: {error}") from None
+    text = render_template("code", "code/listing.py.j2", None, mod=module)
+    if not text.isascii() or "\\" in text or "```" in text:
+        raise CodeError("code = true: the code holds characters a listing cannot show")
+    return text
 
 
 class AnswerKeyError(DeriveError):
@@ -236,6 +270,8 @@ def _check_key(derivation: Derivation) -> None:
 
 def _blame(item: ItemSpec, error: DeriveError) -> KeyPath:
     """The key of ``item`` that ``error`` is about."""
+    if isinstance(error, CodeError) and item.code is not None:
+        return (*item.path, "code")
     if item.kind == "identity":
         return (*item.path, "identity")
     if isinstance(error, AnswerKeyError) or (
