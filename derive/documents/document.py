@@ -72,6 +72,8 @@ class Item:
         group: On the last item of several by scalar variables (``wrt = ["x", "y"]``), every
             derivation of the group, for the gradient and Hessian written out entry by entry.
         code: The NumPy code of the value and the derivative shown after the proof, or "".
+        second: With ``method = "both"``, the proof by matrix differentials of the same result
+            (``derivation`` is the proof by indices).
     """
 
     title: str
@@ -85,6 +87,7 @@ class Item:
     label: str = ""
     group: tuple[Derivation, ...] = ()
     code: str = ""
+    second: Derivation | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ class ItemView:
         explicit: The gradient (and Hessian) by several scalars written out, after the last
             of their items; None elsewhere.
         code: The NumPy listing shown after the proof (plain text), or "".
+        second: The proof by matrix differentials shown after ``proof`` (``method = "both"``).
     """
 
     title: str
@@ -163,6 +167,7 @@ class ItemView:
     space: str = ""
     explicit: ExplicitView | None = None
     code: str = ""
+    second: ProofView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,5 +267,6 @@ def _item(item: Item, number: str, exercise: int, width: int | None) -> ItemView
         label=f"eq:{(item.label or number).replace('_', '-')}", exercise=exercise,
         question=item.question, points=item.points, space=item.space, code=item.code,
         explicit=explicit_view(item.group) if item.group else None,
+        second=None if item.second is None else build_proof(item.second, width=width),
     )  # fmt: skip
 
