@@ -18,6 +18,7 @@ The pipeline is four named stages (the file format is described in ``docs/handou
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -194,6 +195,7 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: ProveBoth, section_la
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify, expect=item.expect[0] if item.expect else None,
         structure=item.structure,
+        **({"via": item.via} if item.via else {}),
     )  # fmt: skip
     _check_key(derivation)
     what = ("Second derivative" if derivation.wrt.shape.is_scalar else "Hessian") \
@@ -226,7 +228,9 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: ProveBoth,
         title = (f"{item.title} (by {variable.strip()})" if item.title
                  else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
         items.append(Item(title, item.note if not items else "", derivation, source=item.source,
-                          second=second, **_exercise(item)))
+                          label=item.label if not items else "", second=second,
+                          **_exercise(item)))
+    items[-1] = dataclasses.replace(items[-1], group=derivations)
     return items
 
 
