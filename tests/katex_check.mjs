@@ -6,6 +6,7 @@
 // Exit status 0 whenever every formula was checked, whatever the results; 2 on bad input;
 // 3 when the katex package is not installed.
 // Run from anywhere: node resolves "katex" from the node_modules beside package.json.
+import { runChecks } from "./stdin_checks.mjs";
 let katex;
 try {
   katex = (await import("katex")).default;
@@ -31,17 +32,4 @@ function check(item) {
   }
 }
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-try {
-  const items = JSON.parse(await readStdin());
-  if (!Array.isArray(items)) throw new TypeError("expected a JSON array on stdin");
-  process.stdout.write(JSON.stringify(items.map(check)) + "\n");
-} catch (error) {
-  process.stderr.write(`katex_check: ${error.message}\n`);
-  process.exitCode = 2;
-}
+await runChecks("katex_check", check);

@@ -9,6 +9,7 @@
 // page would show it in red.
 // Exit status 0 whenever every formula was checked; 2 on bad input; 3 when mathjax-full is missing.
 import { createRequire } from "node:module";
+import { runChecks } from "./stdin_checks.mjs";
 
 const require = createRequire(import.meta.url);
 let mj;
@@ -64,17 +65,4 @@ function check(item) {
   }
 }
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-try {
-  const items = JSON.parse(await readStdin());
-  if (!Array.isArray(items)) throw new TypeError("expected a JSON array on stdin");
-  process.stdout.write(JSON.stringify(items.map(check)) + "\n");
-} catch (error) {
-  process.stderr.write(`mathjax_check: ${error.message}\n`);
-  process.exitCode = 2;
-}
+await runChecks("mathjax_check", check);
