@@ -384,8 +384,8 @@ def read_back(derivation: Derivation, point: Point,
 
 
 # what the parser does not read: a Jacobian dx/dz, a differential dX (evaluated along the
-# point's direction), the function's name (alpha)
-_STAND_INS = (ex.Jacobian, Differential, ex.Defined)
+# point's direction), the function's name (alpha), a derivative inside a line (dalpha/dX)
+_STAND_INS = (ex.Jacobian, Differential, ex.Defined, ex.Derivative)
 # the elementwise functions the parser reads (one registered later, ``cube``, is a stand-in)
 _READ = frozenset(SPELLINGS.values())
 
