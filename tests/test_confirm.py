@@ -186,3 +186,68 @@ def test_confirm_symmetry_used_before_it_is_said_is_refused() -> None:
     wrong = _with_step(derivation, number, dataclasses.replace(step, lines=(step.lines[0],
                                                                             silent)))
     _refused(wrong, "uses the symmetry of a matrix before saying so")
+
+
+# -- the printed lines, read back by derive's own parser ---------------------------------------
+
+
+@pytest.mark.parametrize(("printer", "form"), [
+    ("LatexPrinter", "LaTeX"), ("UnicodePrinter", "text"), ("AsciiPrinter", "ASCII"),
+])  # fmt: skip
+def test_confirm_printer_that_drops_a_transpose_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                                           printer: str, form: str) -> None:
+    from derive.documents import printer as printers
+
+    derivation = _unverified("x' A x", "x")
+    monkeypatch.setattr(getattr(printers, printer), "_print_Transpose",
+                        lambda self, node: self.doprint(node.arg))  # fmt: skip
+    _refused(derivation, f"its {form} line")
+
+
+def test_confirm_printer_that_writes_an_inverse_for_its_transpose_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from derive.documents.printer import LatexPrinter
+
+    derivation = _unverified("log(det(X))", "X")
+    original = LatexPrinter._print_Transpose
+    monkeypatch.setattr(LatexPrinter, "_print_Transpose", lambda self, node: (
+        self.doprint(node.arg) if isinstance(node.arg, ex.Inverse) else original(self, node)))
+    _refused(derivation, "its LaTeX line 'X^{-1}' reads back as a different value")
+
+
+@pytest.mark.parametrize(("expr", "wrt", "declare"), [
+    ("v u", "x", ("v: scalar, depends on x", "u: 2, depends on x")),  # Jacobians as stand-ins
+    ("(x' A' A x) / (x' B' B x)", "x", ()),  # the function's name alpha in the result
+    ("(y - A x)' (y - A x)", "x", ()),
+])  # fmt: skip
+def test_confirm_printed_lines_read_back(expr: str, wrt: str, declare: tuple[str, ...]) -> None:
+    from derive.check.confirm import read_back
+    from derive.check.evaluate import Point
+
+    derivation = _unverified(expr, wrt, *declare)
+    compared: list[float] = []
+
+    def error(value: object, expected: object) -> float:
+        compared.append(_relative_error(value, expected))
+        return compared[-1]
+
+    point = _point(derivation)
+    assert isinstance(point, Point)
+    assert read_back(derivation, point, error, 1e-6) == []
+    assert len(compared) >= 6  # the statement, the result, ... each in three forms
+
+
+def _point(derivation: Derivation) -> object:
+    import numpy as np
+
+    from derive.check.verify import assign_sizes, numeric_point
+
+    sizes = assign_sizes(derivation.problem)
+    return numeric_point(derivation.problem, sizes, np.random.default_rng(0))
+
+
+def _relative_error(value: object, expected: object) -> float:
+    from derive.check.verify import relative_error
+
+    return float(relative_error(value, expected))

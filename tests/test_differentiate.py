@@ -230,9 +230,9 @@ def test_differentiate_one_level_of_a_vector_entry(
 
 
 FUNCTION_LEVEL = [
-    # d s^-1 = -s^-2 ds, the inner derivative left marked; a norm's power is worked out at once
+    # d s^-1 = -s^-2 ds and d||u||^p = p ||u||^(p-2) u_a du_a: the inner derivative left marked
     ("(x' A x)^-1", "x", ["-1 (x' A x)^-2 ∂x' A x/∂x[k]"]),
-    ("norm(x)^-1", "x", ["-1 Σ_0 norm(x)^-3 x[_0] δ[_0,k]"]),
+    ("norm(x)^-1", "x", ["-1 Σ_0 norm(x)^-3 x[_0] ∂x[_0]/∂x[k]"]),
     ("log(x' x)", "x", ["(x' x)^-1 ∂x' x/∂x[k]"]),
     ("det(X)", "X", ["Σ_0,_1 det(X) inv(X)[_1,_0] ∂X[_0,_1]/∂X[k,l]"]),
 ]

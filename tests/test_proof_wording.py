@@ -47,6 +47,31 @@ def proofs() -> dict[str, Derivation]:
     return {i.name: prove_identity(i, verify=False) for i in _ALL}
 
 
+@pytest.fixture(scope="module")
+def handout_proofs() -> list[Derivation]:
+    """Every proof of the default handout, in the layout the handout gives it."""
+    from derive.documents.handouts.build import derive_handout
+    from derive.documents.handouts.load import load_handout
+
+    def prove(*args: object, **kwargs: object) -> Derivation:
+        kwargs["verify"] = False
+        return derive.prove(*args, **kwargs)  # type: ignore[arg-type]
+
+    handout = derive_handout(load_handout(), prove=prove, jobs=1)
+    return [item.derivation for section in handout.sections for item in section.items
+            if item.derivation is not None]  # fmt: skip
+
+
+def test_wording_default_handout_reasons_and_indices(handout_proofs: list[Derivation]) -> None:
+    assert len(handout_proofs) >= 19  # every identity and expression item
+    for derivation in handout_proofs:
+        assert confirm_rules(derivation) == [], derivation.source
+        reserved = _reserved(derivation)
+        assert not _free_names(derivation) & reserved, derivation.source
+        for term in _terms(derivation):
+            assert not {i.name for i in term.sums} & reserved, derivation.source
+
+
 @pytest.mark.parametrize("name", [i.name for i in _ALL])
 def test_wording_every_step_does_what_its_kind_says(name: str,
                                                      proofs: dict[str, Derivation]) -> None:
@@ -185,3 +210,38 @@ def test_wording_quotient_is_written_with_the_function_name(expr: str, wrt: str,
 
     derivation = derive.prove(expr, wrt)  # verified: the substitution keeps the value
     assert unicode(derivation.result.rhs, derivation.symbols) == result
+
+
+# -- the norm, in visible steps ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("expr", "hypothesis"), [
+    ("norm(x)", "‖x‖ ≠ 0"), ("norm(A x - b)", "‖A x - b‖ ≠ 0"), ("norm(X)", "‖X‖ ≠ 0"),
+])  # fmt: skip
+def test_wording_norm_derivative_is_its_own_step(expr: str, hypothesis: str) -> None:
+    from derive.calculus.rules import RuleName
+
+    derivation = derive.prove(expr, "X" if "X" in expr else "x")
+    kinds = [step.kind for step in derivation.steps]
+    chain = derivation.steps[kinds.index(StepKind.CHAIN)]
+    assert [r.name for r in chain.rules] == [RuleName.NORM]
+    line = chain.lines[-1]
+    assert isinstance(line, ix.IndexSum)
+    # the norm's rule leaves the inner derivative to the next steps: dx_i/dx_k, not delta_ik
+    assert all(any(isinstance(f, ix.Partial) for f in t.factors) for t in line.terms)
+    assert not any(isinstance(f, ix.Delta) for t in line.terms for f in t.factors)
+    assert kinds.index(StepKind.BASIC_DERIVATIVES) > kinds.index(StepKind.CHAIN)
+    assert hypothesis in derivation.to_text()
+
+
+def test_wording_squared_norm_is_multiplied_out_first() -> None:
+    from derive.calculus.rules import RuleName
+    from derive.documents.printer import unicode
+
+    derivation = derive.prove("norm(A x - b)^2", "x")
+    first = derivation.steps[1]
+    assert first.kind == StepKind.EXPAND
+    assert [r.name for r in first.rules] == [RuleName.NORM_SQUARED, RuleName.DISTRIBUTE]
+    shown = [unicode(line, derivation.symbols) for line in first.lines[1:]]
+    assert shown == ["(A x - b)ᵀ (A x - b)", "xᵀ Aᵀ A x - xᵀ Aᵀ b - bᵀ A x + bᵀ b"]
+    assert derivation.steps[2].kind == StepKind.INDEX_FORM

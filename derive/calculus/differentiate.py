@@ -396,8 +396,16 @@ def _one_level(partial: Partial, ctx: Context) -> list[Term]:
     if isinstance(base, ex.Power) and base.shape.is_scalar and not isinstance(base.base, ex.Norm):
         lower = _scalar_power(base.base, base.exponent - 1)
         return [Term(Fraction(base.exponent), (), (*lower, inner(base.base, ())))]
+    norm, power = (base, 1) if isinstance(base, ex.Norm) else (
+        (base.base, base.exponent) if isinstance(base, ex.Power) else (None, 0))
+    if isinstance(norm, ex.Norm):
+        # d||u||^p / du_a = p ||u||^(p-2) u_a, the inner entries' derivatives left marked
+        shape = norm.arg.shape
+        at = tuple(names.fresh(d) for d in (shape.rows, shape.cols) if d != 1)
+        return [Term(Fraction(power), at, (*_scalar_power(norm, power - 2),
+                                           Entry(norm.arg, at), inner(norm.arg, at)))]
     if _is_function(base):
-        return partial_value(partial, ctx)  # norms: worked out in one step
+        return partial_value(partial, ctx)
     row, col = _axes(base.shape, entry.indices)
     return [t for term in to_index(base, row, col, names) for t in product_rule(term, k, ctx)]
 

@@ -8,6 +8,7 @@ rewrite of the expression; the engine records every rewrite as a :class:`Step` t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -172,7 +173,8 @@ class _Prover:
     def expand(self, index_form: ix.IndexSum) -> None:
         """Multiply out a scalar product of sums (least squares) as matrices before its index
         form, so that the reader sees where each of the index form's terms comes from."""
-        if index_form.free or not _product_of_sums(self.problem.expr):
+        squared = _inner_product(self.problem.expr)
+        if index_form.free or not _product_of_sums(squared or self.problem.expr):
             return
         try:
             pieces = [ex.mul(ex.Number(t.coeff), term_to_matrix(
@@ -180,7 +182,10 @@ class _Prover:
         except UnsupportedError:
             return
         expanded = ex.add(*pieces)
-        if expanded != self.problem.expr:
+        if squared is not None:  # ||A x - b||^2 = (A x - b)' (A x - b) = x' A' A x - ...
+            self.recorder.record(StepKind.EXPAND, (self.function, squared, expanded),
+                                 (RuleName.NORM_SQUARED, RuleName.DISTRIBUTE))  # fmt: skip
+        elif expanded != self.problem.expr:
             self.recorder.record(StepKind.EXPAND, (self.function, expanded),
                                  (RuleName.DISTRIBUTE,))  # fmt: skip
 
@@ -409,9 +414,13 @@ _FREE_NAMES = ("i", "j", "k", "l", "p", "q", "r", "s", "t", "u", "v", "w")
 
 
 def _free_names(avoid: set[str]) -> tuple[str, str, str, str]:
-    """The free indices' letters: i, j (the function's), k, l (the variable's), unless one is a
-    size or a symbol name (``A: k x n``), in which case the next free letters of the list."""
-    first, second, third, fourth, *_ = (name for name in _FREE_NAMES if name not in avoid)
+    """The free indices' letters: i, j (the function's), k, l (the variable's); one that is a
+    size or a symbol name (``A: k x n``) gives way to the next unused letter of the list."""
+    preferred = _FREE_NAMES[:4]
+    spare = (name for name in itertools.chain(_FREE_NAMES[4:], (f"k{n}" for n in
+             itertools.count(1))) if name not in avoid)  # fmt: skip
+    first, second, third, fourth = (name if name not in avoid else next(spare)
+                                    for name in preferred)  # fmt: skip
     return first, second, third, fourth
 
 
@@ -455,6 +464,14 @@ def _product_of_sums(node: ex.Expr) -> bool:
 
 
 FUNCTION_NODES = (ex.Inverse, ex.Det, ex.Log, ex.Norm)
+
+
+def _inner_product(node: ex.Expr) -> ex.Expr | None:
+    """``u' u`` for the squared norm ``||u||^2`` of a column vector (else None)."""
+    if isinstance(node, ex.Power) and node.exponent == 2 and isinstance(node.base, ex.Norm) \
+            and node.base.arg.shape.is_column:
+        return ex.mul(ex.transpose(node.base.arg), node.base.arg)
+    return None
 
 
 def _has(node: ex.Expr, kind: type[ex.Expr]) -> bool:

@@ -45,6 +45,11 @@ def _view(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"no {name!r} view is registered: import derive.documents and "
                            "derive.check first (derive.prove does)") from None
 
+def registered_view(name: str) -> Callable[..., Any] | None:
+    """The view ``name`` if its layer has registered it (``derive.prove`` imports them all)."""
+    return _VIEWS.get(name)
+
+
 Formula = ex.Expr | ix.IndexSum
 
 

@@ -62,6 +62,7 @@ class RuleName(StrEnum):
     HESSIAN = "hessian"
     RESTATE = "restate"
     DISTRIBUTE = "distribute"
+    NORM_SQUARED = "norm_squared"
     RESULT = "result"
     CHAIN_RULE = "chain_rule"
     RECOGNISE_ENTRYWISE = "recognise_entrywise"
@@ -114,7 +115,8 @@ RULES = _rules(
          "Matrix Cookbook (46)"),
     Rule("log", "chain rule: the derivative of log s is the derivative of s divided by s"),
     Rule("power", "chain rule and power rule for a power of a scalar"),
-    Rule("norm", "chain rule and derivative of the norm"),
+    Rule("norm", "chain rule: the derivative of a norm by an entry of its argument is that"
+         " entry divided by the norm, where the argument is not zero"),
     Rule("sift_delta", "sum out the Kronecker deltas"),
     Rule("reorder", "the factors of a product commute"),
     Rule("rename_dummies", "renaming a dummy index does not change a sum"),
@@ -134,6 +136,7 @@ RULES = _rules(
     Rule("hessian", "differentiate the gradient's entries once more"),
     Rule("restate", "the entries of the gradient, as found above"),
     Rule("distribute", "multiply out: a product distributes over sums, a transpose over products"),
+    Rule("norm_squared", "the squared norm of a vector is the vector's inner product with itself"),
     Rule("result", "the result"),
     Rule("chain_rule", "the chain rule, entry by entry"),
     Rule("recognise_entrywise", "entrywise products and diagonal matrices"),

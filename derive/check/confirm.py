@@ -9,25 +9,34 @@ confirms, for each step, what its kind promises (``StepKind.confirms``):
 - every index runs over the length of the axis it addresses;
 - it starts where the previous step ended;
 - each basic fact printed beside it holds;
-- steps before the one that uses a matrix's symmetry hold for a matrix that is not symmetric.
+- steps before the one that uses a matrix's symmetry hold for a matrix that is not symmetric;
+- each matrix-form line, printed and read back by derive's own parser, has the line's value.
 
 Each function returns the failures as sentences; an empty list means confirmed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from derive.calculus.collect import same_factors, same_up_to_renaming
 from derive.calculus.differentiate import Context, factor_depends
-from derive.calculus.proof import Derivation, Step
+from derive.calculus.proof import Derivation, Step, registered_view
 from derive.calculus.rules import RuleName, StepKind
 from derive.check.evaluate import Point, evaluate
+from derive.errors import DeriveError, LimitError
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.differential import Differential
+from derive.ir.functions import SPELLINGS
+from derive.language.declare import Declaration
+from derive.language.parse import parse_syntax
+from derive.language.shapes import infer
 
 _INDEX_KINDS = (
     StepKind.INDEX_FORM, StepKind.DIFFERENTIATE, StepKind.CHAIN, StepKind.INNER,
@@ -330,3 +339,131 @@ def check_before_symmetry(derivation: Derivation, point: Point,
             failures.append(f"step {number + 1} ({step.kind}) uses the symmetry of a matrix "
                             f"before saying so (relative error {worst:.2e})")  # fmt: skip
     return failures
+
+
+# -- the printed lines, read back by derive's own parser --------------------------------------
+
+
+def read_back(derivation: Derivation, point: Point,
+              error: Callable[[Any, Any], float], tolerance: float) -> list[str]:  # fmt: skip
+    """Each matrix-form line, as printed in LaTeX, text and ASCII, is read by derive's parser
+    and has the value of the line it prints (a printer that drops a transpose is caught).
+
+    Read back: the statement, every simplification and the result, and the matrix inside each
+    entry of an index line (``(A^T B^T)_kl``). Not read back: the index notation around them
+    (sums, subscripts, deltas), which the parser does not read. A Jacobian ``dx/dz``, a
+    differential ``dX`` and the function's name (``alpha``) are printed as stand-in symbols
+    carrying their values.
+    """
+    printed = registered_view("printed")  # registered by derive.documents
+    if printed is None:
+        return []
+    names = tuple(derivation.symbols)
+    failures: list[str] = []
+    first: dict[ex.Expr, int] = {}  # each line once, under the first step that shows it
+    for number, step in enumerate(derivation.steps):
+        for line in _matrix_lines(step):
+            first.setdefault(line, number)
+    for line, number in first.items():
+        stand_ins: dict[ex.Expr, ex.Symbol] = {}
+        shown = _with_stand_ins(line, stand_ins, names)
+        at = point
+        try:
+            with np.errstate(all="ignore"):
+                for node, symbol in stand_ins.items():
+                    at = at.with_value(symbol.name, evaluate(node, point))
+                expected = evaluate(line, point)
+        except OverflowError:  # beyond floating point (10^400): the exact check decides
+            continue
+        declarations = _declarations(derivation, stand_ins.values())
+        for form, text in printed(shown, names).items():
+            problem = _read(text, declarations, at, expected, error, tolerance)
+            if problem:
+                failures.append(f"step {number + 1}: its {form} line {text!r} {problem}")
+    return failures
+
+
+# what the parser does not read: a Jacobian dx/dz, a differential dX (evaluated along the
+# point's direction), the function's name (alpha), a derivative inside a line (dalpha/dX)
+_STAND_INS = (ex.Jacobian, Differential, ex.Defined, ex.Derivative)
+# the elementwise functions the parser reads (one registered later, ``cube``, is a stand-in)
+_READ = frozenset(SPELLINGS.values())
+
+
+def _stand_in(node: ex.Expr) -> bool:
+    return isinstance(node, _STAND_INS) or isinstance(node, el.Apply) and node.function not in _READ
+
+
+def _matrix_lines(step: Step) -> Iterator[ex.Expr]:
+    for line in step.lines:
+        if isinstance(line, ex.Derivative | ex.Defined):
+            continue
+        if isinstance(line, ex.Expr):
+            yield line
+        elif isinstance(line, ix.IndexSum):
+            yield from (f.base for t in line.terms for f in t.factors
+                        if isinstance(f, ix.Entry) and f.base.children)  # fmt: skip
+
+
+def _with_stand_ins(node: ex.Expr, table: dict[ex.Expr, ex.Symbol],
+                    names: tuple[str, ...]) -> ex.Expr:  # fmt: skip
+    """The node with each Jacobian and named function replaced by a symbol of its shape."""
+    if _stand_in(node):
+        if node not in table:
+            name = node.name if isinstance(node, ex.Defined) else next(
+                f"J_{n}" for n in itertools.count(1) if f"J_{n}" not in names)
+            table[node] = ex.Symbol(name, node.shape)
+            names = (*names, name)
+        return table[node]
+    children = node.children
+    if not any(_has_stand_in(c) for c in children):
+        return node
+    new = [_with_stand_ins(c, table, (*names, *(s.name for s in table.values())))
+           for c in children]  # fmt: skip
+    return node.rebuild(new)
+
+
+def _has_stand_in(node: ex.Expr) -> bool:
+    return _stand_in(node) or any(
+        _has_stand_in(c) for c in node.children)
+
+
+def _declarations(derivation: Derivation, extra: Iterable[ex.Symbol]) -> dict[str, Declaration]:
+    infos = [(n, i.shape, i.symmetric, i.invertible) for n, i in derivation.symbols.items()]
+    infos += [(s.name, s.shape, False, False) for s in extra]
+    return {name: Declaration(name, (shape.rows, shape.cols), symmetric, invertible)
+            for name, shape, symmetric, invertible in infos}  # fmt: skip
+
+
+def _read(text: str, declarations: dict[str, Declaration], point: Point, expected: Any,
+          error: Callable[[Any, Any], float], tolerance: float) -> str | None:  # fmt: skip
+    """Why ``text`` does not read back as ``expected`` (None when it does)."""
+    try:
+        problem = infer(parse_syntax(text), text, declarations)
+    except LimitError:  # a number longer than the input language reads (``(1000 x' x)^100``)
+        return None
+    except DeriveError as failure:
+        return f"cannot be read back ({failure})"
+    if set(problem.symbols) - set(declarations):
+        return f"reads back with unknown names {sorted(set(problem.symbols) - set(declarations))}"
+    sizes = dict(point.sizes)  # a size the text leaves open (the n of ``2 I``) is the line's
+    for dim, size in zip((problem.expr.shape.rows, problem.expr.shape.cols),
+                         np.shape(expected), strict=False):  # fmt: skip
+        if isinstance(dim, str) and dim not in sizes:
+            sizes[dim] = size
+    try:
+        if not np.all(np.isfinite(np.asarray(expected, dtype=float))):
+            return None  # beyond floating point: the exact check decides
+    except OverflowError:
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            value = evaluate(problem.expr, Point(point.values, point.jacobians, sizes))
+        if isinstance(problem.expr, ex.Number):  # 0 for a zero matrix
+            value = np.broadcast_to(value, np.shape(expected))
+        value = error(value, expected)
+    except (ValueError, IndexError, KeyError, OverflowError):
+        value = float("inf")
+    if not value <= tolerance:
+        return f"reads back as a different value (relative error {value:.2e})"
+    return None

@@ -184,10 +184,12 @@ def verify(
 
 def confirm_structure(derivation: Derivation, point: Point, seed: int) -> list[str]:
     """What the values of the lines cannot show (``check.confirm``): the rule each step cites,
-    the range of every index, continuity between steps, the printed basic facts, and the steps
-    before symmetry is used, at a matrix that is not symmetric."""
+    the range of every index, continuity between steps, the printed basic facts, the printed
+    lines read back by the parser, and the steps before symmetry is used, at a matrix that is not
+    symmetric."""
     failures = confirm.confirm(derivation)
     failures += confirm.check_facts(derivation, point, relative_error, TOLERANCE)
+    failures += confirm.read_back(derivation, point, relative_error, TOLERANCE)
     if any(info.symmetric for info in derivation.symbols.values()):
         skewed = confirm.asymmetric(derivation, point, np.random.default_rng(seed + 1))
         failures += confirm.check_before_symmetry(derivation, skewed, relative_error, TOLERANCE)

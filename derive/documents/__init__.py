@@ -38,6 +38,13 @@ def _repr_html(derivation: Derivation) -> Any:
     return repr_html(derivation)
 
 
+def _printed(node: Any, names: tuple[str, ...]) -> dict[str, str]:
+    from derive.documents.printer import ascii_str, latex, unicode
+
+    return {"LaTeX": latex(node, names), "text": unicode(node, names), "ASCII": ascii_str(node)}
+
+
 register_view("render", _render)
+register_view("printed", _printed)
 register_view("repr_latex", _repr_latex)
 register_view("repr_html", _repr_html)
