@@ -28,6 +28,7 @@ from typing import Any
 from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
 from derive.documents.formats import FORMATS, Format, get, handout_formats
+from derive.documents.handouts.listing import CodeError, inherited, listing
 from derive.documents.handouts.load import default_handout_path, load_handout
 from derive.documents.handouts.locate import (
     FileProblem,
@@ -49,7 +50,7 @@ from derive.documents.handouts.outputs import (  # noqa: F401 - _tree_digest for
 )
 from derive.documents.handouts.render import render_handout
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
-from derive.documents.render import render_template, templates_folder
+from derive.documents.render import templates_folder
 from derive.errors import (
     BuildError,
     DeclarationError,
@@ -118,7 +119,7 @@ def derive_handout(
 
     def attempt(number: int) -> list[Item] | tuple[KeyPath, str]:
         section, item = tasks[number]
-        code = _first(item.code, section.code, spec.code)
+        code = inherited(item.code, section.code, spec.code)
         method = item.method or section.method or spec.method
         return _attempt(spec, item, _by(prove, method), section.layout, code)
 
@@ -155,7 +156,7 @@ def _attempt(
     intact)."""
     try:
         items = _derive_items(spec, item, prove, section_layout)
-        return [replace(d, code=_listing(d.derivation)) for d in items] if code else items
+        return [replace(d, code=listing(d.derivation)) for d in items] if code else items
     except DeriveError as error:
         return _blame(item, error), str(error)
     except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
@@ -219,35 +220,6 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: _Both,
         items.append(Item(title, item.note if not items else "", derivation, source=item.source,
                           second=second, **_exercise(item)))
     return items
-
-
-def _first(*flags: bool | None) -> bool:
-    """The innermost flag that is set (an item's, else its section's, else the handout's)."""
-    return next((flag for flag in flags if flag is not None), False)
-
-
-class CodeError(DeriveError):
-    """``code = true`` on a result the code printer cannot write (a symbolic derivative)."""
-
-
-def _listing(derivation: Derivation | None) -> str:
-    """The NumPy code a handout shows after an item's proof (``templates/code/listing.py.j2``).
-
-    Raises:
-        CodeError: The result has no NumPy form, or the code is not plain ASCII (the listing
-            is typeset verbatim, so it must hold nothing TeX reads specially).
-    """
-    from derive.documents.codegen import code_module
-
-    assert derivation is not None  # definition items never ask for code
-    try:
-        module = code_module(derivation, "numpy")
-    except DeriveError as error:
-        raise CodeError(f"code = true: {error}") from None
-    text = render_template("code", "code/listing.py.j2", None, mod=module)
-    if not text.isascii() or "\\" in text or "```" in text:
-        raise CodeError("code = true: the code holds characters a listing cannot show")
-    return text
 
 
 _Both = Callable[..., tuple[Any, Any]]
