@@ -1,7 +1,7 @@
 """``derive prove``: one verified derivation, to the terminal or a file.
 
 Text goes to the terminal by default; ``--format md|tex|html|json|pdf`` picks another output
-(``numpy|torch``: a Python module computing the value and the derivative) and
+(``numpy|torch``: a Python module computing the value and the derivative, by every --wrt) and
 ``-o`` writes it to a file atomically (a temporary file in the same folder, then one rename; a
 PDF through latexmk in a sandbox, :mod:`derive.documents.pdf`), so an interrupted run never
 leaves half a document behind. ``--expect ANSWER`` checks a student's answer against the result:
@@ -190,9 +190,6 @@ def _check_options(
                                f"{len(expect)} answers)")  # fmt: skip
     if fragment and len(wrt) > 1:
         raise click.UsageError("--fragment takes a single --wrt")
-    if get_format(fmt).templates == "code" and len(wrt) > 1:
-        raise click.UsageError(f"--format {fmt} writes one module per variable: give a single"
-                               " --wrt")  # fmt: skip
 
 
 def _check_web_options(

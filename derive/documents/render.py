@@ -494,8 +494,8 @@ def render_derivations(
 
     Args:
         ds: The derivations, from ``prove(expr, wrt=[...])`` (one expression, shared shapes).
-        fmt: ``tex``, ``md``, ``text`` (the ``derivations`` template of the format) or
-            ``json`` (``{"derivations": [...]}``).
+        fmt: ``tex``, ``md``, ``text`` (the ``derivations`` template of the format),
+            ``json`` (``{"derivations": [...]}``) or ``numpy``/``torch`` (one module).
         templates_dir: A folder whose templates override the packaged ones by name.
         style: ``full`` or ``compact``, as for :func:`render_derivation`.
 
@@ -512,6 +512,12 @@ def render_derivations(
 
     if not ds:
         raise ValueError("render_derivations needs at least one derivation")
+    if fmt in ("numpy", "torch"):  # one module: a function returning every derivative
+        from derive.documents.codegen import code_module
+
+        form = get(fmt)
+        return render_template(form.templates, form.template(form.derivation_template),
+                               templates_dir, mod=code_module(ds, fmt))  # fmt: skip
     if fmt == "json":
         from derive.documents.serialize import to_json_dict
 

@@ -49,7 +49,7 @@ from derive.documents.handouts.outputs import (  # noqa: F401 - _tree_digest for
 )
 from derive.documents.handouts.render import render_handout
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
-from derive.documents.render import templates_folder
+from derive.documents.render import render_template, templates_folder
 from derive.errors import (
     BuildError,
     DeclarationError,
@@ -118,7 +118,8 @@ def derive_handout(
 
     def attempt(number: int) -> list[Item] | tuple[KeyPath, str]:
         section, item = tasks[number]
-        return _attempt(spec, item, prove, section.layout)
+        code = _first(item.code, section.code, spec.code)
+        return _attempt(spec, item, prove, section.layout, code)
 
     derived: list[list[Item]] = []  # each task's items, in the order of the tasks
     for (_, item), outcome in zip(tasks, ordered_map(attempt, len(tasks), jobs), strict=True):
@@ -146,12 +147,14 @@ def derive_handout(
 
 
 def _attempt(
-    spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str
+    spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str, code: bool
 ) -> list[Item] | tuple[KeyPath, str]:
-    """Derive one item; on failure the key to blame and the message (an error is returned, not
-    raised, so that it crosses from a worker process intact)."""
+    """Derive one item (with its NumPy listing when ``code``); on failure the key to blame and
+    the message (an error is returned, not raised, so that it crosses from a worker process
+    intact)."""
     try:
-        return _derive_items(spec, item, prove, section_layout)
+        items = _derive_items(spec, item, prove, section_layout)
+        return [replace(d, code=_listing(d.derivation)) for d in items] if code else items
     except DeriveError as error:
         return _blame(item, error), str(error)
     except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
@@ -214,6 +217,35 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
     return items
 
 
+def _first(*flags: bool | None) -> bool:
+    """The innermost flag that is set (an item's, else its section's, else the handout's)."""
+    return next((flag for flag in flags if flag is not None), False)
+
+
+class CodeError(DeriveError):
+    """``code = true`` on a result the code printer cannot write (a symbolic derivative)."""
+
+
+def _listing(derivation: Derivation | None) -> str:
+    """The NumPy code a handout shows after an item's proof (``templates/code/listing.py.j2``).
+
+    Raises:
+        CodeError: The result has no NumPy form, or the code is not plain ASCII (the listing
+            is typeset verbatim, so it must hold nothing TeX reads specially).
+    """
+    from derive.documents.codegen import code_module
+
+    assert derivation is not None  # definition items never ask for code
+    try:
+        module = code_module(derivation, "numpy")
+    except DeriveError as error:
+        raise CodeError(f"code = true: {error}") from None
+    text = render_template("code", "code/listing.py.j2", None, mod=module)
+    if not text.isascii() or "\\" in text or "```" in text:
+        raise CodeError("code = true: the code holds characters a listing cannot show")
+    return text
+
+
 class AnswerKeyError(DeriveError):
     """An item's ``expect`` (an answer key) is not the proven result; the message says how."""
 
@@ -233,6 +265,8 @@ def _check_key(derivation: Derivation) -> None:
 
 def _blame(item: ItemSpec, error: DeriveError) -> KeyPath:
     """The key of ``item`` that ``error`` is about."""
+    if isinstance(error, CodeError) and item.code is not None:
+        return (*item.path, "code")
     if item.kind == "identity":
         return (*item.path, "identity")
     if isinstance(error, AnswerKeyError) or (

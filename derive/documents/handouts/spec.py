@@ -31,16 +31,19 @@ class ItemSpec:
     points: int = 0
     space: str = ""
     label: str = ""
+    code: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
-    """One ``[[section]]``; ``layout`` overrides the handout's for its items ("" keeps it)."""
+    """One ``[[section]]``; ``layout`` overrides the handout's for its items ("" keeps it), as
+    ``code`` does (None keeps it)."""
 
     title: str
     intro: str
     items: tuple[ItemSpec, ...]
     layout: str = ""
+    code: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class HandoutSpec:
         show_sources: Print each item's source on an exercise sheet too.
         numbering: Exercises numbered through the ``sheet`` or per ``section``.
         mtime: The file's modification time (the build date of the PDF).
+        code: Each proof ends with its NumPy code (a section's or an item's ``code`` wins).
     """
 
     file: str
@@ -84,3 +88,4 @@ class HandoutSpec:
     numbering: str = "sheet"
     md_flavor: str = "commonmark"
     front_matter: bool = False
+    code: bool = False
