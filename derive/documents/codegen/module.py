@@ -16,6 +16,7 @@ from derive.check.domain import positive_symbols
 from derive.documents.codegen.printer import LIBRARIES, Context, Library, is_vector
 from derive.documents.codegen.tensor import bases, tensor_code
 from derive.documents.printer import ascii_str
+from derive.errors import UnsupportedError
 from derive.ir import expr as ex
 
 if TYPE_CHECKING:
@@ -232,13 +233,19 @@ def code_module(derivations: Derivation | Sequence[Derivation], library: str = "
         appearance), the assignments of shared subexpressions, the value and the derivatives.
 
     Raises:
-        UnsupportedError: The result holds a derivative left symbolic (the Jacobian of a
-            symbol declared to depend on the variable).
+        UnsupportedError: The result is a derivative by a structured (symmetric) matrix, or
+            holds a derivative left symbolic (the Jacobian of a symbol declared to depend on
+            the variable).
         ValueError: No derivation, or derivations of different expressions.
     """
     group = (derivations,) if not isinstance(derivations, Sequence) else tuple(derivations)
     if not group or any(d.function.body != group[0].function.body for d in group):
         raise ValueError("code_module takes derivations of one expression")
+    for d in group:
+        if any(isinstance(r.lhs, ex.Derivative) and r.lhs.structure for r in d.results):
+            raise UnsupportedError(
+                f"cannot write code for d{d.function.name}/d{d.wrt.name} by a structured"
+                " (symmetric) matrix yet: the module's own check perturbs one entry at a time")
     first = group[0]
     body = first.function.body
     variables = list(dict.fromkeys(d.wrt for d in group))

@@ -174,6 +174,7 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
         derivation = prove(
             identity.expr, identity.wrt, declare=identity.declare,
             layout=layout, hessian=identity.hessian, verify=spec.verify,
+            structure=identity.structure,
         )  # fmt: skip
         return Item(item.title or identity.title, item.note, derivation,
                     source=item.source or identity.source,
@@ -182,6 +183,7 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
         item.expr, item.wrt, declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify, expect=item.expect[0] if item.expect else None,
+        structure=item.structure,
     )  # fmt: skip
     _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"
@@ -204,7 +206,7 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
         item.expr, list(item.variables), declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify,
-        expect=list(item.expect) if item.expect else None,
+        expect=list(item.expect) if item.expect else None, structure=item.structure,
     )  # fmt: skip
     what = "Hessian" if item.hessian else "Derivative"
     items: list[Item] = []

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from derive.calculus.options import STRUCTURES
 from derive.documents.document import DEFINITIONS
 from derive.documents.formats import STYLES
 from derive.documents.handouts.locate import (
@@ -54,6 +55,7 @@ _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
     "declare": list, "definition": str, "source": str, "expect": str, "layout": str,
     "question": str, "points": int, "space": str, "label": str, "code": bool,
+    "structure": str,
 }  # fmt: skip
 # keys that take a string or an array of strings (several variables, one answer for each)
 _STRING_OR_LIST = ("declare", "wrt", "expect")
@@ -61,7 +63,7 @@ _EXERCISE_KEYS = {"layout", "question", "points", "space", "label"}
 _KIND_KEYS = {
     "identity": {"identity", "title", "note", "source", "code", *_EXERCISE_KEYS},
     "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect", "code",
-             *_EXERCISE_KEYS},
+             "structure", *_EXERCISE_KEYS},
     "definition": {"definition", "title", "note"},
 }
 _SPACE = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|em)")
@@ -324,6 +326,7 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
         definition=definition, source=check.text(data, path, "source"),
         layout=_choice(check, data, path, "layout", LAYOUTS, ""),
+        structure=_choice(check, data, path, "structure", tuple(STRUCTURES), "none"),
         question=check.prose(data, path, "question"), points=_points(check, data, path),
         space=_space(check, data, path), label=_label(check, data, path),
         code=_maybe(data, "code"),

@@ -27,6 +27,7 @@ class ItemSpec:
     definition: str = ""
     source: str = ""
     layout: str = ""
+    structure: str = "none"
     question: str = ""
     points: int = 0
     space: str = ""
