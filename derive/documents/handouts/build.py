@@ -99,7 +99,8 @@ def derive_handout(
         spec: The handout from :func:`load_handout`.
         prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
         progress: Called as ``progress("derive", done, total, title)`` after each derivation.
-        jobs: Processes to derive with; None for one per core (at most four), 1 for none.
+        jobs: Processes to derive with; None for one per idle core (at most four), 1 for
+            none.
 
     Returns:
         The handout the templates render.
@@ -318,7 +319,7 @@ def build_handout(
         md_flavor: Override the file's ``md_flavor`` (``documents.web.flavors.FLAVORS``).
         front_matter: Override the file's ``front_matter``.
         jobs: Processes to derive the items with (:func:`derive_handout`); None for one per
-            core, at most four.
+            idle core, at most four.
 
     Returns:
         The output files, PDF first.
