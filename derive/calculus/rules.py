@@ -87,6 +87,10 @@ class RuleName(StrEnum):
     COLLECT_DIFFERENTIAL = "collect_differential"
     FIRST_IDENTIFICATION = "first_identification"
     LAYOUT = "layout"
+    SECOND_DIFFERENTIAL = "second_differential"
+    D_CHAIN = "d_chain"
+    D_SQUARED_NORM = "d_squared_norm"
+    SECOND_IDENTIFICATION = "second_identification"
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -159,6 +163,15 @@ RULES = _rules(
     Rule("first_identification", "first identification theorem",
          "Magnus & Neudecker, Matrix Differential Calculus, ch. 5 and 9"),
     Rule("layout", "write the derivative in the chosen layout"),
+    Rule("d_chain", "chain rule: the differential of a dependent symbol is its Jacobian times the"
+         " differential of the variable"),
+    Rule("d_squared_norm", "the squared norm is the inner product of the argument with itself,"
+         " so its differential is twice the inner product of the argument with its differential"),
+    Rule("second_differential", "the second differential is the differential of the first, the"
+         " direction of the variable held fixed"),
+    Rule("second_identification", "second identification theorem: the Hessian is the symmetric"
+         " part of the matrix between the two differentials",
+         "Magnus & Neudecker, Matrix Differential Calculus, ch. 6 and 10"),
 )
 
 

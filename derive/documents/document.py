@@ -28,6 +28,8 @@ class Item:
         space: Room left for the answer on the sheet (a TeX length such as ``6cm``), or "".
         label: A name prose can cite the item's result by, or "".
         code: The NumPy code of the value and the derivative shown after the proof, or "".
+        second: With ``method = "both"``, the proof by matrix differentials of the same result
+            (``derivation`` is the proof by indices).
     """
 
     title: str
@@ -40,6 +42,7 @@ class Item:
     space: str = ""
     label: str = ""
     code: str = ""
+    second: Derivation | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class ItemView:
         exercise: Its number as an exercise (1, 2, ...), 0 for a definition block.
         question, points, space: The exercise's own task, marks and answer space.
         code: The NumPy listing shown after the proof (plain text), or "".
+        second: The proof by matrix differentials shown after ``proof`` (``method = "both"``).
     """
 
     title: str
@@ -115,6 +119,7 @@ class ItemView:
     points: int = 0
     space: str = ""
     code: str = ""
+    second: ProofView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,5 +218,6 @@ def _item(item: Item, number: str, exercise: int, width: int | None) -> ItemView
         build_proof(item.derivation, width=width), number,
         label=f"eq:{(item.label or number).replace('_', '-')}", exercise=exercise,
         question=item.question, points=item.points, space=item.space, code=item.code,
+        second=None if item.second is None else build_proof(item.second, width=width),
     )  # fmt: skip
 

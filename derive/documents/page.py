@@ -24,6 +24,7 @@ from derive.documents.formats import PAGE_WIDTH
 from derive.documents.printer import latex, unicode
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.differential import Differential
 from derive.language.shapes import SymbolInfo
 
 # Rules whose reason is already what the step's kind says ("Sum out the Kronecker deltas"):
@@ -257,6 +258,7 @@ class CheckView:
     tolerance: Sci
     seed: int
     passed: bool
+    direction: Math | None = None  # the random direction the differential lines were taken along
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,4 +592,6 @@ def _check(d: Derivation, names: tuple[str, ...]) -> CheckView | None:
         tolerance=Sci.of(v.tolerance),
         seed=v.seed,
         passed=v.passed,
+        direction=Math(Differential(d.wrt), names) if any(
+            s.kind is StepKind.TAKE_DIFFERENTIAL for s in d.steps) else None,
     )

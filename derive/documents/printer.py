@@ -364,6 +364,8 @@ class LatexPrinter(Printer, pe.LatexElementwise):
         return f"\\det{self.paren(self.doprint(node.arg))}"
 
     def _print_Differential(self, node: Differential) -> str:
+        if isinstance(node.arg, Differential) and isinstance(node.arg.arg, ex.Symbol | ex.Defined):
+            return "\\mathrm{d}^2" + self.doprint(node.arg.arg)  # the second differential
         if isinstance(node.arg, ex.Symbol | ex.Defined):
             return "\\mathrm{d}" + self.doprint(node.arg)
         return f"\\mathrm{{d}}{self.paren(self.doprint(node.arg))}"
@@ -459,6 +461,8 @@ class UnicodePrinter(Printer, pe.UnicodeElementwise):
         return f"det({self.doprint(node.arg)})"
 
     def _print_Differential(self, node: Differential) -> str:
+        if isinstance(node.arg, Differential) and isinstance(node.arg.arg, ex.Symbol | ex.Defined):
+            return "d²" + self.doprint(node.arg.arg)  # the second differential
         if isinstance(node.arg, ex.Symbol | ex.Defined):
             return "d" + self.doprint(node.arg)
         return f"d({self.doprint(node.arg)})"

@@ -120,7 +120,8 @@ def derive_handout(
     def attempt(number: int) -> list[Item] | tuple[KeyPath, str]:
         section, item = tasks[number]
         code = _first(item.code, section.code, spec.code)
-        return _attempt(spec, item, prove, section.layout, code)
+        method = item.method or section.method or spec.method
+        return _attempt(spec, item, _by(prove, method), section.layout, code)
 
     derived: list[list[Item]] = []  # each task's items, in the order of the tasks
     for (_, item), outcome in zip(tasks, ordered_map(attempt, len(tasks), jobs), strict=True):
@@ -148,7 +149,7 @@ def derive_handout(
 
 
 def _attempt(
-    spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str, code: bool
+    spec: HandoutSpec, item: ItemSpec, prove: _Both, section_layout: str, code: bool
 ) -> list[Item] | tuple[KeyPath, str]:
     """Derive one item (with its NumPy listing when ``code``); on failure the key to blame and
     the message (an error is returned, not raised, so that it crosses from a worker process
@@ -163,7 +164,7 @@ def _attempt(
                 f"internal error in derive ({type(error).__name__}: {error}); please report it")
 
 
-def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str) -> Item:
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: _Both, section_layout: str) -> Item:
     """Derive one item; its layout is the item's, else the section's, else the handout's."""
     if item.kind == "definition":
         title = item.title or _DEFINITION_TITLES[item.definition]
@@ -172,15 +173,16 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
         from derive.catalog import identities as catalog
         identity = catalog.get(item.identity)
         layout = item.layout or section_layout or identity.layout or spec.layout
-        derivation = prove(
+        derivation, second = prove(
             identity.expr, identity.wrt, declare=identity.declare,
             layout=layout, hessian=identity.hessian, verify=spec.verify,
             structure=identity.structure,
         )  # fmt: skip
         return Item(item.title or identity.title, item.note, derivation,
                     source=item.source or identity.source,
-                    label=item.label or identity.name, **_exercise(item))  # fmt: skip
-    derivation = prove(
+                    label=item.label or identity.name, second=second,
+                    **_exercise(item))  # fmt: skip
+    derivation, second = prove(
         item.expr, item.wrt, declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify, expect=item.expect[0] if item.expect else None,
@@ -190,20 +192,20 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
     what = "Hessian" if item.hessian else "Derivative"
     title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
     return Item(title, item.note, derivation, source=item.source, label=item.label,
-                **_exercise(item))  # fmt: skip
+                second=second, **_exercise(item))  # fmt: skip
 
 
 def _exercise(item: ItemSpec) -> dict[str, Any]:
     return {"question": item.question, "points": item.points, "space": item.space}
 
 
-def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: _Both,
                   section_layout: str) -> list[Item]:
     """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
     with the shapes the first fixes, each checked against its answer (``expect``)."""
     if len(item.variables) < 2:
         return [_derive_item(spec, item, prove, section_layout)]
-    derivations: tuple[Derivation, ...] = prove(  # type: ignore[assignment]
+    derivations, seconds = prove(
         item.expr, list(item.variables), declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify,
@@ -211,12 +213,12 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
     )  # fmt: skip
     what = "Hessian" if item.hessian else "Derivative"
     items: list[Item] = []
-    for variable, derivation in zip(item.variables, derivations, strict=True):
+    for variable, derivation, second in zip(item.variables, derivations, seconds, strict=True):
         _check_key(derivation)
         title = (f"{item.title} (by {variable.strip()})" if item.title
                  else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
         items.append(Item(title, item.note if not items else "", derivation, source=item.source,
-                          **_exercise(item)))
+                          second=second, **_exercise(item)))
     return items
 
 
@@ -247,6 +249,39 @@ def _listing(derivation: Derivation | None) -> str:
     if not text.isascii() or "\\" in text or "```" in text:
         raise CodeError("code = true: the code holds characters a listing cannot show")
     return text
+
+
+_Both = Callable[..., tuple[Any, Any]]
+
+
+def _by(prove: Prover, method: str) -> _Both:
+    """``prove`` by ``method``, returning the proof and, with ``both``, the differential one.
+
+    With ``both``, the two methods must reach the same result (the same expression): a handout
+    shows that result once.
+
+    Raises:
+        DeriveError: The methods reach different results (or one of them fails).
+    """
+
+    def run(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        if method != "both":
+            found = prove(*args, method=method, **kwargs)
+            return found, (None,) * len(found) if isinstance(found, tuple) else None
+        first = prove(*args, method="index", **kwargs)
+        second = prove(*args, method="differential", **kwargs)
+        for a, b in zip(*((first, second) if isinstance(first, tuple) else ((first,), (second,))),
+                        strict=True):
+            if [r.rhs for r in a.results] != [r.rhs for r in b.results]:
+                from derive.documents.printer import ascii_str
+
+                raise DeriveError(f"method = \"both\": the index method gives "
+                                  f"{ascii_str(a.result.rhs)} and the differential method "
+                                  f"{ascii_str(b.result.rhs)}; one result needs the same"
+                                  " expression from both")
+        return first, second
+
+    return run
 
 
 class AnswerKeyError(DeriveError):
