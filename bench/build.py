@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from process import derive_command
+from process import compile_bytecode, derive_command
 
 LATEXMK = ["latexmk", "-pdf", "-norc", "-interaction=nonstopmode", "-halt-on-error",
            "-no-shell-escape"]  # fmt: skip
@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--no-check", action="store_true", help="skip the `derive check` figure")
     args = parser.parse_args()
     derive = derive_command()
+    compile_bytecode()
     scratch: list[float] = []
     noop: list[float] = []
     bare: list[float] = []

@@ -10,7 +10,7 @@ import pytest
 
 import derive
 from derive.documents.handouts import build as ho
-from derive.documents.handouts.workers import ordered_map
+from derive.documents.handouts.workers import default_jobs, ordered_map
 
 SHEET = """\
 title = "Four items, two wrong"
@@ -81,3 +81,16 @@ def test_parallel_derivation_reports_every_failing_item_as_a_serial_one(tmp_path
     assert messages[0].startswith(f"2 problems in {path}; nothing was built:")
     assert f"{path}:12: section[1].item[2].expr: " in messages[0]
     assert f"{path}:16: section[1].item[3].identity: " in messages[0]
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "jobs"),
+    [(2, 0.2, 2), (2, 1.2, 1), (2, 12.0, 1), (8, 0.0, 4), (8, 5.4, 3), (1, 0.0, 1)],
+    ids=["quiet-pair", "one-core-busy", "loaded", "many-cores", "some-idle", "single"],
+)
+def test_default_jobs_uses_the_idle_cores(
+    monkeypatch: pytest.MonkeyPatch, cores: int, load: float, jobs: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert default_jobs() == jobs

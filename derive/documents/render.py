@@ -43,7 +43,6 @@ from derive.documents.formats import (
 )
 from derive.documents.page import Math, Sci, build_proof
 from derive.documents.web.flavors import DEFAULT_FLAVOR, plain_heading, web_markdown
-from derive.documents.web.html import finish_page, page_data
 from derive.errors import BuildError, DeriveError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -471,9 +470,14 @@ def render_derivation(
     from derive.documents.verdict import build_verdict
 
     proof = build_proof(d, width=line_width(form.width, style))
+    page: dict[str, Any] = {}
+    if fmt == "html":  # the page's own module (subprocess, KaTeX) only for a page: 7 ms
+        from derive.documents.web.html import finish_page, page_data
+
+        page = page_data()
     text = render_template(form.templates, form.template(form.derivation_template), templates_dir,
                            p=proof, v=build_verdict(d), style=style, plain_headings=front_matter,
-                           **(page_data() if fmt == "html" else {}))  # fmt: skip
+                           **page)  # fmt: skip
     if fmt == "md":
         fields = {"title": plain_heading(text), "derivative_layout": proof.layout}
         return web_markdown(text, md_flavor, fields if front_matter else None)

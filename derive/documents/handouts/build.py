@@ -6,7 +6,7 @@ The pipeline is four named stages (the file format is described in ``docs/handou
    checks every key and type; every error names the file, the line and the key.
 2. :func:`derive_handout` derives and verifies *every* item before anything is written, and
    reports all failing items at once: nothing is built when one fails.
-3. :func:`documents.handouts.render.render_handout` turns the
+3. :func:`documents.handouts.render.render_documents` (through ``render_handout``) turns the
    :class:`~documents.document.Handout` into LaTeX and Markdown text (the templates own all
    formatting).
 4. :func:`build_handout` writes ``out_dir/<name>/<name>.{tex,md,pdf}``: every file arrives by an
@@ -20,8 +20,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ from derive.documents.handouts.per_item import (
     code_listing,
     innermost,
 )
-from derive.documents.handouts.render import render_handout
+from derive.documents.handouts.render import render_documents
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
 from derive.documents.render import templates_folder
 from derive.errors import (
@@ -108,7 +108,8 @@ def derive_handout(
         spec: The handout from :func:`load_handout`.
         prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
         progress: Called as ``progress("derive", done, total, title)`` after each derivation.
-        jobs: Processes to derive with; None for one per core (at most four), 1 for none.
+        jobs: Processes to derive with; None for one per idle core (at most four), 1 for
+            none.
 
     Returns:
         The handout the templates render.
@@ -304,7 +305,7 @@ def build_handout(
         md_flavor: Override the file's ``md_flavor`` (``documents.web.flavors.FLAVORS``).
         front_matter: Override the file's ``front_matter``.
         jobs: Processes to derive the items with (:func:`derive_handout`); None for one per
-            core, at most four.
+            idle core, at most four.
 
     Returns:
         The output files, PDF first.
@@ -348,7 +349,7 @@ def build_handout(
             results_only=spec.key_results_only,
         )
     with ThreadPoolExecutor(max_workers=1) as background:
-        texts = _render(documents, wanted, templates, background)
+        texts = render_documents(documents, wanted, templates, background)
         _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
         try:
             _install(folder, documents, texts, wanted, stamp, key, spec, progress)
@@ -421,52 +422,6 @@ def _document_names(spec: HandoutSpec) -> list[str]:
     if spec.answer_key and not spec.solutions:
         return [spec.name, spec.name + _SOLUTIONS_SUFFIX]
     return [spec.name]
-
-
-def _render(
-    documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None,
-    background: Executor,
-) -> Mapping[tuple[str, str], str]:
-    """Render every document in every text format the build needs (a PDF needs its source).
-
-    The LaTeX a PDF is compiled from is rendered at once; the other formats are rendered in
-    ``background`` while latexmk runs, and reading one of them waits for it.
-
-    Raises:
-        BuildError: A template is broken (the message names the template and line).
-    """
-
-    def render(formats: Sequence[str]) -> dict[tuple[str, str], str]:
-        return {(name, fmt): render_handout(handout, fmt, templates_dir)
-                for name, handout in documents.items() for fmt in formats}  # fmt: skip
-
-    needed = list(dict.fromkeys(get(f).source or f for f in wanted))
-    compiled = {get(f).source for f in wanted if get(f).needs_tex}
-    if not compiled:
-        return render(needed)
-    return _Texts(render([f for f in needed if f in compiled]),
-                  background.submit(render, [f for f in needed if f not in compiled]))
-
-
-class _Texts(Mapping[tuple[str, str], str]):
-    """The rendered texts: some at hand, the others from a render still running."""
-
-    def __init__(self, ready: dict[tuple[str, str], str],
-                 later: Future[dict[tuple[str, str], str]]) -> None:  # fmt: skip
-        self._ready = ready
-        self._later = later
-
-    def __getitem__(self, key: tuple[str, str]) -> str:
-        if key in self._ready:
-            return self._ready[key]
-        return self._later.result()[key]
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        yield from self._ready
-        yield from self._later.result()
-
-    def __len__(self) -> int:
-        return len(self._ready) + len(self._later.result())
 
 
 def _install(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 from derive.documents.document import Handout, build_handout
@@ -10,7 +12,7 @@ from derive.documents.render import HANDOUT_FORMATS, line_width, render_template
 from derive.documents.web.flavors import web_markdown
 from derive.documents.web.html import finish_page, page_data
 
-__all__ = ["render_handout"]
+__all__ = ["render_documents", "render_handout"]
 
 
 def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
@@ -45,3 +47,58 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
                   "derivative_layout": handout.layout}  # fmt: skip
         return web_markdown(text, handout.md_flavor, fields if handout.front_matter else None)
     return finish_page(text) if fmt == "html" else text
+
+
+def render_documents(
+    documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None,
+    background: Executor,
+) -> Mapping[tuple[str, str], str]:
+    """Render every document in every text format the build needs (a PDF needs its source).
+
+    The LaTeX a PDF is compiled from is rendered at once; the other formats are rendered in
+    ``background`` while latexmk runs, and reading one of them waits for it.
+
+    Args:
+        documents: Each document (the handout, its solutions) by its file name.
+        wanted: The formats of the build.
+        templates_dir: A folder whose templates override the packaged ones by name.
+        background: Where the formats that latexmk does not need are rendered.
+
+    Returns:
+        The texts by (document name, format).
+
+    Raises:
+        BuildError: A template is broken (the message names the template and line).
+    """
+
+    def render(formats: Sequence[str]) -> dict[tuple[str, str], str]:
+        return {(name, fmt): render_handout(handout, fmt, templates_dir)
+                for name, handout in documents.items() for fmt in formats}  # fmt: skip
+
+    needed = list(dict.fromkeys(get(f).source or f for f in wanted))
+    compiled = {get(f).source for f in wanted if get(f).needs_tex}
+    if not compiled:
+        return render(needed)
+    return _Texts(render([f for f in needed if f in compiled]),
+                  background.submit(render, [f for f in needed if f not in compiled]))
+
+
+class _Texts(Mapping[tuple[str, str], str]):
+    """The rendered texts: some at hand, the others from a render still running."""
+
+    def __init__(self, ready: dict[tuple[str, str], str],
+                 later: Future[dict[tuple[str, str], str]]) -> None:  # fmt: skip
+        self._ready = ready
+        self._later = later
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        if key in self._ready:
+            return self._ready[key]
+        return self._later.result()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        yield from self._ready
+        yield from self._later.result()
+
+    def __len__(self) -> int:
+        return len(self._ready) + len(self._later.result())

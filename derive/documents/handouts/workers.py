@@ -25,12 +25,21 @@ _JOB: Callable[[int], Any] | None = None
 
 
 def default_jobs() -> int:
-    """The processes a build uses: the cores this process may run on, at most four."""
+    """The processes a build uses: one per core that is free, at most four.
+
+    A core counts as free when the load average leaves it idle: on a busy machine the forked
+    workers only compete for the same cores, and their start-up (copy-on-write page faults,
+    pickling the results back) made a build slower, not faster (issue 14's note).
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows
         cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_JOBS))
+    try:
+        idle = cores - os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average
+        idle = float(cores)
+    return max(1, min(cores, _MAX_JOBS, int(idle + 0.5)))
 
 
 def ordered_map(job: Callable[[int], T], count: int, jobs: int | None = None) -> Iterator[T]:
