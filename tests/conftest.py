@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -23,8 +26,53 @@ from webtools import chromium_missing_reason, mathjax_missing_reason
 # mutmut (``[tool.mutmut]`` in pyproject.toml) runs the tests in-process with every function
 # wrapped in a trampoline, about three frames per call: the recursive-descent parser at its
 # nesting limit then needs more stack than Python's default 1,000 frames.
+# Under mutmut the same work also runs ten times slower (trampolines, a loaded 2-core machine):
+# derive's time budget (20 s by default, a bound for users) is stretched tenfold there, so a
+# clean run does not fail on time; mutmut's own timeout still catches a mutant that hangs.
 if "MUTANT_UNDER_TEST" in os.environ:
     sys.setrecursionlimit(6_000)
+    from derive import budget as _budget
+
+    _time_limit = _budget.time_limit
+
+    def _stretched(seconds: float | None, stage: str = "the derivation") -> Any:
+        return _time_limit(None if seconds is None else 10 * seconds, stage)
+
+    _budget.time_limit = _stretched  # type: ignore[assignment]
+
+
+_SELECTION = pytest.StashKey[frozenset[str] | None]()
+
+
+def mutation_selection(stage: str) -> frozenset[str]:
+    """Return the test files a mutation run of ``stage`` collects (tests/mutation_stages.toml).
+
+    Args:
+        stage: ``calculus``, ``check`` or ``language``, or ``stage.module`` when the table has
+            a list of its own for that module (else the stage's list is used).
+
+    Raises:
+        pytest.UsageError: The stage is not in the table (a typo must not run the whole suite).
+    """
+    table = tomllib.loads((Path(__file__).parent / "mutation_stages.toml").read_text("utf-8"))
+    for key in (stage, stage.split(".", 1)[0]):
+        if key in table:
+            return frozenset(table[key])
+    raise pytest.UsageError(f"DERIVE_MUTATION_STAGE={stage!r} is not in mutation_stages.toml")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``scripts/mutate`` (DERIVE_MUTATION_STAGE set), read the stage's test files once."""
+    stage = os.environ.get("DERIVE_MUTATION_STAGE")
+    config.stash[_SELECTION] = mutation_selection(stage) if stage else None
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave out the test files a mutation run's stage does not list (paths given are kept)."""
+    selection = config.stash.get(_SELECTION, None)
+    if selection is None or not collection_path.name.startswith("test_"):
+        return None
+    return collection_path.name not in selection
 
 
 def in_ci() -> bool:

@@ -18,6 +18,11 @@ from derive.calculus.differentiate import (
     contract,
     depends,
     derivative,
+    entry_derivative,
+    expand_partials,
+    is_compound_partial,
+    is_function_partial,
+    product_meets,
     product_rule,
     work_out,
 )
@@ -98,6 +103,10 @@ DERIVATIVES = [
     ("log(s)", "s", ("s: scalar",), ["s^-1"]),
     ("s^3", "s", ("s: scalar",), ["s s", "s s", "s s"]),
     ("norm(x)", "x", (), ["norm(x)^-1 x[k]"]),
+    # a row vector's norm sums over its columns only; a matrix with 2 rows sums over both axes
+    ("norm(x')", "x", (), ["norm(x')^-1 x[k]"]),
+    ("norm(X)", "X", ("X: 2 x 3",), ["norm(X)^-1 X[k,l]"]),
+    ("norm(x)^-1", "x", (), ["-1 norm(x)^-3 x[k]"]),
     ("tr(X)", "X", (), ["δ[k,l]"]),
     ("y", "z", ("y: n, depends on z", "z: m"), ["dy/dz[i,k]"]),
     ("A", "x", ("A: n x n", "x: n"), []),
@@ -149,11 +158,22 @@ CONTRACTIONS = [
     (_term("a", ix.Delta(IDX_A, IDX_A), coeff=2), "2 #n"),
     (_term("", ix.Delta(IDX_I, IDX_K), ix.Entry(X, (IDX_I, IDX_K))), "δ[i,k] X[i,k]"),
     (_term("", ix.Delta(IDX_I, IDX_I)), "1"),
+    # Σ_a δ_aa X_ik = n X_ik: the sum goes, a count stays; Σ_a δ_aa x_a = Σ_a x_a keeps the sum
+    (_term("a", ix.Delta(IDX_A, IDX_A), ix.Entry(X, (IDX_I, IDX_K))), "X[i,k] #n"),
+    (_term("a", ix.Delta(IDX_A, IDX_A), ix.Entry(ex.Symbol("x", ex.Shape("n", 1)), (IDX_A,))),
+     "Σa x[a]"),
+    # every delta goes, in turn: after δ_aa the next delta; after δ_ka renames a, δ_kb
+    (_term("ab", ix.Delta(IDX_A, IDX_A), ix.Entry(X, (IDX_I, IDX_B)), ix.Delta(IDX_B, IDX_K)),
+     "X[i,k] #n"),
+    (_term("ab", ix.Delta(IDX_K, IDX_A), ix.Delta(IDX_A, IDX_B),
+           ix.Entry(ex.Symbol("x", ex.Shape("n", 1)), (IDX_B,))), "x[k]"),
 ]
 
 
 @pytest.mark.parametrize(("term", "expected"), CONTRACTIONS,
-                         ids=["right", "left", "trace", "count", "free-kept", "free-ii"])
+                         ids=["right", "left", "trace", "count", "free-kept", "free-ii",
+                              "count-beside-a-factor", "diagonal-sum-kept", "count-then-sift",
+                              "chain-of-deltas"])
 def test_differentiate_contract_sifts_deltas(term: ix.Term, expected: str) -> None:
     assert term_text(contract(term)) == expected
 
@@ -161,3 +181,73 @@ def test_differentiate_contract_sifts_deltas(term: ix.Term, expected: str) -> No
 def test_differentiate_contract_with_a_number_dimension() -> None:
     a = ix.Index("a", 4)
     assert term_text(contract(ix.Term(Fraction(1), (a,), (ix.Delta(a, a),)))) == "4"
+    assert term_text(contract(ix.Term(Fraction(3), (a,), (ix.Delta(a, a),)))) == "12"  # 3 · 4
+
+
+def test_differentiate_power_rule_for_small_exponents() -> None:
+    """``d s^p = p s^(p-1) ds`` with p - 1 = 1 (``s`` itself) and p - 1 = 0 (no factor).
+
+    The index form expands positive integer powers into products before differentiating, so
+    only the rule's own callers reach these exponents; the rule must hold for them all the same.
+    """
+    x, ctx = _context("norm(x)", "x")
+    k = (ix.Index("k", "n"),)
+    # d ||x||^2 / dx_k = 2 x_k and d ||x||^3 / dx_k = 3 ||x|| x_k (the sum sifts to x_k)
+    assert terms_text(entry_derivative(ex.Power(x, 2), (), k, ctx)) == ["2 Σ_0 x[_0] δ[_0,k]"]
+    assert terms_text(entry_derivative(ex.Power(x, 3), (), k, ctx)) == [
+        "3 Σ_1 norm(x) x[_1] δ[_1,k]"
+    ]
+    s, ctx = _context("s", "s", ("s: scalar",))
+    assert terms_text(entry_derivative(ex.Power(s, 2), (), (), ctx)) == ["2 s"]
+
+
+ONE_LEVEL = [
+    # (A x)_i = Σ_a A_ia x_a: one factor varies; (X X a)_i: two do, so the product rule meets
+    ("A x", "x", ("i",), ("k",), False, ["Σ_0 A[i,_0] ∂x[_0]/∂x[k]"]),
+    ("x' A", "x", ("j",), ("k",), False, ["Σ_0 ∂x[_0]/∂x[k] A[_0,j]"]),
+    ("X X a", "X", ("i",), ("k", "l"), True,
+     ["Σ_0,_1 ∂X[i,_0]/∂X[k,l] X[_0,_1] a[_1]", "Σ_0,_1 X[i,_0] ∂X[_0,_1]/∂X[k,l] a[_1]"]),
+    ("a' X X", "X", ("j",), ("k", "l"), True,
+     ["Σ_0,_1 a[_0] ∂X[_0,_1]/∂X[k,l] X[_1,j]", "Σ_0,_1 a[_0] X[_0,_1] ∂X[_1,j]/∂X[k,l]"]),
+]
+
+
+@pytest.mark.parametrize(("source", "wrt", "entry", "by", "meets", "expected"), ONE_LEVEL,
+                         ids=["column", "row", "column-meets", "row-meets"])  # fmt: skip
+def test_differentiate_one_level_of_a_vector_entry(
+    source: str, wrt: str, entry: tuple[str, ...], by: tuple[str, ...], meets: bool,
+    expected: list[str],
+) -> None:
+    """The entry of a column (row) vector has one index, its row (column): written in index form
+    by that index, then the product rule marks each varying factor."""
+    expr, ctx = _context(source, wrt)
+    partial = ix.Partial(ix.Entry(expr, tuple(ix.Index(n, "n") for n in entry)), ctx.wrt,
+                         tuple(ix.Index(n, "n") for n in by))  # fmt: skip
+    assert is_compound_partial(partial)
+    assert product_meets(partial, ctx) is meets
+    term = ix.Term(Fraction(1), (), (partial,))
+    assert terms_text(expand_partials([term], is_compound_partial, ctx)) == expected
+
+
+FUNCTION_LEVEL = [
+    # d s^-1 = -s^-2 ds, the inner derivative left marked; a norm's power is worked out at once
+    ("(x' A x)^-1", "x", ["-1 (x' A x)^-2 ∂x' A x/∂x[k]"]),
+    ("norm(x)^-1", "x", ["-1 Σ_0 norm(x)^-3 x[_0] δ[_0,k]"]),
+    ("log(x' x)", "x", ["(x' x)^-1 ∂x' x/∂x[k]"]),
+    ("det(X)", "X", ["Σ_0,_1 det(X) inv(X)[_1,_0] ∂X[_0,_1]/∂X[k,l]"]),
+]
+
+
+@pytest.mark.parametrize(("source", "wrt", "expected"), FUNCTION_LEVEL,
+                         ids=["power", "norm-power", "log", "det"])  # fmt: skip
+def test_differentiate_one_level_of_a_function_entry(
+    source: str, wrt: str, expected: list[str]
+) -> None:
+    """A function's entry gets its own rule (the chain rule's outer part) and nothing more."""
+    expr, ctx = _context(source, wrt)
+    by = tuple(ix.Index(n, "n") for n in ("k", "l")[: 2 if wrt == "X" else 1])
+    partial = ix.Partial(ix.Entry(expr, ()), ctx.wrt, by)
+    assert is_function_partial(partial)
+    assert not is_compound_partial(partial)  # a scalar power is a function, not a product
+    term = ix.Term(Fraction(1), (), (partial,))
+    assert terms_text(expand_partials([term], is_function_partial, ctx)) == expected

@@ -66,6 +66,8 @@ class RuleName(StrEnum):
     CHAIN_RULE = "chain_rule"
     RECOGNISE_ENTRYWISE = "recognise_entrywise"
     NAME_FUNCTIONS = "name_functions"
+    FACTOR_ENTRYWISE = "factor_entrywise"
+    SYMMETRIC_MATRIX = "symmetric_matrix"
     # the differential method (Magnus & Neudecker)
     TAKE_DIFFERENTIAL = "take_differential"
     D_LINEARITY = "d_linearity"
@@ -142,6 +144,11 @@ RULES = _rules(
     Rule("chain_rule", "the chain rule, entry by entry"),
     Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
     Rule("name_functions", "the definitions of sigmoid and softmax"),
+    Rule("symmetric_matrix", "the variable is a symmetric matrix: an entry off the diagonal and"
+         " its mirror image are one variable, so both entries of the derivative with independent"
+         " entries count", "Matrix Cookbook 2.8.2"),
+    Rule("factor_entrywise", "diag is linear, and a factor common to entrywise products or"
+         " powers of a function comes out"),
     Rule("take_differential", "the differential is the linear part of the change in the function"),
     Rule("d_linearity", "the differential is linear", "Matrix Cookbook (34), (35)"),
     Rule("d_product", "product rule for differentials", "Matrix Cookbook (37)"),
@@ -215,6 +222,7 @@ class StepKind(StrEnum):
     DIFFERENTIAL_RULES = "differential_rules"
     CANONICAL_FORM = "canonical_form"
     IDENTIFY = "identify"
+    STRUCTURE = "structure"
 
     @property
     def rule(self) -> Rule:
@@ -262,6 +270,9 @@ _KINDS: dict[StepKind, tuple[RuleName, str]] = {
                               "the differential keeps its value along a random direction"),
     StepKind.IDENTIFY: (RuleName.FIRST_IDENTIFICATION,
                         "the identified derivative agrees with finite differences"),
+    StepKind.STRUCTURE: (RuleName.SYMMETRIC_MATRIX,
+                         "the derivative along symmetric perturbations of the variable (each"
+                         " entry moved with its mirror image) equals the formula"),
 }  # fmt: skip
 
 

@@ -29,6 +29,7 @@ class Item:
         label: A name prose can cite the item's result by, or "".
         second: With ``method = "both"``, the proof by matrix differentials of the same result
             (``derivation`` is the proof by indices).
+        code: The NumPy code of the value and the derivative shown after the proof, or "".
     """
 
     title: str
@@ -41,6 +42,7 @@ class Item:
     space: str = ""
     label: str = ""
     second: Derivation | None = None
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class ItemView:
         exercise: Its number as an exercise (1, 2, ...), 0 for a definition block.
         question, points, space: The exercise's own task, marks and answer space.
         second: The proof by matrix differentials shown after ``proof`` (``method = "both"``).
+        code: The NumPy listing shown after the proof (plain text), or "".
     """
 
     title: str
@@ -116,6 +119,7 @@ class ItemView:
     points: int = 0
     space: str = ""
     second: ProofView | None = None
+    code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +158,11 @@ class HandoutView:
     def results(self) -> tuple[ItemView, ...]:
         """The items with a result, for the summary table."""
         return tuple(i for s in self.sections for i in s.items if i.proof is not None)
+
+    @property
+    def has_code(self) -> bool:
+        """Some item shows its NumPy code (the LaTeX preamble then loads ``listings``)."""
+        return self.solutions and any(i.code for s in self.sections for i in s.items)
 
 
 def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
@@ -208,7 +217,7 @@ def _item(item: Item, number: str, exercise: int, width: int | None) -> ItemView
         item.title, item.note, item.source, item.definition,
         build_proof(item.derivation, width=width), number,
         label=f"eq:{(item.label or number).replace('_', '-')}", exercise=exercise,
-        question=item.question, points=item.points, space=item.space,
+        question=item.question, points=item.points, space=item.space, code=item.code,
         second=None if item.second is None else build_proof(item.second, width=width),
     )  # fmt: skip
 

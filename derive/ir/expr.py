@@ -357,12 +357,17 @@ LAYOUTS = tuple(layout.value for layout in Layout)
 
 @dataclass(frozen=True, slots=True)
 class Derivative(Expr):
-    """The whole derivative ``d of / d wrt`` (``order`` 2: the Hessian) in a layout."""
+    """The whole derivative ``d of / d wrt`` (``order`` 2: the Hessian) in a layout.
+
+    ``structure`` ``"symmetric"``: the derivative with respect to a symmetric matrix, each pair
+    of entries ``x_ij = x_ji`` one variable (Matrix Cookbook 2.8.2); ``""``: every entry its own.
+    """
 
     of: Expr
     wrt: Symbol
     layout: Layout = Layout.MIXED
     order: int = 1
+    structure: str = ""
 
     @property
     def shape(self) -> Shape:

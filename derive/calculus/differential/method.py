@@ -59,11 +59,15 @@ class _Prover:
         self.dvar = Differential(self.var)
         self.recorder = Recorder()
         self.first_row: ex.Expr = ex.Zero(self.var.shape.T)  # M of d alpha = M dx (a Hessian's)
+        if options.structure:  # Matrix Cookbook 2.8.2 (a symmetric variable): the index method
+            raise unsupported(f"a {options.structure} variable (structure)")
         f_shape, v_shape = problem.expr.shape, self.var.shape
         if not (f_shape.is_scalar or v_shape.is_scalar or (f_shape.is_column and
                                                             v_shape.is_column)):
             raise unsupported("derivatives of a matrix or a row vector by a vector or a matrix,"
                               " or of a vector by a matrix")
+        if options.hessian and f_shape.is_scalar and v_shape.is_scalar:
+            raise unsupported("second derivatives by a scalar")
         if options.hessian and not (f_shape.is_scalar and v_shape.is_column):
             raise UnsupportedError("a Hessian needs a scalar function of a column vector")
         # x declared to depend on the variable z: dx = (dx/dz) dz, the chain rule

@@ -27,22 +27,26 @@ class ItemSpec:
     definition: str = ""
     source: str = ""
     layout: str = ""
+    structure: str = "none"
     question: str = ""
     points: int = 0
     space: str = ""
     label: str = ""
     method: str = ""
+    code: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
-    """One ``[[section]]``; ``layout`` and ``method`` override the handout's ("" keeps it)."""
+    """One ``[[section]]``; ``layout`` and ``method`` override the handout's for its items (""
+    keeps it), as ``code`` does (None keeps it)."""
 
     title: str
     intro: str
     items: tuple[ItemSpec, ...]
     layout: str = ""
     method: str = ""
+    code: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class HandoutSpec:
         method: The proof method (``index``, ``differential``) or ``both``, one proof after
             the other with one result; a section or an item may override it.
         mtime: The file's modification time (the build date of the PDF).
+        code: Each proof ends with its NumPy code (a section's or an item's ``code`` wins).
     """
 
     file: str
@@ -89,3 +94,4 @@ class HandoutSpec:
     md_flavor: str = "commonmark"
     front_matter: bool = False
     method: str = "index"
+    code: bool = False
