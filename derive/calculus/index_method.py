@@ -115,11 +115,15 @@ class _Prover:
         self.options = options
         self.var = problem.symbol(wrt)
         self.avoid = reserved_names(problem)
-        self.ctx = Context(self.var, problem.symbols, ix.IndexNames(), options.max_terms)
+        self.ctx = Context(self.var, problem.symbols, ix.IndexNames(), options.max_terms,
+                           options.layout)
         self.recorder = Recorder()
         self.function = ex.Defined(_function_name(problem), problem.expr)
-        self.f_indices = _indices(self.function.shape, ("i", "j"))
-        self.v_indices = _indices(self.var.shape, ("k", "l"))
+        first, second, third, fourth = _free_names(self.avoid)
+        self.f_indices = _indices(self.function.shape, (first, second))
+        self.v_indices = _indices(self.var.shape, (third, fourth))
+        self.second = fourth  # the Hessian's second index (l)
+        self.avoid |= {third, fourth}  # a sum over the variable's index letter would capture it
         if options.hessian and not (self.function.shape.is_scalar and (
                 self.var.shape.is_column or self.var.shape.is_scalar)):
             raise UnsupportedError("a Hessian (second derivative) needs a scalar function of a"
@@ -148,7 +152,8 @@ class _Prover:
             self.recorder.stage = "hessian"
             second = ix.Partial(entry, self.var, v_free)
             record(StepKind.RESTATE, (_single(second, v_free), gradient), (RuleName.RESTATE,))
-            l_free = () if self.var.shape.is_scalar else (ix.Index("l", self.var.shape.rows),)
+            rows = self.var.shape.rows
+            l_free = () if self.var.shape.is_scalar else (ix.Index(self.second, rows),)
             hessian = self.differentiate(gradient, second, l_free, (*v_free, *l_free))
             results.append(self.finish(hessian, order=2))
         return Derivation(
@@ -344,7 +349,7 @@ class _Prover:
         layout = self.options.layout
         if order == 2:
             return (None, None) if self.var.shape.is_scalar else (
-                v_row, ix.Index("l", self.var.shape.rows))
+                v_row, ix.Index(self.second, self.var.shape.rows))
         f_scalar, v_scalar = self.function.shape.is_scalar, self.var.shape.is_scalar
         if f_scalar and v_scalar:
             return None, None
@@ -398,6 +403,16 @@ def reserved_names(problem: Problem) -> set[str]:
     for info in problem.symbols.values():
         names |= {d for d in (info.shape.rows, info.shape.cols) if isinstance(d, str)}
     return names
+
+
+_FREE_NAMES = ("i", "j", "k", "l", "p", "q", "r", "s", "t", "u", "v", "w")
+
+
+def _free_names(avoid: set[str]) -> tuple[str, str, str, str]:
+    """The free indices' letters: i, j (the function's), k, l (the variable's), unless one is a
+    size or a symbol name (``A: k x n``), in which case the next free letters of the list."""
+    first, second, third, fourth, *_ = (name for name in _FREE_NAMES if name not in avoid)
+    return first, second, third, fourth
 
 
 def _single(factor: ix.Factor, free: tuple[ix.Index, ...]) -> ix.IndexSum:

@@ -178,7 +178,7 @@ evaluate_expr.update({
     ex.Norm: lambda n, p: _scalar(
         _sqrt((evaluate_expr(n.arg, p) ** 2).sum(), p.exact), p.exact
     ),
-    ex.Jacobian: lambda n, p: p.jacobians[(n.of.name, n.wrt.name)],
+    ex.Jacobian: lambda n, p: exact_arith.jacobian_value(n, p.jacobians),
     ex.Defined: lambda n, p: evaluate_expr(n.body, p),
     ex.Derivative: lambda n, p: _whole_derivative(n, p),
 })
@@ -516,3 +516,4 @@ def _exact_partial(factor: ix.Partial, point: Point) -> Array:
     if not isinstance(inner, ix.Entry) or order > 2:
         raise ValueError(f"no exact evaluation of {type(inner).__name__} derivatives")
     return exact_arith.derivative_tensor(inner.base, factor.wrt, _exact_point(point), order)
+

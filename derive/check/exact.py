@@ -471,7 +471,7 @@ evaluate.update({
     ex.Det: lambda n, p: _scalar(det(evaluate(n.arg, p))),
     ex.Log: lambda n, p: _scalar(log(evaluate(n.arg, p)[0, 0])),
     ex.Norm: lambda n, p: _scalar(_frobenius(evaluate(n.arg, p))),
-    ex.Jacobian: lambda n, p: p.jacobians[(n.of.name, n.wrt.name)],
+    ex.Jacobian: lambda n, p: jacobian_value(n, p.jacobians),
     ex.Defined: lambda n, p: evaluate(n.body, p),
     ex.Derivative: _derivative,
 })
@@ -562,3 +562,9 @@ def _part(value: Any, order: int) -> Any:
     if isinstance(value, np.ndarray):
         return np.vectorize(pick, otypes=[object])(value)
     return pick(value)
+
+
+def jacobian_value(node: ex.Jacobian, jacobians: Mapping[tuple[str, str], Any]) -> Any:
+    """A declared dependency's ``dx/dz`` at a point (which holds the numerator-layout Jacobian)."""
+    value = jacobians[(node.of.name, node.wrt.name)]
+    return value.T if node.transposed else value

@@ -67,7 +67,7 @@ class _Prover:
             raise unsupported("derivatives of a matrix or a row vector by a vector or a matrix,"
                               " or of a vector by a matrix")
         if options.hessian and f_shape.is_scalar and v_shape.is_scalar:
-            raise unsupported("second derivatives by a scalar")
+            raise unsupported("second derivatives by a scalar (the index method proves them)")
         if options.hessian and not (f_shape.is_scalar and v_shape.is_column):
             raise UnsupportedError("a Hessian needs a scalar function of a column vector")
         # x declared to depend on the variable z: dx = (dx/dz) dz, the chain rule
