@@ -28,7 +28,6 @@ from typing import Any
 from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
 from derive.documents.formats import FORMATS, Format, get, handout_formats
-from derive.documents.handouts.both import Both, by_method
 from derive.documents.handouts.load import default_handout_path, load_handout
 from derive.documents.handouts.locate import (
     FileProblem,
@@ -48,9 +47,16 @@ from derive.documents.handouts.outputs import (  # noqa: F401 - _tree_digest for
     _temp,
     _write_stamp,
 )
+from derive.documents.handouts.per_item import (
+    CodeError,
+    ProveBoth,
+    by_method,
+    code_listing,
+    innermost,
+)
 from derive.documents.handouts.render import render_handout
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
-from derive.documents.render import render_template, templates_folder
+from derive.documents.render import templates_folder
 from derive.errors import (
     BuildError,
     DeclarationError,
@@ -119,7 +125,7 @@ def derive_handout(
 
     def attempt(number: int) -> list[Item] | tuple[KeyPath, str]:
         section, item = tasks[number]
-        code = _first(item.code, section.code, spec.code)
+        code = innermost(item.code, section.code, spec.code)
         method = item.method or section.method or spec.method
         return _attempt(spec, item, by_method(prove, method), section.layout, code)
 
@@ -149,14 +155,14 @@ def derive_handout(
 
 
 def _attempt(
-    spec: HandoutSpec, item: ItemSpec, prove: Both, section_layout: str, code: bool
+    spec: HandoutSpec, item: ItemSpec, prove: ProveBoth, section_layout: str, code: bool
 ) -> list[Item] | tuple[KeyPath, str]:
     """Derive one item (with its NumPy listing when ``code``); on failure the key to blame and
     the message (an error is returned, not raised, so that it crosses from a worker process
     intact)."""
     try:
         items = _derive_items(spec, item, prove, section_layout)
-        return [replace(d, code=_listing(d.derivation)) for d in items] if code else items
+        return [replace(d, code=code_listing(d.derivation)) for d in items] if code else items
     except DeriveError as error:
         return _blame(item, error), str(error)
     except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
@@ -164,7 +170,7 @@ def _attempt(
                 f"internal error in derive ({type(error).__name__}: {error}); please report it")
 
 
-def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Both, section_layout: str) -> Item:
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: ProveBoth, section_layout: str) -> Item:
     """Derive one item; its layout is the item's, else the section's, else the handout's."""
     if item.kind == "definition":
         title = item.title or _DEFINITION_TITLES[item.definition]
@@ -199,7 +205,7 @@ def _exercise(item: ItemSpec) -> dict[str, Any]:
     return {"question": item.question, "points": item.points, "space": item.space}
 
 
-def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Both,
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: ProveBoth,
                   section_layout: str) -> list[Item]:
     """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
     with the shapes the first fixes, each checked against its answer (``expect``)."""
@@ -220,35 +226,6 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Both,
         items.append(Item(title, item.note if not items else "", derivation, source=item.source,
                           second=second, **_exercise(item)))
     return items
-
-
-def _first(*flags: bool | None) -> bool:
-    """The innermost flag that is set (an item's, else its section's, else the handout's)."""
-    return next((flag for flag in flags if flag is not None), False)
-
-
-class CodeError(DeriveError):
-    """``code = true`` on a result the code printer cannot write (a symbolic derivative)."""
-
-
-def _listing(derivation: Derivation | None) -> str:
-    """The NumPy code a handout shows after an item's proof (``templates/code/listing.py.j2``).
-
-    Raises:
-        CodeError: The result has no NumPy form, or the code is not plain ASCII (the listing
-            is typeset verbatim, so it must hold nothing TeX reads specially).
-    """
-    from derive.documents.codegen import code_module
-
-    assert derivation is not None  # definition items never ask for code
-    try:
-        module = code_module(derivation, "numpy")
-    except DeriveError as error:
-        raise CodeError(f"code = true: {error}") from None
-    text = render_template("code", "code/listing.py.j2", None, mod=module)
-    if not text.isascii() or "\\" in text or "```" in text:
-        raise CodeError("code = true: the code holds characters a listing cannot show")
-    return text
 
 
 class AnswerKeyError(DeriveError):
