@@ -85,7 +85,7 @@ def prove(
         layout: ``"mixed"`` (default), ``"numerator"`` or ``"denominator"``.
         hessian: Go on to the Hessian (a scalar function of a vector).
         method: The proof method, a name in :data:`derive.calculus.options.METHODS`: ``"index"``
-            (the index method, the only one so far).
+            (entries and Kronecker deltas) or ``"differential"`` (matrix differentials).
         verify: Check the result exactly and every step numerically (on by default).
         seed: Seed of the random test values.
         expect: A student's answer to compare with the result (``"2 A x"``), in the same

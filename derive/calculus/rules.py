@@ -92,6 +92,13 @@ class RuleName(StrEnum):
     SECOND_DIFFERENTIAL = "second_differential"
     D_CHAIN = "d_chain"
     D_SQUARED_NORM = "d_squared_norm"
+    D_ENTRYWISE = "d_entrywise"
+    D_HADAMARD = "d_hadamard"
+    EXPAND_DEFINITION = "expand_definition"
+    HADAMARD_TRACE = "hadamard_trace"
+    SUM_ONES = "sum_ones"
+    DIAG_TRACE = "diag_trace"
+    HADAMARD_DIAG = "hadamard_diag"
     SECOND_IDENTIFICATION = "second_identification"
 
 
@@ -173,6 +180,17 @@ RULES = _rules(
          " differential of the variable"),
     Rule("d_squared_norm", "the squared norm is the inner product of the argument with itself,"
          " so its differential is twice the inner product of the argument with its differential"),
+    Rule("d_entrywise", "a function taken entry by entry: its derivative, entry by entry, times"
+         " the differential of its argument (an entrywise product)"),
+    Rule("d_hadamard", "product rule for the entrywise product"),
+    Rule("expand_definition", "write log-sum-exp and softmax by their definitions"),
+    Rule("hadamard_trace", "the entrywise product moves inside the trace:"
+         " tr(A' (B .* C)) = tr((A .* B)' C)"),
+    Rule("sum_ones", "the sum of the entries is a product with vectors of ones"),
+    Rule("diag_trace", "the trace of a matrix times a diagonal matrix is the matrix's diagonal"
+         " times the diagonal's entries"),
+    Rule("hadamard_diag", "the entrywise product with a vector is the product with its diagonal"
+         " matrix"),
     Rule("second_differential", "the second differential is the differential of the first, the"
          " direction of the variable held fixed"),
     Rule("second_identification", "second identification theorem: the Hessian is the symmetric"

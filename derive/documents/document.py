@@ -71,9 +71,9 @@ class Item:
         label: A name prose can cite the item's result by, or "".
         group: On the last item of several by scalar variables (``wrt = ["x", "y"]``), every
             derivation of the group, for the gradient and Hessian written out entry by entry.
-        code: The NumPy code of the value and the derivative shown after the proof, or "".
         second: With ``method = "both"``, the proof by matrix differentials of the same result
             (``derivation`` is the proof by indices).
+        code: The NumPy code of the value and the derivative shown after the proof, or "".
     """
 
     title: str
@@ -86,8 +86,8 @@ class Item:
     space: str = ""
     label: str = ""
     group: tuple[Derivation, ...] = ()
-    code: str = ""
     second: Derivation | None = None
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,8 @@ class ItemView:
         question, points, space: The exercise's own task, marks and answer space.
         explicit: The gradient (and Hessian) by several scalars written out, after the last
             of their items; None elsewhere.
-        code: The NumPy listing shown after the proof (plain text), or "".
         second: The proof by matrix differentials shown after ``proof`` (``method = "both"``).
+        code: The NumPy listing shown after the proof (plain text), or "".
     """
 
     title: str
@@ -166,8 +166,8 @@ class ItemView:
     points: int = 0
     space: str = ""
     explicit: ExplicitView | None = None
-    code: str = ""
     second: ProofView | None = None
+    code: str = ""
 
 
 @dataclass(frozen=True, slots=True)

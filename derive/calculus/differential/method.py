@@ -14,7 +14,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from derive.calculus import algebra
-from derive.calculus.differential import second
+from derive.calculus.differential import entrywise, second
+from derive.calculus.elementwise.named import name_compositions
 from derive.calculus.index_method import Recorder
 from derive.calculus.options import Options
 from derive.calculus.proof import Derivation, Result, ResultKind
@@ -58,6 +59,8 @@ class _Prover:
         self.dvar = Differential(self.var)
         self.recorder = Recorder()
         self.first_row: ex.Expr = ex.Zero(self.var.shape.T)  # M of d alpha = M dx (a Hessian's)
+        if options.structure:  # Matrix Cookbook 2.8.2 (a symmetric variable): the index method
+            raise unsupported(f"a {options.structure} variable (structure)")
         f_shape, v_shape = problem.expr.shape, self.var.shape
         if not (f_shape.is_scalar or v_shape.is_scalar or (f_shape.is_column and
                                                             v_shape.is_column)):
@@ -180,7 +183,7 @@ class _Prover:
         """``dx = (dx/dz) dz`` for every ``x`` declared to depend on the variable ``z``."""
         if isinstance(node, Differential) and isinstance(node.arg, ex.Symbol) and \
                 node.arg.name in self.dependents:
-            # the matrix with a row per entry of x, named as the proof's layout names dx/dz
+            # dx/dz as the layout names it; dx = J dz with J the numerator-layout Jacobian
             jacobian = ex.Jacobian(node.arg, self.var, self.options.layout)
             return ex.mul(ex.transpose(jacobian) if jacobian.transposed else jacobian, self.dvar)
         if not node.children:
@@ -224,6 +227,9 @@ class _Prover:
             if not inner.shape.is_scalar:
                 inner = ex.Trace(inner)
             return ex.mul(ex.Power(node, -1), inner)
+        found = entrywise.rule(node, self.varies, rules)
+        if found is not None:
+            return found
         raise unsupported(_construct(node))
 
     def product(self, node: ex.MatMul, rules: list[RuleName]) -> ex.Expr:
@@ -266,7 +272,7 @@ class _Prover:
             return [ex.mul(*p) for p in products]
         if isinstance(node, ex.Transpose | ex.Trace):
             return [node.rebuild([t]) for t in self.expand(node.children[0])]
-        return [node]
+        return entrywise.expand(node, self.expand) or [node]
 
     def identify(self, lhs: ex.Expr, terms: list[ex.Expr]) -> Result:
         record = self.recorder.record
@@ -340,6 +346,12 @@ class _Prover:
         scalars, chain = algebra.split_product(term)
         outside = [s for s in scalars if not contains(s, self.dvar)]
         inside = [s for s in scalars if contains(s, self.dvar)]
+        if len(chain) == 1 and not inside:  # b ∘ (W dx) = diag(b) W dx
+            found = entrywise.jacobian_part(chain[0], lambda f: contains(f, self.dvar),
+                                            lambda t: self.jacobian_part(t, used))
+            if found is not None:
+                used.append(RuleName.HADAMARD_DIAG)
+                return ex.mul(*outside, found)
         if inside:  # (a^T dx) v = v a^T dx: a scalar moves to the end of the product
             return ex.mul(*outside, *chain, self.row(inside[0], used))
         if chain and chain[-1] == self.dvar:
@@ -356,6 +368,10 @@ class _Prover:
     def row(self, term: ex.Expr, used: list[RuleName]) -> ex.Expr:
         """``M`` with ``term = tr(M dX)`` (``M`` has the shape of ``dX`` transposed)."""
         term = self.open_transposes(term)
+        ones = entrywise.as_product(term)
+        if ones is not None:  # sum(C) = 1' C 1
+            used.append(RuleName.SUM_ONES)
+            return self.row(ones, used)
         if isinstance(term, ex.Trace):
             return self.chain(term.arg, used, in_trace=True)
         if isinstance(term, ex.Transpose):
@@ -400,7 +416,11 @@ class _Prover:
                 return ex.mul(*outside, ex.Identity(self.var.shape.rows))
             return ex.mul(*outside, *(ex.transpose(f) for f in reversed(left)),
                           *(ex.transpose(f) for f in reversed(right)))  # fmt: skip
-        raise unsupported(f"a differential inside {type(middle).__name__}")
+        moved = entrywise.move_out(middle, left, right, lambda f: contains(f, self.dvar), used)
+        if moved is not None:
+            return self.chain(ex.mul(*outside, moved), used,
+                              in_trace=in_trace or not moved.shape.is_scalar)
+        raise unsupported(f"a differential inside {_construct(middle)}")
 
     def finish(self, whole: ex.Expr, gradient: ex.Expr, kind: ResultKind) -> Result:
         symmetric = {n for n, info in self.problem.symbols.items() if info.symmetric}
@@ -411,6 +431,7 @@ class _Prover:
             (RuleName.COLLECT_TERMS, algebra.collect),
             (RuleName.FACTOR_OUT, algebra.factor),
             (RuleName.MERGE_POWERS, algebra.merge_powers),
+            (RuleName.NAME_FUNCTIONS, name_compositions),
         )
         final = self.recorder.simplify(gradient, stages)
         self.recorder.record(StepKind.RESULT, (whole, final), (RuleName.RESULT,))

@@ -13,6 +13,7 @@ from fractions import Fraction
 from derive.calculus import algebra
 from derive.calculus.rules import RuleName
 from derive.errors import UnsupportedError
+from derive.ir import elementwise as el
 from derive.ir import expr as ex
 
 Row = Callable[[ex.Expr, list[RuleName]], ex.Expr]
@@ -52,8 +53,13 @@ def middle(term: ex.Expr, dx: ex.Expr, row: Row, used: list[RuleName]) -> ex.Exp
         used.append(RuleName.SCALAR_TRANSPOSE)
         first, second = (row(p, used) for p in pair)
         return ex.mul(*rest, ex.transpose(first), second)
+    what = " (the Hessians of entrywise functions)" if _entrywise(term) else ""
     raise UnsupportedError("not supported by the differential method yet: a second differential"
-                           " that is not of the form (dx)' B dx")
+                           f" that is not of the form (dx)' B dx{what}")
+
+
+def _entrywise(node: ex.Expr) -> bool:
+    return isinstance(node, el.NODES) or any(_entrywise(c) for c in node.children)
 
 
 def symmetrised(b: ex.Expr) -> ex.Expr:

@@ -46,10 +46,10 @@ _TOP_KEYS: dict[str, type] = {
     "name": str, "title": str, "author": str, "course": str, "date": str, "layout": str,
     "solutions": object, "verify": bool, "answer_key": object, "declare": list, "symbols": dict,
     "section": list, "style": str, "show_sources": bool, "numbering": str, "md_flavor": str,
-    "front_matter": bool, "code": bool, "method": str,
+    "front_matter": bool, "method": str, "code": bool,
 }  # fmt: skip
 _SECTION_KEYS: dict[str, type] = {
-    "title": str, "intro": str, "item": list, "layout": str, "code": bool, "method": str,
+    "title": str, "intro": str, "item": list, "layout": str, "method": str, "code": bool,
 }  # fmt: skip
 _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
@@ -236,8 +236,8 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
         sections=tuple(_section(check, s, i) for i, s in enumerate(sections)), mtime=mtime,
         style=style, show_sources=check.flag(data, "show_sources", False), numbering=numbering,
         md_flavor=md_flavor, front_matter=check.flag(data, "front_matter", False),
-        code=check.flag(data, "code", False),
         method=_choice(check, data, (), "method", _METHODS, "index"),
+        code=check.flag(data, "code", False),
     )  # fmt: skip
     if check.problems:
         raise HandoutFileError(check.problems)
@@ -291,8 +291,8 @@ def _section(check: _Checker, data: object, index: int) -> SectionSpec:
         check.prose(data, path, "intro"),
         tuple(_item(check, item, (*path, "item", i)) for i, item in enumerate(items)),
         _choice(check, data, path, "layout", LAYOUTS, ""),
-        _maybe(data, "code"),
         _choice(check, data, path, "method", _METHODS, ""),
+        _maybe(data, "code"),
     )
 
 
@@ -336,8 +336,8 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         question=check.prose(data, path, "question"), points=_points(check, data, path),
         space=_space(check, data, path), label=_label(check, data, path),
         via=check.text(data, path, "via"),
-        code=_maybe(data, "code"),
         method=_choice(check, data, path, "method", _METHODS, ""),
+        code=_maybe(data, "code"),
     )  # fmt: skip
 
 

@@ -33,21 +33,21 @@ class ItemSpec:
     space: str = ""
     label: str = ""
     via: str = ""
-    code: bool | None = None
     method: str = ""
+    code: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
-    """One ``[[section]]``; ``layout`` and ``method`` override the handout's ("" keeps them), as
-    ``code`` does (None keeps it)."""
+    """One ``[[section]]``; ``layout`` and ``method`` override the handout's for its items (""
+    keeps it), as ``code`` does (None keeps it)."""
 
     title: str
     intro: str
     items: tuple[ItemSpec, ...]
     layout: str = ""
-    code: bool | None = None
     method: str = ""
+    code: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -94,5 +94,5 @@ class HandoutSpec:
     numbering: str = "sheet"
     md_flavor: str = "commonmark"
     front_matter: bool = False
-    code: bool = False
     method: str = "index"
+    code: bool = False
