@@ -531,7 +531,7 @@ def test_default_handout_keeps_each_proof_on_one_page(
             after = pages[page][heading.search(pages[page]).end():]  # type: ignore[union-attr]
             assert "Checked exactly" in after, f"{number}.{position} crosses a page break"
             proofs += 1
-    assert proofs == 19
+    assert proofs == 20
 
 
 def test_default_handout_states_each_sections_layout(default_build: Path) -> None:
