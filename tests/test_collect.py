@@ -14,7 +14,7 @@ from index_support import terms_text
 from numpy.testing import assert_allclose
 from oracle import value_of
 
-from derive.calculus.collect import collect_terms
+from derive.calculus.collect import collect_terms, renames_to
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -94,3 +94,35 @@ def test_collect_avoids_symbol_names_for_dummies() -> None:
     assert terms_text(collected.terms) == ["Σq A[i,q] x[q]"]
 
 
+
+
+def test_collect_renames_to_needs_as_many_dummies() -> None:
+    """Σ_a A_ia x_a is no renaming of Σ_a,b A_ab x_b (one dummy against two), either way."""
+    one = _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,)))
+    two = _term(1, (P, Q), ix.Entry(A, (P, Q)), ix.Entry(x, (Q,)))
+    assert not renames_to(one, two)
+    assert not renames_to(two, one)
+
+
+D8 = tuple(ix.Index(f"d{n}", "n") for n in range(8))
+E8 = tuple(ix.Index(f"e{n}", "n") for n in range(8))
+M8 = tuple(ix.Index(f"m{n}", "m") for n in range(8))
+
+
+def _spread(dummies: tuple[ix.Index, ...], a_indices: tuple[ix.Index, ix.Index]) -> ix.Term:
+    """Σ over eight dummies of A[a_indices] x[d0] ... x[d7]."""
+    return ix.Term(Fraction(1), dummies, (ix.Entry(A, a_indices),)
+                   + tuple(ix.Entry(x, (d,)) for d in dummies))  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    (_spread(D8, (IDX_I, D8[0])), _spread(E8, (IDX_I, E8[3])), True),
+    (_spread(D8, (IDX_I, D8[0])), _spread(E8, (E8[0], IDX_I)), False),
+    (_spread(D8, (IDX_I, D8[0])), _spread(M8, (IDX_I, M8[0])), False),
+], ids=["renamed", "free-index-moved", "other-dimension"])  # fmt: skip
+def test_collect_renames_to_past_seven_dummies_compares_patterns(
+    a: ix.Term, b: ix.Term, expected: bool
+) -> None:
+    """Over seven dummies (8! renamings) the terms are compared by their factors with dummies
+    blanked, free indices in place, and the dimensions summed over."""
+    assert renames_to(a, b) is expected
