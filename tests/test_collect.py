@@ -126,3 +126,15 @@ def test_collect_renames_to_past_seven_dummies_compares_patterns(
     """Over seven dummies (8! renamings) the terms are compared by their factors with dummies
     blanked, free indices in place, and the dimensions summed over."""
     assert renames_to(a, b) is expected
+
+
+def test_collect_renames_to_seven_dummies_tries_every_renaming() -> None:
+    """Up to seven dummies every renaming is tried: a chain A_ab A_bc ... is no renaming of a
+    star A_ab A_ac ..., though the two have the same factors with their dummies blanked."""
+    d = D8[:7]
+    chain = ix.Term(Fraction(1), d, tuple(ix.Entry(A, (d[n], d[n + 1])) for n in range(6))
+                    + (ix.Entry(x, (d[6],)),))  # fmt: skip
+    star = ix.Term(Fraction(1), d, tuple(ix.Entry(A, (d[0], d[n])) for n in range(1, 7))
+                   + (ix.Entry(x, (d[0],)),))  # fmt: skip
+    assert not renames_to(chain, star)
+    assert renames_to(chain, chain)
