@@ -14,7 +14,7 @@ from index_support import terms_text
 from numpy.testing import assert_allclose
 from oracle import value_of
 
-from derive.calculus.collect import collect_terms, renames_to
+from derive.calculus.collect import collect_terms, renames_to, same_up_to_renaming
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -138,3 +138,16 @@ def test_collect_renames_to_seven_dummies_tries_every_renaming() -> None:
                    + (ix.Entry(x, (d[0],)),))  # fmt: skip
     assert not renames_to(chain, star)
     assert renames_to(chain, chain)
+
+
+def test_collect_same_up_to_renaming_pairs_every_term() -> None:
+    """Each term must pair with its own renamed term: a missing term, an extra term or a term
+    with no partner is not a renaming."""
+    ax = _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,)))
+    ax_renamed = _term(1, (Q,), ix.Entry(x, (Q,)), ix.Entry(A, (IDX_I, Q)))
+    xa = _term(1, (P,), ix.Entry(A, (P, IDX_I)), ix.Entry(x, (P,)))
+    free = (IDX_I,)
+    assert same_up_to_renaming(ix.IndexSum((ax, xa), free), ix.IndexSum((xa, ax_renamed), free))
+    assert not same_up_to_renaming(ix.IndexSum((ax,), free), ix.IndexSum((ax, xa), free))
+    assert not same_up_to_renaming(ix.IndexSum((ax, ax), free), ix.IndexSum((ax, xa), free))
+    assert not same_up_to_renaming(ix.IndexSum((xa,), free), ix.IndexSum((ax_renamed,), free))
