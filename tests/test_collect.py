@@ -151,3 +151,13 @@ def test_collect_same_up_to_renaming_pairs_every_term() -> None:
     assert not same_up_to_renaming(ix.IndexSum((ax,), free), ix.IndexSum((ax, xa), free))
     assert not same_up_to_renaming(ix.IndexSum((ax, ax), free), ix.IndexSum((ax, xa), free))
     assert not same_up_to_renaming(ix.IndexSum((xa,), free), ix.IndexSum((ax_renamed,), free))
+
+
+def test_collect_like_terms_with_one_base_twice() -> None:
+    """Σ_ab A_ab A_ib x_a and Σ_ab A_ia A_ba x_b are one term renamed (a <-> b): the two A's
+    are told apart by where the free index stands, whatever their order in the product."""
+    a, b = ix.Index("a", "n"), ix.Index("b", "n")
+    first = _term(1, (a, b), ix.Entry(A, (a, b)), ix.Entry(A, (IDX_I, b)), ix.Entry(x, (a,)))
+    second = _term(1, (a, b), ix.Entry(A, (IDX_I, a)), ix.Entry(A, (b, a)), ix.Entry(x, (b,)))
+    collected = collect_terms(ix.IndexSum((first, second), (IDX_I,)))
+    assert terms_text(collected.terms) == ["2 Σj,p A[j,p] A[i,p] x[j]"]
