@@ -153,10 +153,12 @@ def test_collect_same_up_to_renaming_pairs_every_term() -> None:
     assert not same_up_to_renaming(ix.IndexSum((xa,), free), ix.IndexSum((ax_renamed,), free))
 
 
-def test_collect_like_terms_with_one_base_twice() -> None:
+@pytest.mark.parametrize("dummy", ["b", "z"], ids=["b", "z"])
+def test_collect_like_terms_with_one_base_twice(dummy: str) -> None:
     """Σ_ab A_ab A_ib x_a and Σ_ab A_ia A_ba x_b are one term renamed (a <-> b): the two A's
-    are told apart by where the free index stands, whatever their order in the product."""
-    a, b = ix.Index("a", "n"), ix.Index("b", "n")
+    are told apart by where the free index stands, whatever their order in the product and
+    whatever the dummies are called."""
+    a, b = ix.Index("a", "n"), ix.Index(dummy, "n")
     first = _term(1, (a, b), ix.Entry(A, (a, b)), ix.Entry(A, (IDX_I, b)), ix.Entry(x, (a,)))
     second = _term(1, (a, b), ix.Entry(A, (IDX_I, a)), ix.Entry(A, (b, a)), ix.Entry(x, (b,)))
     collected = collect_terms(ix.IndexSum((first, second), (IDX_I,)))
