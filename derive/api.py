@@ -16,7 +16,7 @@ import derive.documents  # noqa: F401 - registers Derivation.to_latex, to_markdo
 from derive import budget
 from derive.budget import DEFAULT_SECONDS
 from derive.calculus.proof import Derivation
-from derive.errors import DeriveError, DomainError, LimitError
+from derive.errors import DeriveError, DomainError, LimitError, UnsupportedError
 from derive.ir import expr as ex
 from derive.ir.expr import LAYOUTS, Layout
 
@@ -39,6 +39,7 @@ def prove(
     seed: int = 0,
     expect: str | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    structure: str = "none",
 ) -> Derivation: ...
 @overload
 def prove(
@@ -53,6 +54,7 @@ def prove(
     seed: int = 0,
     expect: Sequence[str | None] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    structure: str = "none",
 ) -> tuple[Derivation, ...]: ...
 
 
@@ -68,6 +70,7 @@ def prove(
     seed: int = 0,
     expect: str | Sequence[str | None] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    structure: str = "none",
 ) -> Derivation | tuple[Derivation, ...]:
     """Derive ``d expr / d wrt`` with a step-by-step proof, verified before it is returned.
 
@@ -87,6 +90,9 @@ def prove(
             if not, how it errs. With several variables: one answer (or None) per variable.
         time_limit: Seconds the derivation and its checks may take together (20 by default;
             with several variables, each); None for no limit.
+        structure: ``"none"`` (every entry of the variable its own variable) or
+            ``"symmetric"``: the variable is a symmetric matrix and the derivative is taken in
+            the convention of the Matrix Cookbook, section 2.8.2 (``G + Gᵀ - G ∘ I``).
 
     Returns:
         The derivation (``.verification`` holds the record of the checks, ``.verdict`` the
@@ -101,14 +107,16 @@ def prove(
         VerificationError: A check failed; the result is not shown as proven.
         TypeError: An argument has the wrong type (the message names it).
         ValueError: ``layout`` is not one of the three layouts, ``expect`` does not match
-            the variables, or ``time_limit`` is not positive.
+            the variables, ``time_limit`` is not positive, or ``structure`` is unknown.
     """
     _check_prove_arguments(expr, wrt, declare, layout, hessian, method, verify, seed, expect,
                            time_limit)  # fmt: skip
+    _check_structure(structure, method)
     if not isinstance(wrt, str):
         return _prove_each(expr, tuple(wrt), declare=tuple(declare), layout=layout,
                            hessian=hessian, method=method, verify=verify, seed=seed,
-                           expect=expect, time_limit=time_limit)  # fmt: skip
+                           expect=expect, time_limit=time_limit,
+                           structure=structure)  # fmt: skip
     if expect is not None and not isinstance(expect, str):
         raise ValueError("expect must be the answer as a string for a single variable")
     from derive.calculus.options import Options
@@ -117,13 +125,17 @@ def prove(
 
     derive = prover(method)
     variable = _variable(wrt)
+    structured = structure != "none"
+    if structured:  # the variable is declared what it is: points drawn symmetric, Xᵀ = X used
+        declare = (*declare, f"{variable}: {structure}")
     problem = _parse(expr, tuple(declare), wrt=variable)
     stage_at_error = ["the derivation"]
     try:
         with budget.time_limit(time_limit), _recording_stage(stage_at_error):
             _check_domain(problem)
-            derivation = derive(problem, variable, Options(method, layout=Layout(layout),
-                                                           hessian=hessian))  # fmt: skip
+            derivation = derive(problem, variable, Options(
+                method, layout=Layout(layout), hessian=hessian,
+                structure=structure if structured else ""))
             if verify:
                 derivation = check(derivation, seed=seed)
             if expect is None:
@@ -228,6 +240,17 @@ def _check_prove_arguments(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, not {type(seed).__name__}")
     _check_time_limit(time_limit)
+
+
+def _check_structure(structure: object, method: object) -> None:
+    from derive.calculus.options import STRUCTURES
+
+    _require(structure, str, "structure", "a string such as \"symmetric\"")
+    if structure not in STRUCTURES:
+        raise ValueError(f"structure must be one of {', '.join(STRUCTURES)}, not {structure!r}")
+    if structure != "none" and method != "index":
+        raise UnsupportedError(f"the {method} method does not take a structured variable yet"
+                               " (--structure needs --method index)")
 
 
 def _check_time_limit(time_limit: object) -> None:
@@ -369,7 +392,7 @@ def prove_identity(
 
     entry = catalog.get(identity) if isinstance(identity, str) else identity
     return prove(entry.expr, entry.wrt, declare=entry.declare, layout=entry.layout or layout,
-                 hessian=entry.hessian, verify=verify)  # fmt: skip
+                 hessian=entry.hessian, verify=verify, structure=entry.structure)  # fmt: skip
 
 
 def build(

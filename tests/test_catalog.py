@@ -158,6 +158,15 @@ CLOSED_FORMS: list[tuple[str, str, Callable[[Values], np.ndarray]]] = [
     ("weighted_squares_by_weights", "mixed", lambda v: v["x"] ** 2),
     ("trace_hadamard_square", "mixed", lambda v: 2 * np.diag(np.diag(v["X"]))),
     ("squared_determinant", "mixed", lambda v: 2 * det(v["X"]) ** 2 * _t(inv(v["X"]))),
+    ("logistic_regression_gradient", "mixed",
+     lambda v: _t(v["X"]) @ (_sig(v["X"] @ v["w"]) - v["y"])),
+    ("logistic_regression_hessian", "mixed",
+     lambda v: _t(v["X"]) @ np.diag(_dsig(v["X"] @ v["w"])[:, 0]) @ v["X"]),
+    ("log_det_second_derivative", "mixed", lambda v: _log_det_second(v)),
+    # Matrix Cookbook 2.8.2: G + Gᵀ - G ∘ I for the unstructured gradient G
+    ("log_det_symmetric", "mixed", lambda v: _sym(_t(inv(v["X"])))),
+    ("determinant_symmetric", "mixed", lambda v: _sym(det(v["X"]) * _t(inv(v["X"])))),
+    ("trace_symmetric", "mixed", lambda v: _sym(_t(v["A"]))),
     ("inverse_square_bilinear", "mixed", lambda v: -_t(inv(v["X"])) @ (
         v["a"] @ _t(v["b"]) @ _t(inv(v["X"])) + _t(inv(v["X"])) @ v["a"] @ _t(v["b"]))
      @ _t(inv(v["X"]))),
@@ -171,6 +180,17 @@ def _sig(u: np.ndarray) -> np.ndarray:
 
 def _dsig(u: np.ndarray) -> np.ndarray:
     return _sig(u) * (1 - _sig(u))
+
+
+def _log_det_second(v: Values) -> np.ndarray:
+    """d²/dt² log det(A + t B) = -tr(M⁻¹ B M⁻¹ B) with M = A + t B (Jacobi, then an inverse)."""
+    m_inv = inv(v["A"] + float(v["t"][0, 0]) * v["B"])
+    return np.array([[-np.trace(m_inv @ v["B"] @ m_inv @ v["B"])]])
+
+
+def _sym(gradient: np.ndarray) -> np.ndarray:
+    """The derivative by a symmetric matrix from the unstructured one (Cookbook 2.8.2)."""
+    return gradient + gradient.T - np.diag(np.diag(gradient))
 
 
 def _softmax(u: np.ndarray) -> np.ndarray:
@@ -219,6 +239,8 @@ def _evaluate_by_oracle(derivation: Any) -> tuple[np.ndarray, Values]:
         value = rng.standard_normal((rows, cols))
         if rows == cols and rows > 1:
             value = value + 2 * rows * np.eye(rows)
+        if info.symmetric:  # a derivative by a symmetric matrix holds where it is symmetric
+            value = (value + value.T) / 2
         values[symbol] = value
     sizes = {d: size for d, size in _SIZES.items()}
     return np.atleast_2d(value_of(derivation.result.rhs, values, sizes)), values

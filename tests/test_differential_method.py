@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from engine_support import DECLARE, problems, relative_error, tree_value, tree_values
@@ -125,9 +126,10 @@ def test_differential_method_prints_upright_d() -> None:
     ("expr", "wrt", "declare", "construct"),
     [
         ("A X", "X", (), "derivatives of a matrix"),
-        ("y' x", "z", ("x: n, depends on z", "y: n, depends on z"), "declared dependencies"),
+        ("y' x", "x", ("x: n, depends on z",), "a dependency of x on a symbol other than"),
+        ("tr(X)", "z", ("X: n x n, depends on z", "z: m"), "a matrix"),
     ],
-    ids=["jacobian", "dependency"],
+    ids=["jacobian", "other-dependency", "matrix-dependency"],
 )
 def test_differential_method_refuses_clearly(
     expr: str, wrt: str, declare: tuple[str, ...], construct: str
@@ -137,9 +139,114 @@ def test_differential_method_refuses_clearly(
         derive.prove(expr, wrt, declare=declare, method="differential")
 
 
-def test_differential_method_refuses_hessian() -> None:
-    with pytest.raises(UnsupportedError, match="yet: Hessians"):
-        derive.prove("x' A x", "x", hessian=True, method="differential")
+@pytest.mark.parametrize(
+    ("expr", "canonical", "symmetrised", "hessian"),
+    [
+        ("(y - A x)' (y - A x)", "2 (dx)ᵀ Aᵀ A dx", "1/2 ((2 Aᵀ A)ᵀ + 2 Aᵀ A)", "2 Aᵀ A"),
+        ("x' A x", "(dx)ᵀ (Aᵀ + A) dx", "1/2 ((Aᵀ + A)ᵀ + Aᵀ + A)", "A + Aᵀ"),
+        ("(x' x)^2", "(dx)ᵀ (8 x xᵀ + 4 (xᵀ x) I) dx",
+         "1/2 ((8 x xᵀ + 4 (xᵀ x) I)ᵀ + 8 x xᵀ + 4 (xᵀ x) I)", "8 x xᵀ + 4 (xᵀ x) I"),
+    ],
+    ids=["least-squares", "quadratic", "quartic"],
+)
+def test_differential_method_hessian_by_the_second_differential(
+    expr: str, canonical: str, symmetrised: str, hessian: str
+) -> None:
+    """d²α = d(M dx) with dx fixed, rewritten as (dx)ᵀ B dx; the Hessian is (Bᵀ + B)/2."""
+    d = derive.prove(expr, "x", hessian=True, method="differential")
+    index = derive.prove(expr, "x", hessian=True)
+    assert d.proven and d.results == index.results
+    assert unicode_str(d.result.rhs) == hessian
+    second = [s for s in d.steps if s.stage == "hessian"]
+    assert second[0].kind is StepKind.TAKE_DIFFERENTIAL
+    assert unicode_str(second[0].lines[0]) == "d²α"
+    assert [r.name for r in second[0].rules] == [RuleName.SECOND_DIFFERENTIAL]
+    forms = [s for s in second if s.kind is StepKind.CANONICAL_FORM]
+    assert unicode_str(forms[-1].lines[-1]) == canonical
+    [identify] = [s for s in second if s.kind is StepKind.IDENTIFY]
+    assert [r.name for r in identify.rules] == [RuleName.SECOND_IDENTIFICATION]
+    assert unicode_str(identify.lines[-1]) == symmetrised  # ½ (Bᵀ + B), stated as such
+
+
+def test_differential_method_hessian_refused_for_a_matrix_variable() -> None:
+    with pytest.raises(UnsupportedError, match="a Hessian needs a scalar function of a column"):
+        derive.prove("tr(X)", "X", hessian=True, method="differential")
+
+
+def test_differential_method_tampered_second_identification_refused() -> None:
+    """Forgetting the ½ of the symmetrised matrix (H = Bᵀ + B) is refused."""
+    d = derive.prove("(y - A x)' (y - A x)", "x", hessian=True, method="differential",
+                     verify=False)  # fmt: skip
+    number, step = _step(d, RuleName.SECOND_IDENTIFICATION)
+    half_of = step.lines[-1]
+    assert isinstance(half_of, ex.MatMul)
+    tampered = _replace_line(d, number, half_of.factors[-1])
+    verify(d)
+    with pytest.raises(VerificationError, match=r"step \d+ \(identify\)"):
+        verify(tampered)
+
+
+@pytest.mark.parametrize(
+    ("expr", "declare", "substituted", "result"),
+    [
+        ("y' x", ("x: n, depends on z", "y: n, depends on z"),
+         "dα = ((∂y/∂z) dz)ᵀ x + yᵀ (∂x/∂z) dz", "(∂y/∂z)ᵀ x + (∂x/∂z)ᵀ y"),
+        ("A x", ("x: n, depends on z", "A: m x n"), "dy = A (∂x/∂z) dz", "A (∂x/∂z)"),
+    ],
+    ids=["inner-product", "linear-map"],
+)
+def test_differential_method_chain_rule_by_substitution(
+    expr: str, declare: tuple[str, ...], substituted: str, result: str
+) -> None:
+    """dx = (∂x/∂z) dz: the chain rule falls out of substituting the differential."""
+    d = derive.prove(expr, "z", declare=declare, method="differential")
+    index = derive.prove(expr, "z", declare=declare)
+    assert d.proven and d.result == index.result
+    assert unicode_str(d.result.rhs) == result
+    [step] = [s for s in d.steps if RuleName.D_CHAIN in [r.name for r in s.rules]]
+    assert f"{unicode_str(step.lines[0])} = {unicode_str(step.lines[-1])}" == substituted
+
+
+def test_differential_method_squared_norm_at_zero() -> None:
+    """d‖u‖² = 2 uᵀ du holds at u = 0 too, where d‖u‖ = uᵀ du / ‖u‖ has no value: ‖x - x‖²
+    is proven (no line is left that floating point or the exact check cannot evaluate)."""
+    d = derive.prove("norm(x - x)^2", "x", method="differential")
+    assert d.proven
+    assert RuleName.D_SQUARED_NORM in [r.name for s in d.steps for r in s.rules]
+    assert RuleName.D_NORM not in [r.name for s in d.steps for r in s.rules]
+    x = np.array([[1.0], [2.0], [3.0]])
+    assert np.allclose(tree_value(d.result.rhs, {"x": x}), 0.0)
+
+
+def test_differential_method_check_names_the_direction() -> None:
+    d = derive.prove("x' A x", "x", method="differential")
+    text = render_derivation(d, "text")
+    assert "each differential taken along a random direction dx" in " ".join(text.split())
+    assert "along a random direction" not in render_derivation(derive.prove("x' A x", "x"),
+                                                                "text")
+    compact = render_derivation(d, "md", style="compact")
+    assert "numerically, along a random direction $\\mathrm{d}x$" in compact
+
+
+def test_differential_method_exact_fallback_along_a_rational_direction() -> None:
+    """Where floating point cannot decide a differential line, the step is compared exactly
+    at a rational point along a rational direction (its differentials by dual numbers)."""
+    from derive.check.fallback import StepJudge
+    from derive.check.verify import assign_sizes, numeric_point, with_directions
+
+    d = derive.prove("(y - A x)' (y - A x)", "x", method="differential", verify=False)
+    sizes = assign_sizes(d.problem)
+    rng = np.random.default_rng(0)
+    point = with_directions(d, numeric_point(d.problem, sizes, rng), rng)
+    judge = StepJudge(point, d.problem, sizes, 0, 1e-6)
+    steps = [(n, s) for n, s in enumerate(d.steps) if s.kind is StepKind.DIFFERENTIAL_RULES]
+    for number, step in steps:
+        assert judge._exact_agreement(step.lines, f"step {number + 1}") is True
+    number, step = steps[0]
+    lines = step.lines
+    assert isinstance(lines[-1], ex.Add)
+    dropped = (*lines[:-1], lines[-1].terms[0])  # the product rule's second term dropped
+    assert judge._exact_agreement(dropped, f"step {number + 1}") is False
 
 
 def test_differential_method_cli() -> None:
@@ -153,17 +260,19 @@ def test_differential_method_cli() -> None:
 # -- golden documents: read as a lecturer would ----------------------------------------------------
 
 DIFFERENTIAL_GOLDEN = [
-    ("differential-quadratic", "x' A x", "x"),
-    ("differential-log_det", "log(det(X))", "X"),
-    ("differential-least_squares", "(y - A x)' (y - A x)", "x"),
+    ("differential-quadratic", "x' A x", "x", False),
+    ("differential-log_det", "log(det(X))", "X", False),
+    ("differential-least_squares", "(y - A x)' (y - A x)", "x", True),  # with its Hessian
 ]
 
 
 @pytest.mark.parametrize("fmt", list(EXTENSIONS), ids=list(EXTENSIONS))
-@pytest.mark.parametrize(("name", "expr", "wrt"), DIFFERENTIAL_GOLDEN,
+@pytest.mark.parametrize(("name", "expr", "wrt", "hessian"), DIFFERENTIAL_GOLDEN,
                          ids=[c[0] for c in DIFFERENTIAL_GOLDEN])  # fmt: skip
-def test_differential_method_matches_golden(name: str, expr: str, wrt: str, fmt: str) -> None:
-    d = stable(derive.prove(expr, wrt, method="differential"))
+def test_differential_method_matches_golden(
+    name: str, expr: str, wrt: str, hessian: bool, fmt: str
+) -> None:
+    d = stable(derive.prove(expr, wrt, hessian=hessian, method="differential"))
     check_golden(f"{name}.{EXTENSIONS[fmt]}", render_derivation(d, fmt))
 
 

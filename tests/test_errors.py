@@ -83,6 +83,9 @@ ERRORS: list[tuple[str, type[LocatedError], str, int]] = [
     ("1 + log(2 - 3)", P, "log needs a positive number, not 2 - 3, which is -1", 9),
     # not supported yet, by name
     ("vec(X)", U, "vec(...) is not supported yet", 1),
+    ("kron(A, B)", U, "kron(...) is not supported yet", 1),
+    ("A ⊗ B", U, "the Kronecker product (⊗, kron) is not supported yet", 3),
+    (r"A \otimes B", U, "the Kronecker product (\\otimes, kron) is not supported yet", 3),
     ("1 + max(x)", U, "max(...) is not supported yet", 5),
     ("sinh(x)", U, "sinh(...) is not supported yet", 1),
     ("norm(x, 3)", U, "the norm '3' is not supported", 9),

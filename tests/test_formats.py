@@ -44,3 +44,15 @@ def test_formats_cli_options_read_the_registry() -> None:
     assert "[pdf|tex|md|text|html|json|numpy|torch]" in prove_help
     bad = runner.invoke(main, ["build", "--format", "docx"])
     assert bad.exit_code == 2 and "pdf, tex, md, html" in bad.output
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Derivative of x' A x by x", "see [1], p. 12 -- or |x|; (a+b)*c = d/e?", "50% & $5 #1",
+     "x_1^2 ~ {y}", "naïve α-β", "a `quoted' \"word\"", "--- -- -"],
+    ids=["plain", "plain-punctuation", "specials", "more-specials", "unicode", "quotes", "dashes"],
+)  # fmt: skip
+def test_escape_latex_fast_path_matches_pylatexenc(text: str) -> None:
+    # plain text skips pylatexenc (issue 14): the result must be what pylatexenc gives
+    expected = formats._LIGATURE_DASH.sub("-{}", formats._encoder().unicode_to_latex(text))
+    assert formats.escape_latex(text) == expected

@@ -533,6 +533,12 @@ def test_default_handout_states_each_sections_layout(default_build: Path) -> Non
     assert "\\boxed{x^{\\top} (A^{\\top} + A)}" in tex
 
 
+def test_default_handout_proves_two_identities_both_ways(default_build: Path) -> None:
+    tex = (default_build / "default.tex").read_text(encoding="utf-8")
+    assert tex.count("\\emph{By indices:}") == tex.count("\\emph{By matrix differentials:}") == 2
+    assert "\\mathrm{d}\\alpha &= \\mathrm{d}(\\log \\det(X))" in tex
+
+
 def test_default_handout_md_has_every_section(requires_tex: None, default_build: Path) -> None:
     md = (default_build / "default.md").read_text(encoding="utf-8")
     for section in ho.load_handout(None).sections:

@@ -86,3 +86,11 @@ def test_ml_language_every_function_row_parses() -> None:
 def test_ml_language_sigma_alone_is_a_greek_scalar() -> None:
     assert parse("sigma x").expr == ex.mul(ex.Symbol("sigma", ex.SCALAR),
                                           ex.Symbol("x", ex.Shape("n", 1)))  # fmt: skip
+
+
+def test_ml_language_every_function_row_parses_from_latex() -> None:
+    """The LaTeX name of every row of the function table reads back as that function."""
+    for row in FUNCTIONS.values():
+        tex = f"{row.latex}{{x}}" if row.name == "sqrt" else f"{row.latex}(x)"
+        expr = parse(tex, ["x: n"]).expr
+        assert expr == el.Apply(row.name, ex.Symbol("x", ex.Shape("n", 1))), tex

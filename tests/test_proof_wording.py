@@ -27,10 +27,19 @@ def _reserved(derivation: Derivation) -> set[str]:
     return names
 
 
-def _terms(derivation: Derivation) -> list[ix.Term]:
+def _index_lines(derivation: Derivation) -> list[ix.IndexSum]:
     lines = [line for step in derivation.steps for line in step.lines]
     lines += [f for step in derivation.steps for fact in step.facts for f in (fact.lhs, fact.rhs)]
-    return [t for line in lines if isinstance(line, ix.IndexSum) for t in line.terms]
+    return [line for line in lines if isinstance(line, ix.IndexSum)]
+
+
+def _terms(derivation: Derivation) -> list[ix.Term]:
+    return [t for line in _index_lines(derivation) for t in line.terms]
+
+
+def _free_names(derivation: Derivation) -> set[str]:
+    names = {i.name for line in _index_lines(derivation) for i in line.free}
+    return names | {i.name for step in derivation.steps for i in step.for_all}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +62,8 @@ def test_wording_no_summation_index_is_a_dimension_or_symbol(
     for term in _terms(derivation):
         clash = {i.name for i in term.sums} & reserved
         assert not clash, f"{name}: summation index {clash} is also a size or a symbol"
+        free = {i.name for f in term.factors for i in f.indices} - {i.name for i in term.sums}
+        assert not free & reserved, f"{name}: free index {free & reserved} is a size or symbol"
         indices = {i for f in term.factors for i in f.indices} | set(term.sums)
         names = [i.name for i in indices]
         assert len(names) == len(set(names)), f"{name}: an index name is used twice in a term"
@@ -78,6 +89,18 @@ def test_wording_trace_with_a_size_named_p_sums_over_another_letter() -> None:
     index_form = derivation.steps[1].lines[-1]
     assert isinstance(index_form, ix.IndexSum)
     assert "p" not in {i.name for t in index_form.terms for i in t.sums}
+
+
+@pytest.mark.parametrize(("expr", "wrt", "declare"), [
+    ("tr(A X)", "X", ("A: k x n",)),
+    ("x' A x", "x", ("A: k x k",)),
+    ("y' A x", "x", ("A: j x l",)),
+])  # fmt: skip
+def test_wording_free_indices_avoid_sizes_and_symbols(expr: str, wrt: str,
+                                                       declare: tuple[str, ...]) -> None:
+    derivation = derive.prove(expr, wrt, declare=declare, hessian=expr == "x' A x")
+    assert _free_names(derivation)
+    assert not _free_names(derivation) & _reserved(derivation)
 
 
 # -- hypotheses, ambiguous names, the handout's opening ---------------------------------------

@@ -3,11 +3,14 @@ engine says clearly why it cannot derive it (UnsupportedError, LimitError), neve
 
 The expressions are typed ``derive.ir.expr`` trees of depth up to 5 over x, y (n-vectors), A, B, X
 (n x n) and the scalar alpha, with sums, differences, scalar multiples, products, transposes,
-traces, inverses, integer powers, determinants, logarithms of positive scalars and norms
-(``engine_support``). Each is printed with ``documents.printer.ascii_str``, proved (which verifies
-it: exactly, and every step numerically), and its result checked again here, independently of
-the verifier: evaluated at other random values and compared with this file's own central
-differences of the original tree, laid out as PRODUCT.md section 4 says.
+traces, inverses, integer powers, determinants, logarithms of positive scalars and norms, and the
+operations of machine-learning courses: σ, tanh, sin and cos of vectors, sums of entries,
+Hadamard products of vectors and of matrices, diag of a vector, logsumexp, softmax and square
+roots of positive scalars (``engine_support``). Each is printed with
+``documents.printer.ascii_str``, proved (which verifies it: exactly, and every step numerically),
+and its result checked again here, independently of the verifier: evaluated at other random
+values and compared with this file's own central differences of the original tree, laid out as
+PRODUCT.md section 4 says.
 
 The runs are split into four chunks of 500 with fixed seeds and no example database, so CI sees
 the same 2,000 expressions every time.

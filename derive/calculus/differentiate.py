@@ -44,12 +44,14 @@ class Context:
         symbols: The symbol table (for declared dependencies).
         names: Source of fresh indices.
         max_terms: The largest number of terms any stage may produce.
+        layout: The layout in which a declared dependency's ``dx/dz`` is named.
     """
 
     wrt: ex.Symbol
     symbols: Mapping[str, SymbolInfo]
     names: IndexNames
     max_terms: int = MAX_TERMS
+    layout: ex.Layout = ex.Layout.NUMERATOR
 
     def check_size(self, terms: list[Term]) -> list[Term]:
         """Raise a clear error instead of growing without bound."""
@@ -171,8 +173,9 @@ def _symbol(base: ex.Symbol, indices: tuple[Index, ...], k: tuple[Index, ...], c
     if base.name == ctx.wrt.name:
         deltas = tuple(Delta(i, j) for i, j in zip(indices, k, strict=True))
         return [Term(Fraction(1), (), deltas)]
-    jacobian = ex.Jacobian(base, ctx.wrt)
-    return [Term(Fraction(1), (), (Entry(jacobian, indices + k),))]
+    jacobian = ex.Jacobian(base, ctx.wrt, ctx.layout)
+    return [Term(Fraction(1), (), (Entry(jacobian, k + indices if jacobian.transposed
+                                             else indices + k),))]
 
 
 @entry_derivative.register(ex.Inverse)

@@ -9,7 +9,7 @@ rewrite of the expression; the engine records every rewrite as a :class:`Step` t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from derive import budget
@@ -32,7 +32,7 @@ from derive.calculus.differentiate import (
     product_rule,
     work_out,
 )
-from derive.calculus.elementwise.named import name_compositions
+from derive.calculus.elementwise.named import factor_entrywise, name_compositions
 from derive.calculus.hypotheses import hypotheses
 from derive.calculus.options import Options
 from derive.calculus.proof import Derivation, Fact, Formula, Result, ResultKind, Step
@@ -42,6 +42,7 @@ from derive.errors import UnsupportedError
 from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.functions import Prime, named_derivative
 from derive.ir.functions import derivative as function_derivative
 from derive.language.shapes import Problem
 
@@ -114,13 +115,23 @@ class _Prover:
         self.options = options
         self.var = problem.symbol(wrt)
         self.avoid = reserved_names(problem)
-        self.ctx = Context(self.var, problem.symbols, ix.IndexNames(), options.max_terms)
+        self.ctx = Context(self.var, problem.symbols, ix.IndexNames(), options.max_terms,
+                           options.layout)
         self.recorder = Recorder()
         self.function = ex.Defined(_function_name(problem), problem.expr)
-        self.f_indices = _indices(self.function.shape, ("i", "j"))
-        self.v_indices = _indices(self.var.shape, ("k", "l"))
-        if options.hessian and not (self.function.shape.is_scalar and self.var.shape.is_column):
-            raise UnsupportedError("a Hessian needs a scalar function of a column vector")
+        first, second, third, fourth = _free_names(self.avoid)
+        self.f_indices = _indices(self.function.shape, (first, second))
+        self.v_indices = _indices(self.var.shape, (third, fourth))
+        self.second = fourth  # the Hessian's second index (l)
+        self.avoid |= {third, fourth}  # a sum over the variable's index letter would capture it
+        if options.hessian and not (self.function.shape.is_scalar and (
+                self.var.shape.is_column or self.var.shape.is_scalar)):
+            raise UnsupportedError("a Hessian (second derivative) needs a scalar function of a"
+                                   " scalar or of a column vector")
+        if options.structure and (options.hessian or not self.function.shape.is_scalar or
+                                  not self.var.shape.is_square or self.var.shape.is_scalar):
+            raise UnsupportedError(f"a derivative with respect to a {options.structure} matrix"
+                                   " needs a scalar function of a square matrix (and no Hessian)")
 
     def run(self) -> Derivation:
         record = self.recorder.record
@@ -141,8 +152,9 @@ class _Prover:
             self.recorder.stage = "hessian"
             second = ix.Partial(entry, self.var, v_free)
             record(StepKind.RESTATE, (_single(second, v_free), gradient), (RuleName.RESTATE,))
-            l_index = ix.Index("l", self.var.shape.rows)
-            hessian = self.differentiate(gradient, second, (l_index,), (*v_free, l_index))
+            rows = self.var.shape.rows
+            l_free = () if self.var.shape.is_scalar else (ix.Index(self.second, rows),)
+            hessian = self.differentiate(gradient, second, l_free, (*v_free, *l_free))
             results.append(self.finish(hessian, order=2))
         return Derivation(
             source=self.problem.source,
@@ -288,8 +300,33 @@ class _Prover:
         record(StepKind.ASSEMBLE, (whole, assembled), (RuleName.ASSEMBLE,),
                for_all=derivative.free)
         final = self.simplify(assembled)
+        if self.options.structure:
+            whole, final = self.symmetric(whole, final)
         record(StepKind.RESULT, (whole, final), (RuleName.RESULT,))
         return Result(whole, final, self.kind(order))
+
+    def symmetric(self, whole: ex.Derivative, gradient: ex.Expr) -> tuple[ex.Derivative, ex.Expr]:
+        """The derivative by a symmetric matrix, ``G + Gᵀ - G ∘ I`` (Matrix Cookbook 2.8.2).
+
+        ``G`` is the derivative with every entry taken as its own variable; off the diagonal,
+        ``x_ij`` and ``x_ji`` are one variable, so both entries of ``G`` count.
+        """
+        structured = replace(whole, structure=self.options.structure)
+        identity = ex.Identity(self.var.shape.rows)
+
+        def formula(g: ex.Expr) -> ex.Expr:
+            # the diagonal of G: scalars come out of G ∘ I, and Gᵀ ∘ I is G ∘ I
+            factors = g.factors if isinstance(g, ex.MatMul) else (g,)
+            scalars = [f for f in factors if f.shape.is_scalar]
+            matrix = ex.mul(*(f for f in factors if not f.shape.is_scalar))
+            if isinstance(matrix, ex.Transpose):
+                matrix = matrix.arg
+            diagonal = ex.mul(*scalars, el.hadamard(matrix, identity))
+            return ex.add(g, ex.transpose(g), ex.neg(diagonal))
+
+        self.recorder.record(StepKind.STRUCTURE, (structured, formula(whole), formula(gradient)),
+                             (RuleName.SYMMETRIC_MATRIX,))  # fmt: skip
+        return structured, self.simplify(formula(gradient))
 
     def simplify(self, assembled: ex.Expr) -> ex.Expr:
         symmetric = {n for n, info in self.problem.symbols.items() if info.symmetric}
@@ -301,6 +338,7 @@ class _Prover:
             (RuleName.FACTOR_OUT, algebra.factor),
             (RuleName.MERGE_POWERS, algebra.merge_powers),
             (RuleName.NAME_FUNCTIONS, name_compositions),
+            (RuleName.FACTOR_ENTRYWISE, factor_entrywise),
         )
         return self.recorder.simplify(assembled, stages)
 
@@ -310,7 +348,8 @@ class _Prover:
         v_row, v_col = self.v_indices
         layout = self.options.layout
         if order == 2:
-            return v_row, ix.Index("l", self.var.shape.rows)
+            return (None, None) if self.var.shape.is_scalar else (
+                v_row, ix.Index(self.second, self.var.shape.rows))
         f_scalar, v_scalar = self.function.shape.is_scalar, self.var.shape.is_scalar
         if f_scalar and v_scalar:
             return None, None
@@ -340,7 +379,7 @@ class _Prover:
         v_free = tuple(i for i in self.v_indices if i is not None)
         first = ix.Partial(ix.Entry(self.function, f_free), self.var, v_free)
         if order == 2:
-            return ix.Partial(first, self.var, (free[-1],))
+            return ix.Partial(first, self.var, free[-1:])
         return first
 
     def kind(self, order: int) -> ResultKind:
@@ -364,6 +403,16 @@ def reserved_names(problem: Problem) -> set[str]:
     for info in problem.symbols.values():
         names |= {d for d in (info.shape.rows, info.shape.cols) if isinstance(d, str)}
     return names
+
+
+_FREE_NAMES = ("i", "j", "k", "l", "p", "q", "r", "s", "t", "u", "v", "w")
+
+
+def _free_names(avoid: set[str]) -> tuple[str, str, str, str]:
+    """The free indices' letters: i, j (the function's), k, l (the variable's), unless one is a
+    size or a symbol name (``A: k x n``), in which case the next free letters of the list."""
+    first, second, third, fourth, *_ = (name for name in _FREE_NAMES if name not in avoid)
+    return first, second, third, fourth
 
 
 def _single(factor: ix.Factor, free: tuple[ix.Index, ...]) -> ix.IndexSum:
@@ -486,15 +535,20 @@ def _facts(marked: list[ix.Term], ctx: Context) -> tuple[Fact, ...]:
             elif isinstance(base, el.Apply) and base.function not in facts and \
                     not isinstance(function_derivative(base), ex.Zero | ex.Number):
                 facts[base.function] = _chain_rule_fact(factor, base)
+                if named_derivative(base):  # σ′(u) = σ(u) ∘ (𝟏 - σ(u)), from the table
+                    prime = Prime(base.function, base.arg)
+                    facts[base.function + "'"] = Fact(prime, prime.body)
     return tuple(facts.values())
 
 
 def _chain_rule_fact(factor: ix.Partial, base: el.Apply) -> Fact:
-    """``∂σ(u)_i/∂v_k = σ'(u)_i ∂u_i/∂v_k``, with σ' from the function table."""
+    """``∂σ(u)_i/∂v_k = σ′(u)_i ∂u_i/∂v_k``: σ′ by name where the table writes it with σ
+    itself, else the table's derivative (``∂exp(u)_i/∂v_k = exp(u)_i ∂u_i/∂v_k``)."""
     entry = factor.entry
     assert isinstance(entry, ix.Entry)
     inner = ix.Partial(ix.Entry(base.arg, entry.indices), factor.wrt, factor.wrt_indices)
-    coeff, outer = ex.coefficient_of(function_derivative(base))
+    coeff, outer = (Fraction(1), Prime(base.function, base.arg)) if named_derivative(base) \
+        else ex.coefficient_of(function_derivative(base))
     lhs = ix.Term(Fraction(1), (), (factor,))
     rhs = ix.Term(coeff, (), (ix.Entry(outer, entry.indices), inner))
     return Fact(ix.IndexSum((lhs,), factor.indices), ix.IndexSum((rhs,), factor.indices))

@@ -29,9 +29,19 @@ class Options:
         layout: How the derivative is arranged (mixed, numerator or denominator).
         hessian: Go on to the Hessian.
         max_terms: The largest number of terms any stage may hold.
+        structure: ``"symmetric"``: the variable is a symmetric matrix, and the derivative is
+            taken in the convention of the Matrix Cookbook, section 2.8.2; ``""``: none.
     """
 
     method: str = "index"
     layout: Layout = Layout.MIXED
     hessian: bool = False
     max_terms: int = MAX_TERMS
+    structure: str = ""
+
+
+STRUCTURES: dict[str, str] = {
+    "none": "every entry of the variable is its own variable",
+    "symmetric": "a symmetric matrix: x_ij = x_ji is one variable (Matrix Cookbook 2.8.2)",
+}
+"""The structures a matrix variable may have, by name, with a line saying what each means."""

@@ -66,6 +66,8 @@ class RuleName(StrEnum):
     CHAIN_RULE = "chain_rule"
     RECOGNISE_ENTRYWISE = "recognise_entrywise"
     NAME_FUNCTIONS = "name_functions"
+    FACTOR_ENTRYWISE = "factor_entrywise"
+    SYMMETRIC_MATRIX = "symmetric_matrix"
     # the differential method (Magnus & Neudecker)
     TAKE_DIFFERENTIAL = "take_differential"
     D_LINEARITY = "d_linearity"
@@ -85,6 +87,10 @@ class RuleName(StrEnum):
     COLLECT_DIFFERENTIAL = "collect_differential"
     FIRST_IDENTIFICATION = "first_identification"
     LAYOUT = "layout"
+    SECOND_DIFFERENTIAL = "second_differential"
+    D_CHAIN = "d_chain"
+    D_SQUARED_NORM = "d_squared_norm"
+    SECOND_IDENTIFICATION = "second_identification"
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -131,6 +137,11 @@ RULES = _rules(
     Rule("chain_rule", "the chain rule, entry by entry"),
     Rule("recognise_entrywise", "entrywise products and diagonal matrices"),
     Rule("name_functions", "the definitions of sigmoid and softmax"),
+    Rule("symmetric_matrix", "the variable is a symmetric matrix: an entry off the diagonal and"
+         " its mirror image are one variable, so both entries of the derivative with independent"
+         " entries count", "Matrix Cookbook 2.8.2"),
+    Rule("factor_entrywise", "diag is linear, and a factor common to entrywise products or"
+         " powers of a function comes out"),
     Rule("take_differential", "the differential is the linear part of the change in the function"),
     Rule("d_linearity", "the differential is linear", "Matrix Cookbook (34), (35)"),
     Rule("d_product", "product rule for differentials", "Matrix Cookbook (37)"),
@@ -152,6 +163,15 @@ RULES = _rules(
     Rule("first_identification", "first identification theorem",
          "Magnus & Neudecker, Matrix Differential Calculus, ch. 5 and 9"),
     Rule("layout", "write the derivative in the chosen layout"),
+    Rule("d_chain", "chain rule: the differential of a dependent symbol is its Jacobian times the"
+         " differential of the variable"),
+    Rule("d_squared_norm", "the squared norm is the inner product of the argument with itself,"
+         " so its differential is twice the inner product of the argument with its differential"),
+    Rule("second_differential", "the second differential is the differential of the first, the"
+         " direction of the variable held fixed"),
+    Rule("second_identification", "second identification theorem: the Hessian is the symmetric"
+         " part of the matrix between the two differentials",
+         "Magnus & Neudecker, Matrix Differential Calculus, ch. 6 and 10"),
 )
 
 
@@ -184,6 +204,7 @@ class StepKind(StrEnum):
     DIFFERENTIAL_RULES = "differential_rules"
     CANONICAL_FORM = "canonical_form"
     IDENTIFY = "identify"
+    STRUCTURE = "structure"
 
     @property
     def rule(self) -> Rule:
@@ -231,6 +252,9 @@ _KINDS: dict[StepKind, tuple[RuleName, str]] = {
                               "the differential keeps its value along a random direction"),
     StepKind.IDENTIFY: (RuleName.FIRST_IDENTIFICATION,
                         "the identified derivative agrees with finite differences"),
+    StepKind.STRUCTURE: (RuleName.SYMMETRIC_MATRIX,
+                         "the derivative along symmetric perturbations of the variable (each"
+                         " entry moved with its mirror image) equals the formula"),
 }  # fmt: skip
 
 

@@ -35,6 +35,7 @@ class CatalogEntry:
         source: Where it comes from: ``note 000``, ``note 002``, ``Matrix Cookbook (81)``.
         hessian: Derive the Hessian (second derivative) instead of the gradient.
         layout: A layout this identity must be shown in, or None for the caller's choice.
+        structure: ``"symmetric"``: the variable is a symmetric matrix (Matrix Cookbook 2.8.2).
     """
 
     name: str
@@ -46,6 +47,7 @@ class CatalogEntry:
     source: str
     hessian: bool = False
     layout: str | None = None
+    structure: str = "none"
 
 
 _LINEAR = "Linear maps and the chain rule"
@@ -83,8 +85,10 @@ def _id(
     source: str,
     *declare: str,
     hessian: bool = False,
+    structure: str = "none",
 ) -> CatalogEntry:
-    return CatalogEntry(name, title, expr, wrt, tuple(declare), section, source, hessian)
+    return CatalogEntry(name, title, expr, wrt, tuple(declare), section, source, hessian,
+                        structure=structure)
 
 
 _CATALOG: tuple[CatalogEntry, ...] = (
@@ -260,6 +264,21 @@ _CATALOG: tuple[CatalogEntry, ...] = (
         "machine learning: the derivative of an inverse, twice", "X: n x n, invertible"),
     _id("l1_norm_gradient", "1-norm: the sign vector", "norm(x, 1)", "x", _ML,
         "machine learning: where no entry of x is zero"),
+    _id("logistic_regression_gradient", "Logistic regression (labels 0 and 1): gradient",
+        "sum(log(1 + exp(X w))) - y' X w", "w", _ML, "machine learning: logistic regression",
+        "X: m x n"),
+    _id("logistic_regression_hessian", "Logistic regression (labels 0 and 1): Hessian",
+        "sum(log(1 + exp(X w))) - y' X w", "w", _ML, "machine learning: logistic regression",
+        "X: m x n", hessian=True),
+    _id("log_det_second_derivative", "Second derivative of a log-determinant along a line",
+        "log(det(A + t B))", "t", _ML, "machine learning: Jacobi's formula, then an inverse",
+        "t: scalar", hessian=True),
+    _id("log_det_symmetric", "Log-determinant by a symmetric matrix", "log(det(X))", "X", _ML,
+        "machine learning: Matrix Cookbook (141), 2.8.2", structure="symmetric"),
+    _id("determinant_symmetric", "Determinant by a symmetric matrix", "det(X)", "X", _ML,
+        "machine learning: Matrix Cookbook 2.8.2", structure="symmetric"),
+    _id("trace_symmetric", "Trace of a product by a symmetric matrix", "tr(A X)", "X", _ML,
+        "machine learning: Matrix Cookbook 2.8.2", structure="symmetric"),
 )  # fmt: skip
 
 _BY_NAME: dict[str, CatalogEntry] = {identity.name: identity for identity in _CATALOG}

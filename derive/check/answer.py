@@ -210,6 +210,12 @@ class _Judge:
         """The exact derivative of the original, laid out in ``layout``."""
         problem, wrt = self.derivation.problem, self.derivation.wrt
         values = exact.ExactPoint(point.values, point.jacobians, point.sizes)
+        lhs = self.derivation.result.lhs
+        if isinstance(lhs, ex.Derivative) and lhs.structure:  # symmetric: the same in every layout
+            structured = exact.symmetric_derivative(rational_form(problem.expr), wrt, values)
+            if any(isinstance(c, exact.Irrational) for c in structured.flat):
+                raise _Irrational
+            return np.asarray(structured, dtype=object)
         tensor = exact.derivative_tensor(rational_form(problem.expr), wrt, values, self.order)
         if any(isinstance(c, exact.Irrational) for c in np.asarray(tensor).flat):
             raise _Irrational

@@ -61,7 +61,8 @@ def _befores(derivation: Derivation) -> Iterator[tuple[int, Step, ix.IndexSum | 
 
 def confirm_rules(derivation: Derivation) -> list[str]:
     """Each step's change is of its kind, and the rules it cites are those the change needs."""
-    ctx = Context(derivation.wrt, derivation.symbols, ix.IndexNames())
+    ctx = Context(derivation.wrt, derivation.symbols, ix.IndexNames(),
+                  layout=derivation.layout)
     failures: list[str] = []
     for number, step, before in _befores(derivation):
         check = _CONFIRM.get(step.kind)

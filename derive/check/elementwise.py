@@ -21,7 +21,7 @@ from derive.check import evaluate as ev
 from derive.check import exact
 from derive.check import sympy_bridge as sb
 from derive.ir import elementwise as el
-from derive.ir.functions import FUNCTIONS
+from derive.ir.functions import FUNCTIONS, Prime
 
 Array = Any
 
@@ -156,6 +156,7 @@ ev.evaluate_expr.update({
     el.Diag: lambda n, p: _diag(ev.evaluate_expr(n.arg, p), n.to_matrix, p.exact),
     el.LogSumExp: lambda n, p: ev.evaluate_expr(n.body, p),
     el.Softmax: lambda n, p: ev.evaluate_expr(n.body, p),
+    Prime: lambda n, p: ev.evaluate_expr(n.body, p),
 })
 
 
@@ -180,6 +181,7 @@ exact.evaluate.update({
     el.Diag: lambda n, p: _diag(exact.evaluate(n.arg, p), n.to_matrix, True),
     el.LogSumExp: lambda n, p: exact.evaluate(n.body, p),
     el.Softmax: lambda n, p: exact.evaluate(n.body, p),
+    Prime: lambda n, p: exact.evaluate(n.body, p),
 })  # fmt: skip
 
 
@@ -240,4 +242,5 @@ sb.register_forms({
     el.Diag: _sympy_diag,
     el.LogSumExp: lambda n: sb.to_sympy(n.body),
     el.Softmax: lambda n: sb.to_sympy(n.body),
+    Prime: lambda n: sb.to_sympy(n.body),
 })

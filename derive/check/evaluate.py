@@ -178,7 +178,7 @@ evaluate_expr.update({
     ex.Norm: lambda n, p: _scalar(
         _sqrt((evaluate_expr(n.arg, p) ** 2).sum(), p.exact), p.exact
     ),
-    ex.Jacobian: lambda n, p: p.jacobians[(n.of.name, n.wrt.name)],
+    ex.Jacobian: lambda n, p: exact_arith.jacobian_value(n, p.jacobians),
     ex.Defined: lambda n, p: evaluate_expr(n.body, p),
     ex.Derivative: lambda n, p: _whole_derivative(n, p),
 })
@@ -453,7 +453,38 @@ def _layout_transposes(of: ex.Shape, wrt: ex.Shape, layout: str) -> bool:
     return layout == "denominator" and not wrt.is_scalar
 
 
+def symmetric_derivative(of: ex.Expr, wrt: ex.Symbol, point: Point) -> Array:
+    """``d of / d wrt`` for a symmetric matrix ``wrt`` (Matrix Cookbook 2.8.2), numerically.
+
+    Entry ``(i, j)`` is the derivative of the scalar ``of`` along the symmetric perturbation
+    that moves ``x_ij`` and ``x_ji`` together (``E_ij + E_ji``; ``E_ii`` on the diagonal): one
+    variable per pair, never a perturbation that leaves the symmetric matrices. Central
+    differences with one Richardson extrapolation, as :func:`finite_difference`.
+    """
+    base = np.asarray(point.values[wrt.name], dtype=float)
+    size = base.shape[0]
+    result = np.zeros((size, size))
+    for i in range(size):
+        for j in range(i, size):
+            budget.check()
+            direction = np.zeros_like(base)
+            direction[i, j] = direction[j, i] = 1.0
+
+            def moved(step: float, direction: Array = direction) -> float:
+                value = evaluate_expr(of, point.with_value(wrt.name, base + step * direction))
+                return float(np.asarray(value, dtype=float).reshape(-1)[0])
+
+            coarse = (moved(_STEP) - moved(-_STEP)) / (2 * _STEP)
+            fine = (moved(_STEP / 2) - moved(-_STEP / 2)) / _STEP
+            result[i, j] = result[j, i] = (4 * fine - coarse) / 3
+    return result
+
+
 def _whole_derivative(node: ex.Derivative, point: Point) -> Array:
+    if node.structure and point.exact:
+        return exact_arith.symmetric_derivative(node.of, node.wrt, _exact_point(point))
+    if node.structure:
+        return symmetric_derivative(node.of, node.wrt, point)
     if point.exact:
         tensor = exact_arith.derivative_tensor(node.of, node.wrt, _exact_point(point),
                                                node.order)  # fmt: skip
@@ -485,3 +516,4 @@ def _exact_partial(factor: ix.Partial, point: Point) -> Array:
     if not isinstance(inner, ix.Entry) or order > 2:
         raise ValueError(f"no exact evaluation of {type(inner).__name__} derivatives")
     return exact_arith.derivative_tensor(inner.base, factor.wrt, _exact_point(point), order)
+

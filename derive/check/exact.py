@@ -471,7 +471,7 @@ evaluate.update({
     ex.Det: lambda n, p: _scalar(det(evaluate(n.arg, p))),
     ex.Log: lambda n, p: _scalar(log(evaluate(n.arg, p)[0, 0])),
     ex.Norm: lambda n, p: _scalar(_frobenius(evaluate(n.arg, p))),
-    ex.Jacobian: lambda n, p: p.jacobians[(n.of.name, n.wrt.name)],
+    ex.Jacobian: lambda n, p: jacobian_value(n, p.jacobians),
     ex.Defined: lambda n, p: evaluate(n.body, p),
     ex.Derivative: _derivative,
 })
@@ -527,6 +527,26 @@ def derivative_tensor(
     return moved_axes.reshape(f_shape + var_shape * order)
 
 
+def symmetric_derivative(function: ex.Expr, wrt: ex.Symbol, point: ExactPoint) -> Any:
+    """Exact ``d function / d wrt`` for a symmetric ``wrt`` (Matrix Cookbook 2.8.2), by duals.
+
+    Entry ``(i, j)``: ``x_ij`` and ``x_ji`` carry the same infinitesimal (one variable), so the
+    dual part of the scalar ``function`` is its derivative along ``E_ij + E_ji``.
+    """
+    base = point.values[wrt.name]
+    size = np.shape(base)[0]
+    result = np.empty((size, size), dtype=object)
+    for i in range(size):
+        for j in range(i, size):
+            budget.check()
+            moved = base.copy()
+            moved[i, j] = Dual(base[i, j], Fraction(1))
+            moved[j, i] = Dual(base[j, i], Fraction(1))
+            value = squeeze(function.shape, evaluate(function, point.moved(wrt.name, moved)))
+            result[i, j] = result[j, i] = _part(value, 1)
+    return result
+
+
 def _flat_index(shape: tuple[int, ...], position: tuple[int, ...]) -> int:
     return int(np.ravel_multi_index(position, shape)) if shape else 0
 
@@ -542,3 +562,9 @@ def _part(value: Any, order: int) -> Any:
     if isinstance(value, np.ndarray):
         return np.vectorize(pick, otypes=[object])(value)
     return pick(value)
+
+
+def jacobian_value(node: ex.Jacobian, jacobians: Mapping[tuple[str, str], Any]) -> Any:
+    """A declared dependency's ``dx/dz`` at a point (which holds the numerator-layout Jacobian)."""
+    value = jacobians[(node.of.name, node.wrt.name)]
+    return value.T if node.transposed else value

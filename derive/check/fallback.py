@@ -117,6 +117,15 @@ class StepJudge:
             return 0.0
         return max(error, float("inf") if not np.isfinite(error) else error)
 
+    def _with_directions(self, point: exact.ExactPoint) -> exact.ExactPoint:
+        """The rational point with a rational direction wherever the float point has one
+        (``d(X)``, see ``check.differential``): differential lines are compared exactly along
+        it, their differentials by dual numbers."""
+        for key, value in self.point.values.items():
+            if key.startswith("d(") and key.endswith(")"):
+                point = point.moved(key, _rational_direction(value, self.rng))
+        return point
+
     def _float_error(self, lines: tuple[Any, ...], name: str) -> float:
         try:
             with np.errstate(all="ignore"):
@@ -132,6 +141,7 @@ class StepJudge:
         for _ in range(_TRIES):
             if self._rational is None:
                 fractions = rational_point(self.problem, self.sizes, self.rng, integers=True)
+                fractions = self._with_directions(fractions)
                 self._rational = _modular(fractions), fractions
             modular, fractions = self._rational
             try:
@@ -145,6 +155,14 @@ class StepJudge:
                 raise VerificationError(f"{name} could not be evaluated: {problem}") from problem
             return all(_exactly_equal(values[0], v) for v in values[1:])
         return None
+
+
+def _rational_direction(value: Any, rng: np.random.Generator) -> Any:
+    """A random direction of whole numbers, of the shape of ``value`` (never all zero)."""
+    rows, cols = np.asarray(value).shape
+    entries = [[Fraction(int(rng.integers(-4, 5))) for _ in range(cols)] for _ in range(rows)]
+    entries[0][0] = entries[0][0] or Fraction(1)
+    return exact.matrix(entries)
 
 
 def _modular(point: exact.ExactPoint) -> Point:

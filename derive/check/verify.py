@@ -149,6 +149,8 @@ def verify(
             with budget.stage(f"the exact check of {_result_name(derivation, result)}"):
                 agrees, how = exact_check(problem, derivation.wrt, result, sizes, rng,
                                           derivation.layout, method)  # fmt: skip
+            if isinstance(result.lhs, ex.Derivative) and result.lhs.structure:
+                how = f"{SYMMETRIC_METHOD}, {how}"
             verdicts.append(agrees)
             methods.append(how)
     if judge.decided_exactly:
@@ -324,6 +326,8 @@ def _numeric_point(problem: Problem, sizes: dict[str, int], rng: np.random.Gener
     return Point(values, jacobians, sizes)
 
 
+SYMMETRIC_METHOD = ("along symmetric perturbations of the variable, each entry moved with its"
+                    " mirror image")  # fmt: skip
 DUAL_METHOD = "with dual numbers, in exact rational arithmetic at two random rational points"
 SYMPY_METHOD = "by SymPy, in exact rational arithmetic at two random rational points"
 DIGITS_METHOD = ("by SymPy at two random rational points, values SymPy does not decide equal"
@@ -373,7 +377,6 @@ def dual_exact_check(
     layout: ex.Layout,
 ) -> bool | None:
     """Exact check with dual numbers; None when a value is irrational (SymPy must decide)."""
-    order = 2 if result.kind == ResultKind.HESSIAN else 1
     function, rhs = rational_form(problem.expr), rational_form(result.rhs)
     compared = 0
     for _ in range(_EXACT_TRIES):
@@ -381,13 +384,11 @@ def dual_exact_check(
         if not _in_domain(problem, point, sizes):
             continue  # a kink or a boundary of a function (abs at 0): this point decides nothing
         try:
-            oracle = exact.derivative_tensor(function, wrt, point, order)
+            oracle = _oracle(function, wrt, point, result, layout)
             values = Point(point.values, point.jacobians, sizes, exact=True)
             engine = np.asarray(evaluate(rhs, values), dtype=object)
         except ZeroDivisionError:
             continue  # a pole of the function (a singular matrix): this point decides nothing
-        if result.kind != ResultKind.TENSOR:
-            oracle = arrange(oracle, problem.expr.shape, wrt.shape, layout, order)
         expected = np.asarray(oracle, dtype=object)
         cells = [*engine.flat, *expected.flat]
         if any(isinstance(c, exact.Irrational) for c in cells):
@@ -425,7 +426,6 @@ def sympy_exact_check(
     """
     import sympy
 
-    order = 2 if result.kind == ResultKind.HESSIAN else 1
     function, rhs = rational_form(problem.expr), rational_form(result.rhs)
     compared = 0
     # a random point may be a pole of the function (a zero denominator, a singular matrix):
@@ -435,15 +435,13 @@ def sympy_exact_check(
         if not _in_domain(problem, point, sizes):
             continue
         try:
-            oracle = exact.derivative_tensor(function, wrt, point, order)
+            oracle = _oracle(function, wrt, point, result, layout)
             values = Point(point.values, point.jacobians, sizes, exact=True)
             engine = np.asarray(evaluate(rhs, values), dtype=object)
         except (ZeroDivisionError, ValueError, ArithmeticError):
             continue
         if any(sympy.sympify(e).has(sympy.zoo, sympy.nan, sympy.oo) for e in oracle.flat):
             continue
-        if result.kind != ResultKind.TENSOR:
-            oracle = arrange(oracle, problem.expr.shape, wrt.shape, layout, order)
         expected = np.asarray(oracle, dtype=object)
         if engine.size != expected.size:
             return False
@@ -462,3 +460,19 @@ def sympy_exact_check(
 
 
 _EXACT_TRIES = 8
+
+
+def _oracle(function: ex.Expr, wrt: ex.Symbol, point: exact.ExactPoint, result: Result,
+            layout: ex.Layout) -> Any:  # fmt: skip
+    """The exact derivative of the original that ``result`` claims, laid out as it is.
+
+    A derivative by a symmetric matrix is taken along symmetric perturbations (each pair
+    ``x_ij = x_ji`` one variable), never by the entries one at a time.
+    """
+    if isinstance(result.lhs, ex.Derivative) and result.lhs.structure:
+        return exact.symmetric_derivative(function, wrt, point)
+    order = 2 if result.kind == ResultKind.HESSIAN else 1
+    oracle = exact.derivative_tensor(function, wrt, point, order)
+    if result.kind != ResultKind.TENSOR:
+        oracle = arrange(oracle, function.shape, wrt.shape, layout, order)
+    return oracle

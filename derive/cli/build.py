@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +121,10 @@ class _BuildProgress:
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=20.0,
               show_default=True, metavar="SECONDS",
               help="Stop with an error when deriving and checking one item takes longer.")
+@click.option("--watch", "-w", is_flag=True,
+              help="Build, then rebuild whenever the handout file or a template in --templates "
+                   "changes (one line per build; a failed build keeps the last good outputs). "
+                   "Ctrl-C stops.")  # fmt: skip
 @guarded
 def build_command(
     handout: Path | None,
@@ -131,6 +135,7 @@ def build_command(
     md_flavor: str | None,
     front_matter: bool | None,
     time_limit: float,
+    watch: bool,
 ) -> None:
     """Build HANDOUT.toml (or, without one, the built-in default handout) into DIR/NAME/.
 
@@ -143,18 +148,50 @@ def build_command(
     if "pdf" in formats and not latexmk_available():
         formats = tuple(dict.fromkeys("tex" if f == "pdf" else f for f in formats))
         click.echo(PDF_HINT, err=True)
+    options: dict[str, Any] = {
+        "templates_dir": templates_dir, "answer_key": answer_key, "md_flavor": md_flavor,
+        "front_matter": front_matter, "time_limit": time_limit,
+    }  # fmt: skip
+    if watch:
+        _watch(handout, formats, out_dir, options)
+        return
     progress = _BuildProgress()
     start = time.perf_counter()
     try:
-        written = build(handout, formats, out_dir, templates_dir=templates_dir,
-                        progress=progress, answer_key=answer_key, md_flavor=md_flavor,
-                        front_matter=front_matter, time_limit=time_limit)  # fmt: skip
+        written = build(handout, formats, out_dir, progress=progress, **options)
     finally:
         progress.close()
     verb = "unchanged" if progress.unchanged else "wrote"
     for path in written:
         click.echo(f"{verb} {path}")
     click.echo(f"done in {time.perf_counter() - start:.1f} s", err=True)
+
+
+def _watch(
+    handout: Path | None, formats: tuple[str, ...], out_dir: Path, options: dict[str, Any]
+) -> None:
+    """``--watch``: build, then rebuild on every change until Ctrl-C (see :mod:`cli.watch`)."""
+    from derive.api import build
+    from derive.cli.watch import Watched, watch
+    from derive.documents.handouts.load import default_handout_path
+
+    def build_once() -> tuple[list[Path], bool]:
+        progress = _BuildProgress()
+        written = build(handout, formats, out_dir, progress=_quiet(progress), **options)
+        return written, progress.unchanged
+
+    path = (handout or default_handout_path()).resolve()
+    templates = options["templates_dir"]
+    watch(Watched(path, templates.resolve() if templates else None), build_once)
+
+
+def _quiet(progress: _BuildProgress) -> Callable[[str, int, int, str], None]:
+    """Only note whether a build had nothing to do (watch mode prints one line per build)."""
+
+    def note(stage: str, done: int, total: int, label: str) -> None:
+        progress.unchanged = progress.unchanged or stage == "unchanged"
+
+    return note
 
 
 @click.command("catalog")

@@ -1,7 +1,7 @@
 """``derive prove``: one verified derivation, to the terminal or a file.
 
 Text goes to the terminal by default; ``--format md|tex|html|json|pdf`` picks another output
-(``numpy|torch``: a Python module computing the value and the derivative) and
+(``numpy|torch``: a Python module computing the value and the derivative, by every --wrt) and
 ``-o`` writes it to a file atomically (a temporary file in the same folder, then one rename; a
 PDF through latexmk in a sandbox, :mod:`derive.documents.pdf`), so an interrupted run never
 leaves half a document behind. ``--expect ANSWER`` checks a student's answer against the result:
@@ -47,6 +47,17 @@ def _describe_methods() -> str:
             + "; ".join(f"{name}: {what}" for name, what in _methods().items()) + ".")
 
 
+def _structures() -> dict[str, str]:
+    from derive.calculus.options import STRUCTURES
+
+    return STRUCTURES
+
+
+def _describe_structures() -> str:
+    return ("What the variable is. "
+            + "; ".join(f"{name}: {what}" for name, what in _structures().items()) + ".")
+
+
 def _styles() -> tuple[str, ...]:
     from derive.documents.formats import STYLES
 
@@ -86,7 +97,11 @@ def _prove_formats() -> tuple[str, ...]:
 @click.option("--quiet", "-q", is_flag=True, help="With --expect: show the verdict only.")
 @click.option("--layout", type=LazyChoice(_layouts), default="mixed", show_default=True,
               help="How derivatives are arranged (numerator: note 000, mixed: note 002).")
-@click.option("--hessian", is_flag=True, help="Go on to the Hessian (a scalar by a vector).")
+@click.option("--hessian", is_flag=True,
+              help="Go on to the Hessian (a scalar by a vector) or the second derivative (a"
+                   " scalar by a scalar).")
+@click.option("--structure", type=LazyChoice(_structures), default="none", show_default=True,
+              cls=LazyHelpOption, describe=_describe_structures)
 @click.option("--method", type=LazyChoice(_methods), default="index", show_default=True,
               cls=LazyHelpOption, describe=_describe_methods)
 @click.option("--style", type=LazyChoice(_styles), default="full", show_default=True,
@@ -119,6 +134,7 @@ def prove_command(
     quiet: bool,
     layout: str,
     hessian: bool,
+    structure: str,
     method: str,
     style: str,
     fmt: str,
@@ -137,6 +153,8 @@ def prove_command(
       derive prove "x' A x" --wrt x --expect "2 A x"
       derive prove "(y - A x)' (y - A x)" --wrt x --format pdf -o ls.pdf
       derive prove "y' A x" --wrt x --wrt A
+      derive prove "log(det(X))" --wrt X --structure symmetric
+      derive prove "det(t B + t^2 C + A)" --wrt t --hessian
       derive prove - --wrt X < expression.txt
       derive prove "y' A x" --wrt z -d "x: n, depends on z" -d "y: m, depends on z"
     """
@@ -151,10 +169,11 @@ def prove_command(
     answers = list(expect) if expect else None
     derivations = (
         prove(text, list(wrt), declare=declare, layout=layout, hessian=hessian, method=method,
-              expect=answers, time_limit=time_limit)
+              expect=answers, time_limit=time_limit, structure=structure)
         if several
         else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
-                    expect=answers[0] if answers else None, time_limit=time_limit),)
+                    expect=answers[0] if answers else None, time_limit=time_limit,
+                    structure=structure),)
     )  # fmt: skip
     for warning in derivations[0].problem.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -190,9 +209,6 @@ def _check_options(
                                f"{len(expect)} answers)")  # fmt: skip
     if fragment and len(wrt) > 1:
         raise click.UsageError("--fragment takes a single --wrt")
-    if get_format(fmt).templates == "code" and len(wrt) > 1:
-        raise click.UsageError(f"--format {fmt} writes one module per variable: give a single"
-                               " --wrt")  # fmt: skip
 
 
 def _check_web_options(

@@ -27,6 +27,9 @@ class Item:
         points: Marks for the exercise (0: none shown).
         space: Room left for the answer on the sheet (a TeX length such as ``6cm``), or "".
         label: A name prose can cite the item's result by, or "".
+        code: The NumPy code of the value and the derivative shown after the proof, or "".
+        second: With ``method = "both"``, the proof by matrix differentials of the same result
+            (``derivation`` is the proof by indices).
     """
 
     title: str
@@ -38,6 +41,8 @@ class Item:
     points: int = 0
     space: str = ""
     label: str = ""
+    code: str = ""
+    second: Derivation | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,8 @@ class ItemView:
         label: The name its result is cited by (``eq:quadratic_form``), "" for definitions.
         exercise: Its number as an exercise (1, 2, ...), 0 for a definition block.
         question, points, space: The exercise's own task, marks and answer space.
+        code: The NumPy listing shown after the proof (plain text), or "".
+        second: The proof by matrix differentials shown after ``proof`` (``method = "both"``).
     """
 
     title: str
@@ -111,6 +118,8 @@ class ItemView:
     question: str = ""
     points: int = 0
     space: str = ""
+    code: str = ""
+    second: ProofView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +158,11 @@ class HandoutView:
     def results(self) -> tuple[ItemView, ...]:
         """The items with a result, for the summary table."""
         return tuple(i for s in self.sections for i in s.items if i.proof is not None)
+
+    @property
+    def has_code(self) -> bool:
+        """Some item shows its NumPy code (the LaTeX preamble then loads ``listings``)."""
+        return self.solutions and any(i.code for s in self.sections for i in s.items)
 
 
 def build_handout(handout: Handout, *, width: int | None = None) -> HandoutView:
@@ -203,6 +217,7 @@ def _item(item: Item, number: str, exercise: int, width: int | None) -> ItemView
         item.title, item.note, item.source, item.definition,
         build_proof(item.derivation, width=width), number,
         label=f"eq:{(item.label or number).replace('_', '-')}", exercise=exercise,
-        question=item.question, points=item.points, space=item.space,
+        question=item.question, points=item.points, space=item.space, code=item.code,
+        second=None if item.second is None else build_proof(item.second, width=width),
     )  # fmt: skip
 

@@ -109,7 +109,24 @@ def escape_latex(value: object) -> TeX:
         return value
     text = _WHITESPACE.sub(" ", _clean(str(value)))
     # "--" and "---" would become en and em dashes (TeX ligatures): "-{}" breaks them up
-    return TeX(_LIGATURE_DASH.sub("-{}", _encoder().unicode_to_latex(text)))
+    return TeX(_LIGATURE_DASH.sub("-{}", _to_latex(text)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _to_latex(text: str) -> str:
+    """pylatexenc's LaTeX for ``text``, kept (a handout repeats its phrases, and pylatexenc's
+    encoder is slow: a third of rendering a handout's LaTeX); text whose every character
+    pylatexenc leaves as it is, is its own LaTeX."""
+    if set(text) <= _plain_characters():
+        return text
+    return str(_encoder().unicode_to_latex(text))
+
+
+@functools.cache
+def _plain_characters() -> frozenset[str]:
+    """The printable ASCII characters that pylatexenc's encoder leaves as they are."""
+    printable = (chr(code) for code in range(32, 127))
+    return frozenset(c for c in printable if _encoder().unicode_to_latex(c) == c)
 
 
 _LIGATURE_DASH = re.compile(r"-(?=-)")

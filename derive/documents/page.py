@@ -24,6 +24,7 @@ from derive.documents.formats import PAGE_WIDTH
 from derive.documents.printer import latex, unicode
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir.differential import Differential
 from derive.language.shapes import SymbolInfo
 
 # Rules whose reason is already what the step's kind says ("Sum out the Kronecker deltas"):
@@ -160,6 +161,8 @@ class StepView:
         trivial: The step only renames dummy indices or reorders factors and terms (the compact
             style merges it into the step before).
         also: Trivial steps merged into this one (their reasons are shown with its own).
+        facts_fit: The facts are short enough for the reasons column of a compact proof
+            (:data:`TAG_WIDTH`); longer ones are named there by their rules only.
     """
 
     number: int
@@ -173,6 +176,7 @@ class StepView:
     hessian: bool
     trivial: bool = False
     also: tuple[StepView, ...] = ()
+    facts_fit: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +196,19 @@ class StageView:
     hessian: bool
     steps: tuple[StepView, ...]
     result: ResultView
+    by_scalar: bool = False
+
+    @property
+    def title(self) -> str:
+        """The heading of the second part: what it derives, and how."""
+        what = "Second derivative" if self.by_scalar else "Hessian"
+        done = "the first derivative" if self.by_scalar else "the gradient"
+        return f"{what}: differentiate {done} once more"
+
+    @property
+    def short_title(self) -> str:
+        """The second part's heading in the compact style."""
+        return "Second derivative" if self.by_scalar else "Hessian"
 
     @property
     def compact_steps(self) -> tuple[StepView, ...]:
@@ -241,6 +258,7 @@ class CheckView:
     tolerance: Sci
     seed: int
     passed: bool
+    direction: Math | None = None  # the random direction the differential lines were taken along
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,10 +277,13 @@ class ProofView:
         invertible: Symbols declared invertible, then matrices the proof inverts.
         positive: Scalars the proof takes the logarithm of (``det X > 0``).
         nonzero: Scalars the proof divides by.
+        positive_entries: Vectors and matrices with every entry positive (``log x``).
+        nonzero_entries: Vectors and matrices with no zero entry (``relu(W x + b)``).
         stages: The gradient part and, with a Hessian, the Hessian part.
         layout: ``mixed``, ``numerator`` or ``denominator``.
-        hessian: The proof goes on to the Hessian.
+        hessian: The proof goes on to the Hessian (the second derivative).
         check: The verification record, or None when the derivation was not verified.
+        by_scalar: The variable is a scalar (first and second derivatives, no gradient).
     """
 
     source: str
@@ -276,15 +297,52 @@ class ProofView:
     invertible: tuple[Math, ...]
     positive: tuple[Math, ...]
     nonzero: tuple[Math, ...]
+    positive_entries: tuple[Math, ...]
+    nonzero_entries: tuple[Math, ...]
     stages: tuple[StageView, ...]
     layout: str
     hessian: bool
     check: CheckView | None
 
+    by_scalar: bool = False
+
     @property
     def result(self) -> ResultView:
         """The final result."""
         return self.stages[-1].result
+
+    @property
+    def heading(self) -> str:
+        """What the proof derives: a derivative, or the first two (by a scalar or a vector)."""
+        if not self.hessian:
+            return "Derivative"
+        return "First and second derivatives" if self.by_scalar else "Gradient and Hessian"
+
+    @property
+    def first_part(self) -> str:
+        """The title of the proof's first part."""
+        if not self.hessian:
+            return "Proof"
+        return "First derivative" if self.by_scalar else "Gradient"
+
+    @property
+    def tensor_note(self) -> str:
+        """What is not shown for a derivative with more than two axes, such as a matrix by a
+        matrix ("" for any other)."""
+        if self.result.kind != ResultKind.TENSOR:
+            return ""
+        return ("This derivative has more than two axes and is shown entry by entry: its matrix"
+                " form (with vec and Kronecker products) is not supported yet.")
+
+    @property
+    def second_name(self) -> str:
+        """The second derivative as prose names it: ``the Hessian``."""
+        return "the second derivative" if self.by_scalar else "the Hessian"
+
+
+TAG_WIDTH = 36
+"""The widest facts, in characters of their unicode print, that a compact proof's reasons column
+shows (``∂xᵢ/∂xₖ = δᵢₖ``); a chain rule of a function (``∂σ(W x)ᵢ/∂xₖ = ...``) is too wide."""
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -322,10 +380,13 @@ def build_proof(d: Derivation, *, width: int | None = None) -> ProofView:
             Math(m, names) for m in d.hypotheses.invertible),
         positive=tuple(Math(m, names) for m in d.hypotheses.positive),
         nonzero=tuple(Math(m, names) for m in d.hypotheses.nonzero),
+        positive_entries=tuple(Math(m, names) for m in d.hypotheses.positive_entries),
+        nonzero_entries=tuple(Math(m, names) for m in d.hypotheses.nonzero_entries),
         stages=_stages(d, names, width if width is not None else PAGE_WIDTH),
         layout=d.layout,
         hessian=len(d.results) > 1,
         check=_check(d, names),
+        by_scalar=d.wrt.shape.is_scalar,
     )
 
 
@@ -339,7 +400,8 @@ def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageVie
     for step in d.steps:
         if step.kind is StepKind.RESULT:
             result = next(results, None) or _result_of(step)
-            stages.append(StageView(bool(stages), tuple(shown), _result(result, d, names)))
+            stages.append(StageView(bool(stages), tuple(shown), _result(result, d, names),
+                                    d.wrt.shape.is_scalar))
             shown, previous = [], None
             continue
         if step.kind in _HIDDEN_KINDS or len(step.lines) < 2:
@@ -385,6 +447,8 @@ def _step_view(step: Step, number: int, rows: tuple[Row, ...], names: tuple[str,
         rows=rows,
         hessian=hessian,
         trivial=trivial,
+        facts_fit=sum(_width(f.lhs, names) + _width(f.rhs, names) + 3 for f in step.facts)
+        <= TAG_WIDTH,
     )
 
 
@@ -528,4 +592,6 @@ def _check(d: Derivation, names: tuple[str, ...]) -> CheckView | None:
         tolerance=Sci.of(v.tolerance),
         seed=v.seed,
         passed=v.passed,
+        direction=Math(Differential(d.wrt), names) if any(
+            s.kind is StepKind.TAKE_DIFFERENTIAL for s in d.steps) else None,
     )

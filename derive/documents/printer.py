@@ -74,6 +74,11 @@ def product_groups(factors: Sequence[ex.Expr]) -> list[tuple[ex.Expr, ...]]:
     return groups
 
 
+def _same_scalar(entries: list[ix.Entry]) -> bool:
+    """Whether a repeated derivative is by one scalar each time (``∂²α/∂t²``)."""
+    return all(e == entries[0] and not e.indices and e.base.shape.is_scalar for e in entries)
+
+
 def _has_norm(node: ex.Expr) -> bool:
     """Whether a norm occurs anywhere in ``node``."""
     return isinstance(node, ex.Norm) or any(_has_norm(child) for child in node.children)
@@ -359,6 +364,8 @@ class LatexPrinter(Printer, pe.LatexElementwise):
         return f"\\det{self.paren(self.doprint(node.arg))}"
 
     def _print_Differential(self, node: Differential) -> str:
+        if isinstance(node.arg, Differential) and isinstance(node.arg.arg, ex.Symbol | ex.Defined):
+            return "\\mathrm{d}^2" + self.doprint(node.arg.arg)  # the second differential
         if isinstance(node.arg, ex.Symbol | ex.Defined):
             return "\\mathrm{d}" + self.doprint(node.arg)
         return f"\\mathrm{{d}}{self.paren(self.doprint(node.arg))}"
@@ -376,6 +383,10 @@ class LatexPrinter(Printer, pe.LatexElementwise):
 
     def _print_Derivative(self, node: ex.Derivative) -> str:
         of, wrt = self.doprint(node.of), self.doprint(node.wrt)
+        if node.structure:  # the Cookbook's d f / d X for a structured X (2.8.2)
+            return f"\\frac{{\\mathrm{{d}} {of}}}{{\\mathrm{{d}} {wrt}}}"
+        if node.order == 2 and node.wrt.shape.is_scalar:
+            return f"\\frac{{\\partial^2 {of}}}{{\\partial {wrt}^2}}"
         if node.order == 2:
             return f"\\frac{{\\partial^2 {of}}}{{\\partial {wrt}\\, \\partial {wrt}^{{\\top}}}}"
         return f"\\frac{{\\partial {of}}}{{\\partial {wrt}}}"
@@ -388,6 +399,8 @@ class LatexPrinter(Printer, pe.LatexElementwise):
             inner = inner.entry
         order = f"^{len(entries)}" if len(entries) > 1 else ""
         denominator = "\\, ".join(f"\\partial {self.doprint(e)}" for e in reversed(entries))
+        if len(entries) > 1 and _same_scalar(entries):
+            denominator = f"\\partial {self.doprint(entries[0])}{order}"
         return f"\\frac{{\\partial{order} {self.doprint(inner)}}}{{{denominator}}}"
 
     def delta_name(self) -> str:
@@ -448,6 +461,8 @@ class UnicodePrinter(Printer, pe.UnicodeElementwise):
         return f"det({self.doprint(node.arg)})"
 
     def _print_Differential(self, node: Differential) -> str:
+        if isinstance(node.arg, Differential) and isinstance(node.arg.arg, ex.Symbol | ex.Defined):
+            return "d²" + self.doprint(node.arg.arg)  # the second differential
         if isinstance(node.arg, ex.Symbol | ex.Defined):
             return "d" + self.doprint(node.arg)
         return f"d({self.doprint(node.arg)})"
@@ -465,18 +480,24 @@ class UnicodePrinter(Printer, pe.UnicodeElementwise):
 
     def _print_Derivative(self, node: ex.Derivative) -> str:
         of, wrt = self.doprint(node.of), self.doprint(node.wrt)
+        if node.structure:
+            return f"d{of}/d{wrt}"
+        if node.order == 2 and node.wrt.shape.is_scalar:
+            return f"∂²{of}/∂{wrt}²"
         if node.order == 2:
             return f"∂²{of}/∂{wrt}∂{wrt}ᵀ"
         return f"∂{of}/∂{wrt}"
 
     def _print_Partial(self, node: ix.Partial) -> str:
-        entries: list[str] = []
+        entries: list[ix.Entry] = []
         inner: ix.Entry | ix.Partial = node
         while isinstance(inner, ix.Partial):
-            entries.append(self.doprint(ix.Entry(inner.wrt, inner.wrt_indices)))
+            entries.append(ix.Entry(inner.wrt, inner.wrt_indices))
             inner = inner.entry
         order = "²" if len(entries) == 2 else ""
-        denominator = "".join(f"∂{e}" for e in reversed(entries))
+        denominator = "".join(f"∂{self.doprint(e)}" for e in reversed(entries))
+        if order and _same_scalar(entries):
+            denominator = f"∂{self.doprint(entries[0])}{order}"
         return f"∂{order}{self.doprint(inner)}/{denominator}"
 
     def delta_name(self) -> str:

@@ -240,6 +240,14 @@ def environment(
     return env
 
 
+def reload_templates() -> None:
+    """Read the templates afresh on the next render (``derive build --watch``, after a user's
+    template changed: Jinja reloads a changed template, but the macros of ``reasons.j2`` are
+    kept here once loaded)."""
+    environment.cache_clear()
+    _reasons.cache_clear()
+
+
 @functools.lru_cache(maxsize=16)
 def _reasons(kind: str, templates_dir: str | None, math: tuple[str, str] | None = None) -> Any:
     """``common/reasons.j2`` for the format of ``kind``: its macros, one per step kind.
@@ -482,8 +490,8 @@ def render_derivations(
 
     Args:
         ds: The derivations, from ``prove(expr, wrt=[...])`` (one expression, shared shapes).
-        fmt: ``tex``, ``md``, ``text`` (the ``derivations`` template of the format) or
-            ``json`` (``{"derivations": [...]}``).
+        fmt: ``tex``, ``md``, ``text`` (the ``derivations`` template of the format),
+            ``json`` (``{"derivations": [...]}``) or ``numpy``/``torch`` (one module).
         templates_dir: A folder whose templates override the packaged ones by name.
         style: ``full`` or ``compact``, as for :func:`render_derivation`.
 
@@ -500,6 +508,12 @@ def render_derivations(
 
     if not ds:
         raise ValueError("render_derivations needs at least one derivation")
+    if fmt in ("numpy", "torch"):  # one module: a function returning every derivative
+        from derive.documents.codegen import code_module
+
+        form = get(fmt)
+        return render_template(form.templates, form.template(form.derivation_template),
+                               templates_dir, mod=code_module(ds, fmt))  # fmt: skip
     if fmt == "json":
         from derive.documents.serialize import to_json_dict
 

@@ -320,16 +320,42 @@ class Norm(Expr):
         return Norm(children[0])
 
 
+class Layout(StrEnum):
+    """How a derivative's entries are laid out (a str, so ``layout == "mixed"`` still works)."""
+
+    MIXED = "mixed"
+    NUMERATOR = "numerator"
+    DENOMINATOR = "denominator"
+
+
+LAYOUTS = tuple(layout.value for layout in Layout)
+
+
 @dataclass(frozen=True, slots=True)
 class Jacobian(Expr):
-    """``dx/dz`` of a symbol declared to depend on another: stays symbolic in results."""
+    """``dx/dz`` of a symbol declared to depend on another: stays symbolic in results.
+
+    It is the matrix that ``dx/dz`` names in ``layout``: one row per entry of ``x`` in the
+    numerator layout, one row per entry of ``z`` in the denominator layout; in the mixed layout a
+    vector's Jacobian has one row per entry of ``x`` and a scalar's gradient is a column like
+    ``z``. A row where the layout's ``dx/dz`` is a column is written ``(dx/dz)'``.
+    """
 
     of: Symbol
     wrt: Symbol
+    layout: Layout = Layout.NUMERATOR
+
+    @property
+    def transposed(self) -> bool:
+        """Whether this has one row per entry of ``wrt`` (the transpose of the Jacobian)."""
+        if self.layout == Layout.DENOMINATOR:
+            return True
+        return self.layout == Layout.MIXED and self.of.shape.is_scalar
 
     @property
     def shape(self) -> Shape:
-        return Shape(self.of.shape.rows, self.wrt.shape.rows)
+        jacobian = Shape(self.of.shape.rows, self.wrt.shape.rows)
+        return jacobian.T if self.transposed else jacobian
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,25 +370,19 @@ class Defined(Expr):
         return self.body.shape
 
 
-class Layout(StrEnum):
-    """How a derivative's entries are laid out (a str, so ``layout == "mixed"`` still works)."""
-
-    MIXED = "mixed"
-    NUMERATOR = "numerator"
-    DENOMINATOR = "denominator"
-
-
-LAYOUTS = tuple(layout.value for layout in Layout)
-
-
 @dataclass(frozen=True, slots=True)
 class Derivative(Expr):
-    """The whole derivative ``d of / d wrt`` (``order`` 2: the Hessian) in a layout."""
+    """The whole derivative ``d of / d wrt`` (``order`` 2: the Hessian) in a layout.
+
+    ``structure`` ``"symmetric"``: the derivative with respect to a symmetric matrix, each pair
+    of entries ``x_ij = x_ji`` one variable (Matrix Cookbook 2.8.2); ``""``: every entry its own.
+    """
 
     of: Expr
     wrt: Symbol
     layout: Layout = Layout.MIXED
     order: int = 1
+    structure: str = ""
 
     @property
     def shape(self) -> Shape:

@@ -9,12 +9,13 @@ function; applied to a vector or matrix it acts entry by entry. Adding a functio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from derive.ir import expr as ex
+from derive.ir import order
 from derive.ir.elementwise import Apply, hadamard, hadamard_power, ones_like
 
 # What the checks may draw for the argument, and what a proof states as its hypothesis.
@@ -140,3 +141,49 @@ def function(name: str) -> Function:
 def derivative(node: Apply) -> ex.Expr:
     """``f'(u)`` for ``node = f(u)``, an expression of ``u``'s shape."""
     return FUNCTIONS[node.function].derivative(node.arg)
+
+
+@dataclass(frozen=True, slots=True)
+class Prime(ex.Expr):
+    """``f′(u)``, the derivative of an elementwise function by name (``σ′(u)``), entry by entry.
+
+    Its value is the table's derivative, :attr:`body` (``σ(u) ∘ (𝟏 - σ(u))``); a proof writes
+    ``σ′`` in the chain rule it states and then says what ``σ′`` is.
+    """
+
+    function: str
+    arg: ex.Expr
+
+    @property
+    def shape(self) -> ex.Shape:
+        return self.arg.shape
+
+    @property
+    def children(self) -> tuple[ex.Expr, ...]:
+        return (self.arg,)
+
+    def rebuild(self, children: Sequence[ex.Expr]) -> ex.Expr:
+        return Prime(self.function, children[0])
+
+    @property
+    def body(self) -> ex.Expr:
+        """The derivative from the function table."""
+        return FUNCTIONS[self.function].derivative(self.arg)
+
+
+def named_derivative(node: Apply) -> bool:
+    """Whether ``f′`` is worth a name: its derivative is written with ``f`` itself
+    (``σ′ = σ ∘ (𝟏 - σ)``, ``tanh′ = 𝟏 - tanh∘²``), not the function itself (``exp′ = exp``) or
+    another (``sin′ = cos``)."""
+    found = derivative(node)
+    return found != node and _mentions(found, node.function)
+
+
+def _mentions(node: ex.Expr, name: str) -> bool:
+    return (isinstance(node, Apply) and node.function == name) or any(
+        _mentions(c, name) for c in node.children)
+
+
+@order.sort_key.register
+def _(node: Prime) -> str:
+    return f"{node.function}'({order.key(node.arg)})"

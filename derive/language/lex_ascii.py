@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from derive.errors import ParseError, Span
+from derive.errors import ParseError, Span, UnsupportedError
 from derive.language.names import GREEK_UNICODE, canonical_name
 from derive.language.tokens import Kind, Token
 
@@ -79,6 +79,7 @@ def lex_ascii(source: str, offset: int = 0, *, end: bool = True) -> list[Token]:
 
     Raises:
         ParseError: At the first character that starts no token.
+        UnsupportedError: At a Kronecker product sign (``⊗``).
     """
     tokens: list[Token] = []
     pos = 0
@@ -86,6 +87,9 @@ def lex_ascii(source: str, offset: int = 0, *, end: bool = True) -> list[Token]:
         match = _TOKEN_RE.match(source, pos)
         if match is None:
             span = Span(offset + pos, offset + pos + 1)
+            if source[pos] == "⊗":
+                raise UnsupportedError("the Kronecker product (⊗, kron) is not supported yet",
+                                       span)  # fmt: skip
             raise ParseError(_unexpected(source, pos), span)
         group = match.lastgroup
         text = match.group()

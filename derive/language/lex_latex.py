@@ -295,6 +295,8 @@ def _macro_pieces(node: Any) -> list[_Piece]:
         return _frac_pieces(node, span)
     if name in _LETTER_MACROS or name in _WORD_MACROS:
         return _styled_pieces(node)
+    if name == "otimes":
+        raise UnsupportedError("the Kronecker product (\\otimes, kron) is not supported yet", span)
     raise ParseError(f"unknown LaTeX command \\{name}", span)
 
 

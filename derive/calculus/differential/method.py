@@ -14,6 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from derive.calculus import algebra
+from derive.calculus.differential import second
 from derive.calculus.index_method import Recorder
 from derive.calculus.options import Options
 from derive.calculus.proof import Derivation, Result, ResultKind
@@ -24,6 +25,7 @@ from derive.ir.differential import Differential, contains, substitute
 from derive.language.shapes import Problem
 
 _MAX_PASSES = 64  # each pass removes one level of the expression: deeper is not an input
+_LINEAR = {RuleName.D_LINEARITY, RuleName.D_CONSTANT}
 
 
 def derive(problem: Problem, wrt: str, options: Options) -> Derivation:
@@ -55,15 +57,25 @@ class _Prover:
         self.var = problem.symbol(wrt)
         self.dvar = Differential(self.var)
         self.recorder = Recorder()
-        if options.hessian:
-            raise unsupported("Hessians (the second differential)")
+        self.first_row: ex.Expr = ex.Zero(self.var.shape.T)  # M of d alpha = M dx (a Hessian's)
         f_shape, v_shape = problem.expr.shape, self.var.shape
         if not (f_shape.is_scalar or v_shape.is_scalar or (f_shape.is_column and
                                                             v_shape.is_column)):
             raise unsupported("derivatives of a matrix or a row vector by a vector or a matrix,"
                               " or of a vector by a matrix")
-        if any(info.depends_on for info in problem.symbols.values()):
-            raise unsupported("declared dependencies")
+        if options.hessian and f_shape.is_scalar and v_shape.is_scalar:
+            raise unsupported("second derivatives by a scalar (the index method proves them)")
+        if options.hessian and not (f_shape.is_scalar and v_shape.is_column):
+            raise UnsupportedError("a Hessian needs a scalar function of a column vector")
+        # x declared to depend on the variable z: dx = (dx/dz) dz, the chain rule
+        self.dependents = {n for n, info in problem.symbols.items() if wrt in info.depends_on}
+        for name, info in problem.symbols.items():
+            if info.depends_on and name not in self.dependents:
+                raise unsupported(f"a dependency of {name} on a symbol other than the variable")
+            if name in self.dependents and info.shape.cols != 1:
+                raise unsupported(f"a matrix ({name}) that depends on the variable")
+        if options.hessian and self.dependents:
+            raise unsupported("a Hessian through declared dependencies")
         self.function = ex.Defined(_function_name(problem), problem.expr)
 
     def run(self) -> Derivation:
@@ -72,13 +84,42 @@ class _Prover:
         lhs = Differential(self.function)
         line: ex.Expr = Differential(self.problem.expr)
         record(StepKind.TAKE_DIFFERENTIAL, (lhs, line), (RuleName.TAKE_DIFFERENTIAL,))
+        terms = self.differentiate(lhs, line)
+        results = [self.identify(lhs, terms)]
+        if self.options.hessian:
+            results.append(self.hessian(self.first_row))
+        return Derivation(
+            source=self.problem.source,
+            problem=self.problem,
+            function=self.function,
+            wrt=self.var,
+            layout=self.options.layout,
+            steps=tuple(self.recorder.steps),
+            results=tuple(results),
+            options={"hessian": self.options.hessian, "method": "differential"},
+        )
+
+    def differentiate(self, lhs: ex.Expr, line: ex.Expr) -> list[ex.Expr]:
+        """Apply the rules of the differential to ``lhs = line`` until only ``dX`` is left,
+        cancel, multiply out; return the terms (each a product holding ``dX``)."""
+        record = self.recorder.record
         for _ in range(_MAX_PASSES):
             rules: list[RuleName] = []
             new = self.apply_rules(line, rules)
             if new == line:
                 break
             line = new
+            for _ in range(_MAX_PASSES):  # linearity alone joins the step before it
+                more: list[RuleName] = []
+                further = self.apply_rules(line, more)
+                if further == line or not set(more) <= _LINEAR:
+                    break
+                line, rules = further, rules + more
             record(StepKind.DIFFERENTIAL_RULES, (lhs, line), tuple(rules))
+        substituted = self.substitute_dependents(line)
+        if substituted != line:
+            line = substituted
+            record(StepKind.DIFFERENTIAL_RULES, (lhs, line), (RuleName.D_CHAIN,))
         cancelled = _cancel(line)
         if cancelled != line:
             line = cancelled
@@ -87,31 +128,62 @@ class _Prover:
         expanded = ex.add(*terms) if terms else ex.Number(Fraction(0))
         if expanded != line:
             record(StepKind.CANONICAL_FORM, (lhs, expanded), (RuleName.EXPAND,))
-        result = self.identify(lhs, terms)
-        return Derivation(
-            source=self.problem.source,
-            problem=self.problem,
-            function=self.function,
-            wrt=self.var,
-            layout=self.options.layout,
-            steps=tuple(self.recorder.steps),
-            results=(result,),
-            options={"hessian": False, "method": "differential"},
-        )
+        return terms
+
+    def hessian(self, row: ex.Expr) -> Result:
+        """``d^2 alpha = d(M dx)`` with ``dx`` fixed, rewritten as ``(dx)^T B dx``; the Hessian
+        is ``(B + B^T) / 2`` (second identification theorem)."""
+        record = self.recorder.record
+        self.recorder.stage = "hessian"
+        lhs = Differential(Differential(self.function))
+        record(StepKind.TAKE_DIFFERENTIAL, (lhs, Differential(ex.mul(row, self.dvar))),
+               (RuleName.SECOND_DIFFERENTIAL,))  # fmt: skip
+        shown = self.differentiate(lhs, Differential(ex.mul(row, self.dvar)))
+        terms = [self.open_transposes(t) for t in shown]
+        used = [RuleName.TRANSPOSE_PRODUCT] if terms != shown else []
+        parts = [second.middle(t, self.dvar, self.row, used) for t in terms]
+        dxt = ex.Transpose(self.dvar)
+        canonical = ex.add(*(ex.mul(dxt, b, self.dvar) for b in parts)) if parts else None
+        if canonical is not None and canonical != ex.add(*shown):
+            record(StepKind.CANONICAL_FORM, (lhs, canonical), tuple(used) or
+                   (RuleName.SCALAR_TRANSPOSE,))  # fmt: skip
+        size = self.var.shape.rows
+        b = algebra.collect(ex.add(*parts)) if parts else ex.Zero(ex.Shape(size, size))
+        if len(parts) > 1:
+            record(StepKind.CANONICAL_FORM, (lhs, ex.mul(dxt, b, self.dvar)),
+                   (RuleName.COLLECT_DIFFERENTIAL,))  # fmt: skip
+        whole = ex.Derivative(self.function, self.var, self.options.layout, 2)
+        hessian = second.symmetrised(b) if parts else b
+        record(StepKind.IDENTIFY, (whole, hessian), (RuleName.SECOND_IDENTIFICATION,))
+        return self.finish(whole, hessian, ResultKind.HESSIAN)
 
     # -- the rules of the differential ----------------------------------------------------
     def varies(self, node: ex.Expr) -> bool:
-        return contains(node, self.var)
+        """Whether ``node`` changes with the variable (a direction ``dX`` is held fixed)."""
+        if isinstance(node, Differential):
+            return False
+        if isinstance(node, ex.Symbol):
+            return node == self.var or node.name in self.dependents
+        return any(self.varies(child) for child in node.children)
 
     def apply_rules(self, node: ex.Expr, rules: list[RuleName]) -> ex.Expr:
         """Rewrite every outermost differential of a compound expression one level down."""
         if isinstance(node, Differential):
-            if node.arg == self.var:
-                return node
+            if node.arg == self.var or isinstance(node.arg, ex.Symbol):
+                return node  # dz, or dx of an x that depends on z (substituted afterwards)
             return self.rule(node.arg, rules)
         if not node.children:
             return node
         return node.rebuild([self.apply_rules(child, rules) for child in node.children])
+
+    def substitute_dependents(self, node: ex.Expr) -> ex.Expr:
+        """``dx = (dx/dz) dz`` for every ``x`` declared to depend on the variable ``z``."""
+        if isinstance(node, Differential) and isinstance(node.arg, ex.Symbol) and \
+                node.arg.name in self.dependents:
+            return ex.mul(ex.Jacobian(node.arg, self.var), self.dvar)
+        if not node.children:
+            return node
+        return node.rebuild([self.substitute_dependents(child) for child in node.children])
 
     def rule(self, node: ex.Expr, rules: list[RuleName]) -> ex.Expr:
         d = Differential
@@ -162,6 +234,10 @@ class _Prover:
 
     def power(self, node: ex.Power, rules: list[RuleName]) -> ex.Expr:
         base, p = node.base, node.exponent
+        if isinstance(base, ex.Norm) and p == 2:  # |U|^2 = tr(U^T U): defined at U = 0 too
+            rules.append(RuleName.D_SQUARED_NORM)
+            inner = ex.mul(ex.transpose(base.arg), Differential(base.arg))
+            return ex.mul(ex.number(2), inner if inner.shape.is_scalar else ex.Trace(inner))
         if base.shape.is_scalar:
             rules.append(RuleName.D_POWER)
             lower = base if p == 2 else ex.Number(Fraction(1)) if p == 1 else ex.Power(base, p - 1)
@@ -223,6 +299,7 @@ class _Prover:
         if len(rows) > 1:
             record(StepKind.CANONICAL_FORM, (lhs, self.canonical(transposed_gradient)),
                    (RuleName.COLLECT_DIFFERENTIAL,))  # fmt: skip
+        self.first_row = transposed_gradient
         gradient = ex.transpose(transposed_gradient)
         rules = [RuleName.FIRST_IDENTIFICATION]
         if self.options.layout == ex.Layout.NUMERATOR:

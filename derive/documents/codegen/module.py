@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from derive.check.domain import positive_symbols
 from derive.documents.codegen.printer import LIBRARIES, Context, Library, is_vector
+from derive.documents.codegen.tensor import bases, tensor_code
 from derive.documents.printer import ascii_str
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
 
 if TYPE_CHECKING:
-    from derive.calculus.proof import Derivation
+    from derive.calculus.proof import Derivation, Result
 
 __all__ = ["Argument", "Module", "Output", "code_module"]
 
@@ -81,7 +83,10 @@ class Output:
         formula: The proven result in the input language (``2 A x``).
         dims: Its shape as dimension names.
         transposed: Its layout is the transpose of (function axes, variable axes).
-        of: ``value`` (a gradient) or ``grad`` (the Hessian): what it is the derivative of.
+        of: The position in the returned tuple of what it is the derivative of (0: the
+            value; a Hessian: its gradient's position).
+        by: The position of its variable among the arguments.
+        tensor: A tensor (``einsum``): its axes are the function's, then the variable's.
     """
 
     name: str
@@ -89,7 +94,9 @@ class Output:
     formula: str
     dims: tuple[str | int, ...]
     transposed: bool
-    of: str
+    of: int
+    by: int
+    tensor: bool = False
 
     @property
     def spelled(self) -> str:
@@ -113,17 +120,30 @@ class Module:
     value_dims: tuple[str | int, ...]
     outputs: tuple[Output, ...]
     verified: str
+    variables: int = 1
 
     @property
-    def variable(self) -> Argument:
-        """The argument the derivative is taken by (the first)."""
-        return self.arguments[0]
+    def hessian(self) -> bool:
+        """Some output is a Hessian."""
+        return any(o.of for o in self.outputs)
 
     @property
     def sizes(self) -> dict[str, int]:
         """Test sizes, a different one per dimension name: 3, 4, 5, ..."""
         names = [d for a in self.arguments for d in a.dims if isinstance(d, str)]
         return {name: 3 + i for i, name in enumerate(dict.fromkeys(names))}
+
+    @property
+    def dims_read(self) -> dict[str, str]:
+        """Code reading each dimension the printed code needs (``dims["n"]``) off the first
+        argument that has it, ``{"n": "x.shape[0]"}``; empty when no code needs a size."""
+        code = "\n".join((*self.lines, self.value, *(o.code for o in self.outputs)))
+        read: dict[str, str] = {}
+        for argument in self.arguments:
+            for axis, dim in enumerate(argument.dims):
+                if isinstance(dim, str) and f'dims["{dim}"]' in code:
+                    read.setdefault(dim, f"{argument.name}.shape[{axis}]")
+        return read
 
 
 def _dims(shape: ex.Shape) -> tuple[str | int, ...]:
@@ -199,59 +219,97 @@ def _transposes(of: ex.Shape, wrt: ex.Shape, layout: str, order: int) -> bool:
     return layout == "denominator"
 
 
-def code_module(derivation: Derivation, library: str = "numpy") -> Module:
+def code_module(derivations: Derivation | Sequence[Derivation], library: str = "numpy") -> Module:
     """The code of a derivation's value and derivatives, for the module template.
 
     Args:
-        derivation: A proven derivation.
+        derivations: A proven derivation, or the derivations of one expression by several
+            variables (``prove(expr, wrt=[...])``): one function then returns the value and
+            the derivative by each variable, in the order given.
         library: ``numpy`` or ``torch``.
 
     Returns:
-        The module's data: arguments (the variable, then the constants in order of
+        The module's data: arguments (the variables, then the constants in order of
         appearance), the assignments of shared subexpressions, the value and the derivatives.
 
     Raises:
-        UnsupportedError: The result has no matrix form (a tensor in index notation) or
-            contains a derivative that stays symbolic.
+        UnsupportedError: The result is a derivative by a structured (symmetric) matrix, or
+            holds a derivative left symbolic (the Jacobian of a symbol declared to depend on
+            the variable).
+        ValueError: No derivation, or derivations of different expressions.
     """
-    body = derivation.function.body
-    wrt = derivation.wrt
-    by_order = {(r.lhs.order if isinstance(r.lhs, ex.Derivative) else 1): r
-                for r in derivation.results}  # fmt: skip
-    results = [by_order[order] for order in sorted(by_order)]
-    for result in results:
-        if not isinstance(result.rhs, ex.Expr):
+    group = (derivations,) if not isinstance(derivations, Sequence) else tuple(derivations)
+    if not group or any(d.function.body != group[0].function.body for d in group):
+        raise ValueError("code_module takes derivations of one expression")
+    for d in group:
+        if any(isinstance(r.lhs, ex.Derivative) and r.lhs.structure for r in d.results):
             raise UnsupportedError(
-                f"cannot write code for d{derivation.function.name}/d{wrt.name}: the result is a"
-                " tensor written with indices, not a matrix expression")  # fmt: skip
-    symbols = [wrt] + [s for s in ex.symbols_of(body) if s.name != wrt.name]
+                f"cannot write code for d{d.function.name}/d{d.wrt.name} by a structured"
+                " (symmetric) matrix yet: the module's own check perturbs one entry at a time")
+    first = group[0]
+    body = first.function.body
+    variables = list(dict.fromkeys(d.wrt for d in group))
+    symbols = variables + [s for s in ex.symbols_of(body) if s not in variables]
     taken: set[str] = set()
     names: dict[str, str] = {}
     for symbol in symbols:
         names[symbol.name] = _python_name(symbol.name, taken)
         taken.add(names[symbol.name])
-    rhs = [r.rhs for r in results if isinstance(r.rhs, ex.Expr)]
-    context = Context(LIBRARIES[library], names, _repeated([body, *rhs]), set(taken) | _RESERVED)
+    results = [(d, _ordered(d)) for d in group]
+    roots = [b for _, rs in results for r in rs for b in (
+        [r.rhs] if isinstance(r.rhs, ex.Expr) else bases(r.rhs))]  # fmt: skip
+    context = Context(LIBRARIES[library], names, _repeated([body, *roots]), set(taken) | _RESERVED)
     value = context.code(body)[0]
-    outputs = []
-    for order, expr in enumerate(rhs, start=1):
-        name, of = ("grad", "value") if order == 1 else ("hessian", "grad")
-        outputs.append(Output(name, context.code(expr)[0], ascii_str(expr), _dims(expr.shape),
-                              _transposes(body.shape, wrt.shape, derivation.layout, order), of))
-    arguments = tuple(Argument(names[s.name], s.name, _dims(s.shape), _kind(derivation, s))
+    outputs: list[Output] = []
+    for d, ordered in results:
+        suffix = "" if len(group) == 1 else "_" + names[d.wrt.name]
+        by = variables.index(d.wrt)
+        of = 0
+        for order, result in enumerate(ordered, start=1):
+            name = ("grad" if order == 1 else "hessian") + suffix
+            while name in taken:  # a symbol named grad_x
+                name += "_"
+            taken.add(name)
+            outputs.append(_output(order, result, d, context, name, by, of))
+            of = len(outputs)  # the next order is the derivative of this one
+    arguments = tuple(Argument(names[s.name], s.name, _dims(s.shape), _kind(first, s))
                       for s in symbols)  # fmt: skip
     return Module(
-        LIBRARIES[library], ascii_str(body), derivation.function.name, wrt.name,
-        str(derivation.layout), arguments, tuple(context.lines), value, _dims(body.shape),
-        tuple(outputs), _verified(derivation),
+        LIBRARIES[library], ascii_str(body), first.function.name,
+        ", ".join(v.name for v in variables), str(first.layout), arguments,
+        tuple(context.lines), value, _dims(body.shape), tuple(outputs), _verified(group),
+        len(variables),
     )  # fmt: skip
 
 
-def _verified(derivation: Derivation) -> str:
-    check = derivation.verification
-    if check is None:
+def _ordered(derivation: Derivation) -> list[Result]:
+    """The derivation's results, the gradient first, then the Hessian."""
+    by_order = {(r.lhs.order if isinstance(r.lhs, ex.Derivative) else 1): r
+                for r in derivation.results}  # fmt: skip
+    return [by_order[order] for order in sorted(by_order)]
+
+
+def _output(order: int, result: Result, derivation: Derivation, context: Context, name: str,
+            by: int, of: int) -> Output:
+    """The derivative of one order: a matrix expression, or a tensor (``einsum``, its axes
+    the function's, then the variable's)."""
+    rhs = result.rhs
+    if isinstance(rhs, ex.Expr):
+        transposed = _transposes(derivation.function.body.shape, derivation.wrt.shape,
+                                 derivation.layout, order)  # fmt: skip
+        return Output(name, context.code(rhs)[0], ascii_str(rhs), _dims(rhs.shape), transposed,
+                      of, by)  # fmt: skip
+    formula = f"{ascii_str(result.lhs)} = {ascii_str(rhs)}"
+    return Output(name, tensor_code(rhs, context), formula, tuple(i.dim for i in rhs.free),
+                  False, of, by, tensor=True)  # fmt: skip
+
+
+def _verified(derivations: Sequence[Derivation]) -> str:
+    checks = [d.verification for d in derivations]
+    if any(check is None for check in checks):
         return "derive generated this code from its proof; the proof was NOT verified"
-    sizes = ", ".join(f"{k} = {v}" for k, v in check.sizes.items())
-    exact = "exactly and " if check.exact else ""
+    error = max(check.numeric_error for check in checks if check is not None)
+    sizes = ", ".join(f"{k} = {v}" for k, v in (checks[0].sizes if checks[0] else {}).items())
+    exact = "exactly and " if all(check is not None and check.exact for check in checks) else ""
     return (f"derive generated this code from a proof it verified {exact}numerically"
-            f" (relative error {check.numeric_error:.1e}{' at ' + sizes if sizes else ''})")
+            f" (relative error {error:.1e}{' at ' + sizes if sizes else ''})")

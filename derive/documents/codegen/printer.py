@@ -13,7 +13,7 @@ from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir.dispatch import Operation
 
-__all__ = ["LIBRARIES", "NUMPY", "TORCH", "Context", "Library", "print_code"]
+__all__ = ["LIBRARIES", "NUMPY", "TORCH", "Context", "Library", "dim_code", "print_code"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def is_vector(node: ex.Expr) -> bool:
     return node.shape.is_column or node.shape.is_row
 
 
-def _dim(dim: ex.Dim) -> str:
+def dim_code(dim: ex.Dim) -> str:
     return str(dim) if isinstance(dim, int) else f'dims["{dim}"]'
 
 
@@ -134,13 +134,13 @@ def _number(node: ex.Number, c: Context) -> Code:
 
 @print_code.register(ex.Size)
 def _size(node: ex.Size, c: Context) -> Code:
-    return _dim(node.dim), _ATOM
+    return dim_code(node.dim), _ATOM
 
 
 @print_code.register(ex.Identity)
 def _identity(node: ex.Identity, c: Context) -> Code:
     extra = ", dtype=torch.float64" if c.library is TORCH else ""
-    return f"{c.library.eye}({_dim(node.size)}{extra})", _ATOM
+    return f"{c.library.eye}({dim_code(node.size)}{extra})", _ATOM
 
 
 @print_code.register(ex.Zero)
@@ -150,9 +150,9 @@ def _zero(node: ex.Zero, c: Context) -> Code:
         return "0.0", _ATOM
     extra = ", dtype=torch.float64" if c.library is TORCH else ""
     if is_vector(node):
-        size = _dim(shape.rows if shape.is_column else shape.cols)
+        size = dim_code(shape.rows if shape.is_column else shape.cols)
         return f"{c.library.zeros}({size}{extra})", _ATOM
-    return f"{c.library.zeros}(({_dim(shape.rows)}, {_dim(shape.cols)}){extra})", _ATOM
+    return f"{c.library.zeros}(({dim_code(shape.rows)}, {dim_code(shape.cols)}){extra})", _ATOM
 
 
 @print_code.register(ex.Add)
@@ -178,6 +178,8 @@ def _matmul(node: ex.MatMul, c: Context) -> Code:
     scalars = [f for f in node.factors if f.shape.is_scalar]
     chain = _chain([f for f in node.factors if not f.shape.is_scalar], c)
     parts = [_paren(c.code(s), _MUL + 1) for s in scalars]
+    if chain is not None and not parts:
+        return chain[0]  # np.outer(a, b), a solve: a call keeps its own precedence
     if chain is not None:
         parts.append(_paren(chain[0], _MUL + 1) if parts else _paren(chain[0], _MUL))
     return " * ".join(parts), _MUL
@@ -328,7 +330,14 @@ _UFUNCS: dict[str, tuple[str, str]] = {
 def _library_call(numpy: str, torch: str, arg: ex.Expr, c: Context) -> Code:
     template = numpy if c.library is NUMPY else torch
     precedence = _MUL if template.startswith("1 /") else _ATOM
-    return template.format(c.code(arg)[0]), precedence
+    if "-({})" not in template:
+        return template.format(c.code(arg)[0]), precedence
+    coefficient, rest = ex.coefficient_of(arg)
+    if coefficient == -1 and arg not in c.done:  # sigma(-u): np.exp(u), not np.exp(-(-u))
+        return template.replace("-({})", "{}").format(c.code(rest)[0]), precedence
+    code = c.code(arg)
+    negated = f"-{code[0]}" if code[1] >= _POWER else f"-({code[0]})"
+    return template.replace("-({})", "{}").format(negated), precedence
 
 
 @print_code.register(el.Apply)
@@ -356,9 +365,10 @@ def _ones(node: el.Ones, c: Context) -> Code:
     shape = node.shape
     extra = ", dtype=torch.float64" if c.library is TORCH else ""
     if is_vector(node):
-        size = _dim(shape.rows if shape.is_column else shape.cols)
+        size = dim_code(shape.rows if shape.is_column else shape.cols)
         return f"{c.library.module}.ones({size}{extra})", _ATOM
-    return f"{c.library.module}.ones(({_dim(shape.rows)}, {_dim(shape.cols)}){extra})", _ATOM
+    rows, cols = dim_code(shape.rows), dim_code(shape.cols)
+    return f"{c.library.module}.ones(({rows}, {cols}){extra})", _ATOM
 
 
 @print_code.register(el.Sum)
@@ -383,5 +393,7 @@ def _logsumexp(node: el.LogSumExp, c: Context) -> Code:
 def _softmax(node: el.Softmax, c: Context) -> Code:
     if c.library is TORCH:
         return _library_call("", "torch.softmax({}, 0)", node.arg, c)
+    if node.arg.children:  # the argument is used twice: computed once
+        c.shared.add(node.arg)
     arg = c.code(node.arg)[0]
     return f"np.exp({arg} - np.logaddexp.reduce({arg}))", _ATOM

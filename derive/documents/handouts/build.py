@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ from derive.documents.handouts.outputs import (  # noqa: F401 - _tree_digest for
 )
 from derive.documents.handouts.render import render_handout
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
-from derive.documents.render import templates_folder
+from derive.documents.render import render_template, templates_folder
 from derive.errors import (
     BuildError,
     DeclarationError,
@@ -85,17 +86,20 @@ _DEFINITION_TITLES = {
 
 
 def derive_handout(
-    spec: HandoutSpec, *, prove: Prover, progress: Progress | None = None
+    spec: HandoutSpec, *, prove: Prover, progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> Handout:
     """Derive and verify every item of a checked handout.
 
     Every item is tried, so one run reports every failing item; nothing is returned unless all
-    of them succeed.
+    of them succeed. Where there are several cores, the items are derived in parallel worker
+    processes (:mod:`documents.handouts.workers`); the result is the same either way.
 
     Args:
         spec: The handout from :func:`load_handout`.
         prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
         progress: Called as ``progress("derive", done, total, title)`` after each derivation.
+        jobs: Processes to derive with; None for one per core (at most four), 1 for none.
 
     Returns:
         The handout the templates render.
@@ -104,34 +108,36 @@ def derive_handout(
         HandoutFileError: Items failed (unknown identity, bad expression, shape error, failed
             verification, ...); each problem names the file, the line and the key.
     """
+    from derive.documents.handouts.workers import ordered_map
+
     locator = Locator(spec.text)
     problems: list[FileProblem] = []
-    total = sum(item.kind != "definition" for section in spec.sections for item in section.items)
+    tasks = [(section, item) for section in spec.sections for item in section.items]
+    total = sum(item.kind != "definition" for _, item in tasks)
     done = 0
-    sections: list[Section] = []
-    for section in spec.sections:
-        items: list[Item] = []
-        for item in section.items:
-            try:
-                items.extend(_derive_items(spec, item, prove, section.layout))
-            except DeriveError as error:
-                key = _blame(item, error)
-                line = locator.line(key)
-                problems.append(FileProblem(spec.file, line, key_name(key), str(error)))
-            except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
-                key = _blame(item, DeriveError())
-                message = (
-                    f"internal error in derive ({type(error).__name__}: {error}); please report it"
-                )
-                line = locator.line(key)
-                problems.append(FileProblem(spec.file, line, key_name(key), message))
-            if item.kind != "definition":
-                done += 1
-                if progress is not None:
-                    progress("derive", done, total, item.title or item.identity or item.expr)
-        sections.append(Section(section.title, tuple(items), section.intro, section.layout))
+
+    def attempt(number: int) -> list[Item] | tuple[KeyPath, str]:
+        section, item = tasks[number]
+        code = _first(item.code, section.code, spec.code)
+        method = item.method or section.method or spec.method
+        return _attempt(spec, item, _by(prove, method), section.layout, code)
+
+    derived: list[list[Item]] = []  # each task's items, in the order of the tasks
+    for (_, item), outcome in zip(tasks, ordered_map(attempt, len(tasks), jobs), strict=True):
+        if isinstance(outcome, list):
+            derived.append(outcome)
+        else:
+            key, message = outcome
+            problems.append(FileProblem(spec.file, locator.line(key), key_name(key), message))
+        if item.kind != "definition":
+            done += 1
+            if progress is not None:
+                progress("derive", done, total, item.title or item.identity or item.expr)
     if problems:
         raise HandoutFileError(problems)
+    each = iter(derived)
+    sections = [Section(section.title, tuple(i for _ in section.items for i in next(each)),
+                        section.intro, section.layout) for section in spec.sections]  # fmt: skip
     return Handout(
         name=spec.name, title=spec.title, sections=tuple(sections), layout=spec.layout,
         author=spec.author, course=spec.course, date=spec.date, solutions=spec.solutions,
@@ -141,7 +147,23 @@ def derive_handout(
     )  # fmt: skip
 
 
-def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layout: str) -> Item:
+def _attempt(
+    spec: HandoutSpec, item: ItemSpec, prove: _Both, section_layout: str, code: bool
+) -> list[Item] | tuple[KeyPath, str]:
+    """Derive one item (with its NumPy listing when ``code``); on failure the key to blame and
+    the message (an error is returned, not raised, so that it crosses from a worker process
+    intact)."""
+    try:
+        items = _derive_items(spec, item, prove, section_layout)
+        return [replace(d, code=_listing(d.derivation)) for d in items] if code else items
+    except DeriveError as error:
+        return _blame(item, error), str(error)
+    except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
+        return (_blame(item, DeriveError()),
+                f"internal error in derive ({type(error).__name__}: {error}); please report it")
+
+
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: _Both, section_layout: str) -> Item:
     """Derive one item; its layout is the item's, else the section's, else the handout's."""
     if item.kind == "definition":
         title = item.title or _DEFINITION_TITLES[item.definition]
@@ -150,50 +172,115 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: Prover, section_layou
         from derive.catalog import identities as catalog
         identity = catalog.get(item.identity)
         layout = item.layout or section_layout or identity.layout or spec.layout
-        derivation = prove(
+        derivation, second = prove(
             identity.expr, identity.wrt, declare=identity.declare,
             layout=layout, hessian=identity.hessian, verify=spec.verify,
+            structure=identity.structure,
         )  # fmt: skip
         return Item(item.title or identity.title, item.note, derivation,
                     source=item.source or identity.source,
-                    label=item.label or identity.name, **_exercise(item))  # fmt: skip
-    derivation = prove(
+                    label=item.label or identity.name, second=second,
+                    **_exercise(item))  # fmt: skip
+    derivation, second = prove(
         item.expr, item.wrt, declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify, expect=item.expect[0] if item.expect else None,
+        structure=item.structure,
     )  # fmt: skip
     _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"
     title = item.title or f"{what} of {item.expr.strip()} by {item.wrt.strip()}"
     return Item(title, item.note, derivation, source=item.source, label=item.label,
-                **_exercise(item))  # fmt: skip
+                second=second, **_exercise(item))  # fmt: skip
 
 
 def _exercise(item: ItemSpec) -> dict[str, Any]:
     return {"question": item.question, "points": item.points, "space": item.space}
 
 
-def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: Prover,
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: _Both,
                   section_layout: str) -> list[Item]:
     """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
     with the shapes the first fixes, each checked against its answer (``expect``)."""
     if len(item.variables) < 2:
         return [_derive_item(spec, item, prove, section_layout)]
-    derivations: tuple[Derivation, ...] = prove(  # type: ignore[assignment]
+    derivations, seconds = prove(
         item.expr, list(item.variables), declare=spec.declare + item.declare,
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify,
-        expect=list(item.expect) if item.expect else None,
+        expect=list(item.expect) if item.expect else None, structure=item.structure,
     )  # fmt: skip
     what = "Hessian" if item.hessian else "Derivative"
     items: list[Item] = []
-    for variable, derivation in zip(item.variables, derivations, strict=True):
+    for variable, derivation, second in zip(item.variables, derivations, seconds, strict=True):
         _check_key(derivation)
         title = (f"{item.title} (by {variable.strip()})" if item.title
                  else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
         items.append(Item(title, item.note if not items else "", derivation, source=item.source,
-                          **_exercise(item)))
+                          second=second, **_exercise(item)))
     return items
+
+
+def _first(*flags: bool | None) -> bool:
+    """The innermost flag that is set (an item's, else its section's, else the handout's)."""
+    return next((flag for flag in flags if flag is not None), False)
+
+
+class CodeError(DeriveError):
+    """``code = true`` on a result the code printer cannot write (a symbolic derivative)."""
+
+
+def _listing(derivation: Derivation | None) -> str:
+    """The NumPy code a handout shows after an item's proof (``templates/code/listing.py.j2``).
+
+    Raises:
+        CodeError: The result has no NumPy form, or the code is not plain ASCII (the listing
+            is typeset verbatim, so it must hold nothing TeX reads specially).
+    """
+    from derive.documents.codegen import code_module
+
+    assert derivation is not None  # definition items never ask for code
+    try:
+        module = code_module(derivation, "numpy")
+    except DeriveError as error:
+        raise CodeError(f"code = true: {error}") from None
+    text = render_template("code", "code/listing.py.j2", None, mod=module)
+    if not text.isascii() or "\\" in text or "```" in text:
+        raise CodeError("code = true: the code holds characters a listing cannot show")
+    return text
+
+
+_Both = Callable[..., tuple[Any, Any]]
+
+
+def _by(prove: Prover, method: str) -> _Both:
+    """``prove`` by ``method``, returning the proof and, with ``both``, the differential one.
+
+    With ``both``, the two methods must reach the same result (the same expression): a handout
+    shows that result once.
+
+    Raises:
+        DeriveError: The methods reach different results (or one of them fails).
+    """
+
+    def run(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        if method != "both":
+            found = prove(*args, method=method, **kwargs)
+            return found, (None,) * len(found) if isinstance(found, tuple) else None
+        first = prove(*args, method="index", **kwargs)
+        second = prove(*args, method="differential", **kwargs)
+        for a, b in zip(*((first, second) if isinstance(first, tuple) else ((first,), (second,))),
+                        strict=True):
+            if [r.rhs for r in a.results] != [r.rhs for r in b.results]:
+                from derive.documents.printer import ascii_str
+
+                raise DeriveError(f"method = \"both\": the index method gives "
+                                  f"{ascii_str(a.result.rhs)} and the differential method "
+                                  f"{ascii_str(b.result.rhs)}; one result needs the same"
+                                  " expression from both")
+        return first, second
+
+    return run
 
 
 class AnswerKeyError(DeriveError):
@@ -215,6 +302,8 @@ def _check_key(derivation: Derivation) -> None:
 
 def _blame(item: ItemSpec, error: DeriveError) -> KeyPath:
     """The key of ``item`` that ``error`` is about."""
+    if isinstance(error, CodeError) and item.code is not None:
+        return (*item.path, "code")
     if item.kind == "identity":
         return (*item.path, "identity")
     if isinstance(error, AnswerKeyError) or (
@@ -242,6 +331,7 @@ def build_handout(
     answer_key: bool | None = None,
     md_flavor: str | None = None,
     front_matter: bool | None = None,
+    jobs: int | None = None,
 ) -> list[Path]:
     """Build a handout into ``out_dir/<name>/<name>.{pdf,tex,md}``.
 
@@ -262,6 +352,8 @@ def build_handout(
             the matching solutions document ``<name>-solutions.*``.
         md_flavor: Override the file's ``md_flavor`` (``documents.web.flavors.FLAVORS``).
         front_matter: Override the file's ``front_matter``.
+        jobs: Processes to derive the items with (:func:`derive_handout`); None for one per
+            core, at most four.
 
     Returns:
         The output files, PDF first.
@@ -297,19 +389,20 @@ def build_handout(
         if progress is not None:
             progress("unchanged", len(outputs), len(outputs), str(folder))
         return outputs
-    handout = derive_handout(spec, prove=prove, progress=progress)
+    handout = derive_handout(spec, prove=prove, progress=progress, jobs=jobs)
     documents = {names[0]: handout}
     if len(names) > 1:
         documents[names[1]] = replace(
             handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True,
             results_only=spec.key_results_only,
         )
-    texts = _render(documents, wanted, templates)
-    _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
-    try:
-        _install(folder, documents, texts, wanted, stamp, key, spec, progress)
-    except OSError as error:
-        raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
+    with ThreadPoolExecutor(max_workers=1) as background:
+        texts = _render(documents, wanted, templates, background)
+        _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
+        try:
+            _install(folder, documents, texts, wanted, stamp, key, spec, progress)
+        except OSError as error:
+            raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
 
 
@@ -380,20 +473,49 @@ def _document_names(spec: HandoutSpec) -> list[str]:
 
 
 def _render(
-    documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None
-) -> dict[tuple[str, str], str]:
+    documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None,
+    background: Executor,
+) -> Mapping[tuple[str, str], str]:
     """Render every document in every text format the build needs (a PDF needs its source).
+
+    The LaTeX a PDF is compiled from is rendered at once; the other formats are rendered in
+    ``background`` while latexmk runs, and reading one of them waits for it.
 
     Raises:
         BuildError: A template is broken (the message names the template and line).
     """
 
-    needed = dict.fromkeys(get(f).source or f for f in wanted)
-    return {
-        (name, fmt): render_handout(handout, fmt, templates_dir)
-        for name, handout in documents.items()
-        for fmt in needed
-    }
+    def render(formats: Sequence[str]) -> dict[tuple[str, str], str]:
+        return {(name, fmt): render_handout(handout, fmt, templates_dir)
+                for name, handout in documents.items() for fmt in formats}  # fmt: skip
+
+    needed = list(dict.fromkeys(get(f).source or f for f in wanted))
+    compiled = {get(f).source for f in wanted if get(f).needs_tex}
+    if not compiled:
+        return render(needed)
+    return _Texts(render([f for f in needed if f in compiled]),
+                  background.submit(render, [f for f in needed if f not in compiled]))
+
+
+class _Texts(Mapping[tuple[str, str], str]):
+    """The rendered texts: some at hand, the others from a render still running."""
+
+    def __init__(self, ready: dict[tuple[str, str], str],
+                 later: Future[dict[tuple[str, str], str]]) -> None:  # fmt: skip
+        self._ready = ready
+        self._later = later
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        if key in self._ready:
+            return self._ready[key]
+        return self._later.result()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        yield from self._ready
+        yield from self._later.result()
+
+    def __len__(self) -> int:
+        return len(self._ready) + len(self._later.result())
 
 
 def _install(
@@ -432,10 +554,7 @@ def _install_locked(
     epoch = None if "SOURCE_DATE_EPOCH" in os.environ else spec.mtime
     pdfs = [name for name in documents if "pdf" in wanted]
     try:
-        for name in documents:
-            for fmt in _text_formats(wanted):
-                final = folder / f"{name}{fmt.suffix}"
-                pending[final] = _stage(final, texts[name, fmt.name].encode())
+        for name in documents:  # the PDFs first: the other formats render meanwhile
             if "pdf" not in wanted:
                 continue
             final, tex_key = folder / f"{name}.pdf", _digest(texts[name, "tex"].encode())
@@ -449,6 +568,10 @@ def _install_locked(
                 progress("pdf", done, len(pdfs), final.name)
             pending[final] = compile_pdf(texts[name, "tex"], _temp(final), jobname=name,
                                          source_date_epoch=epoch)  # fmt: skip
+        for name in documents:
+            for fmt in _text_formats(wanted):
+                final = folder / f"{name}{fmt.suffix}"
+                pending[final] = _stage(final, texts[name, fmt.name].encode())
         _swap_in(pending)
         pending.clear()
     finally:

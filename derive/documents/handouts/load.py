@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from derive.calculus.options import METHODS, STRUCTURES
 from derive.documents.document import DEFINITIONS
 from derive.documents.formats import STYLES
 from derive.documents.handouts.locate import (
@@ -45,23 +46,28 @@ _TOP_KEYS: dict[str, type] = {
     "name": str, "title": str, "author": str, "course": str, "date": str, "layout": str,
     "solutions": object, "verify": bool, "answer_key": object, "declare": list, "symbols": dict,
     "section": list, "style": str, "show_sources": bool, "numbering": str, "md_flavor": str,
-    "front_matter": bool,
+    "front_matter": bool, "code": bool, "method": str,
 }  # fmt: skip
-_SECTION_KEYS: dict[str, type] = {"title": str, "intro": str, "item": list, "layout": str}
+_SECTION_KEYS: dict[str, type] = {
+    "title": str, "intro": str, "item": list, "layout": str, "code": bool, "method": str,
+}  # fmt: skip
 _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
     "declare": list, "definition": str, "source": str, "expect": str, "layout": str,
-    "question": str, "points": int, "space": str, "label": str,
+    "question": str, "points": int, "space": str, "label": str, "code": bool,
+    "structure": str, "method": str,
 }  # fmt: skip
 # keys that take a string or an array of strings (several variables, one answer for each)
 _STRING_OR_LIST = ("declare", "wrt", "expect")
 _EXERCISE_KEYS = {"layout", "question", "points", "space", "label"}
 _KIND_KEYS = {
-    "identity": {"identity", "title", "note", "source", *_EXERCISE_KEYS},
-    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect",
-             *_EXERCISE_KEYS},
+    "identity": {"identity", "title", "note", "source", "code", "method", *_EXERCISE_KEYS},
+    "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect", "code",
+             "structure", "method", *_EXERCISE_KEYS},
     "definition": {"definition", "title", "note"},
 }
+# a proof method of calculus.options.METHODS, or both of them one after the other
+_METHODS = (*METHODS, "both")
 _SPACE = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|em)")
 
 
@@ -230,6 +236,8 @@ def _check(data: dict[str, Any], label: str, text: str, stem: str, mtime: int) -
         sections=tuple(_section(check, s, i) for i, s in enumerate(sections)), mtime=mtime,
         style=style, show_sources=check.flag(data, "show_sources", False), numbering=numbering,
         md_flavor=md_flavor, front_matter=check.flag(data, "front_matter", False),
+        code=check.flag(data, "code", False),
+        method=_choice(check, data, (), "method", _METHODS, "index"),
     )  # fmt: skip
     if check.problems:
         raise HandoutFileError(check.problems)
@@ -283,6 +291,8 @@ def _section(check: _Checker, data: object, index: int) -> SectionSpec:
         check.prose(data, path, "intro"),
         tuple(_item(check, item, (*path, "item", i)) for i, item in enumerate(items)),
         _choice(check, data, path, "layout", LAYOUTS, ""),
+        _maybe(data, "code"),
+        _choice(check, data, path, "method", _METHODS, ""),
     )
 
 
@@ -320,9 +330,18 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         hessian=check.flag(data, "hessian", False), declare=check.declarations(data, path),
         definition=definition, source=check.text(data, path, "source"),
         layout=_choice(check, data, path, "layout", LAYOUTS, ""),
+        structure=_choice(check, data, path, "structure", tuple(STRUCTURES), "none"),
         question=check.prose(data, path, "question"), points=_points(check, data, path),
         space=_space(check, data, path), label=_label(check, data, path),
+        code=_maybe(data, "code"),
+        method=_choice(check, data, path, "method", _METHODS, ""),
     )  # fmt: skip
+
+
+def _maybe(data: Mapping[str, Any], key: str) -> bool | None:
+    """A flag that, when absent (None), takes the enclosing table's value."""
+    value = data.get(key)
+    return value if isinstance(value, bool) else None
 
 
 def _points(check: _Checker, data: Mapping[str, Any], path: KeyPath) -> int:

@@ -27,20 +27,26 @@ class ItemSpec:
     definition: str = ""
     source: str = ""
     layout: str = ""
+    structure: str = "none"
     question: str = ""
     points: int = 0
     space: str = ""
     label: str = ""
+    code: bool | None = None
+    method: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
-    """One ``[[section]]``; ``layout`` overrides the handout's for its items ("" keeps it)."""
+    """One ``[[section]]``; ``layout`` and ``method`` override the handout's ("" keeps them), as
+    ``code`` does (None keeps it)."""
 
     title: str
     intro: str
     items: tuple[ItemSpec, ...]
     layout: str = ""
+    code: bool | None = None
+    method: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,10 @@ class HandoutSpec:
         style: ``compact`` (aligned proofs, the default) or ``full`` (a display per step).
         show_sources: Print each item's source on an exercise sheet too.
         numbering: Exercises numbered through the ``sheet`` or per ``section``.
+        method: The proof method (``index``, ``differential``) or ``both``, one proof after
+            the other with one result; a section or an item may override it.
         mtime: The file's modification time (the build date of the PDF).
+        code: Each proof ends with its NumPy code (a section's or an item's ``code`` wins).
     """
 
     file: str
@@ -84,3 +93,5 @@ class HandoutSpec:
     numbering: str = "sheet"
     md_flavor: str = "commonmark"
     front_matter: bool = False
+    code: bool = False
+    method: str = "index"

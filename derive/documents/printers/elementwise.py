@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from derive.ir import elementwise as el
-from derive.ir.functions import FUNCTIONS
+from derive.ir.functions import FUNCTIONS, Prime
 
 PREC_MUL = 20  # as in printer.py: a Hadamard product binds like a product
 PREC_ATOM = 40
@@ -43,6 +43,9 @@ class LatexElementwise(_Base):
         if node.function == "sqrt":
             return f"\\sqrt{{{self.doprint(node.arg)}}}"
         return FUNCTIONS[node.function].latex + self.paren(self.doprint(node.arg))
+
+    def _print_Prime(self, node: Prime) -> str:
+        return FUNCTIONS[node.function].latex + "'" + self.paren(self.doprint(node.arg))
 
     def _print_Hadamard(self, node: el.Hadamard) -> str:
         return " \\odot ".join(self.parenthesize(f, PREC_MUL + 1) for f in node.factors)
@@ -75,6 +78,9 @@ class UnicodeElementwise(_Base):
     def _print_Apply(self, node: el.Apply) -> str:
         return f"{FUNCTIONS[node.function].unicode}({self.doprint(node.arg)})"
 
+    def _print_Prime(self, node: Prime) -> str:
+        return f"{FUNCTIONS[node.function].unicode}′({self.doprint(node.arg)})"
+
     def _print_Hadamard(self, node: el.Hadamard) -> str:
         return " ∘ ".join(self.parenthesize(f, PREC_MUL + 1) for f in node.factors)
 
@@ -99,6 +105,9 @@ class AsciiElementwise(UnicodeElementwise):
     def _print_Apply(self, node: el.Apply) -> str:
         return f"{node.function}({self.doprint(node.arg)})"
 
+    def _print_Prime(self, node: Prime) -> str:
+        return self.doprint(node.body)  # the input language has no σ′: its value reads back
+
     def _print_Hadamard(self, node: el.Hadamard) -> str:
         return " .* ".join(self.parenthesize(f, PREC_MUL + 1) for f in node.factors)
 
@@ -112,10 +121,10 @@ def precedence(node: object) -> int | None:
         return PREC_MUL
     if isinstance(node, el.HadamardPower):
         return 30
-    if isinstance(node, el.NODES):
+    if isinstance(node, (*el.NODES, Prime)):
         return PREC_ATOM
     return None
 
 
-CALLS = (el.Apply, el.Sum, el.Diag, el.LogSumExp, el.Softmax)
+CALLS = (el.Apply, el.Sum, el.Diag, el.LogSumExp, el.Softmax, Prime)
 """Nodes printed as a function call: their entries need no extra brackets (``σ(u)ᵢ``)."""
