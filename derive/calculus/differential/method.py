@@ -180,7 +180,9 @@ class _Prover:
         """``dx = (dx/dz) dz`` for every ``x`` declared to depend on the variable ``z``."""
         if isinstance(node, Differential) and isinstance(node.arg, ex.Symbol) and \
                 node.arg.name in self.dependents:
-            return ex.mul(ex.Jacobian(node.arg, self.var), self.dvar)
+            # the matrix with a row per entry of x, named as the proof's layout names dx/dz
+            jacobian = ex.Jacobian(node.arg, self.var, self.options.layout)
+            return ex.mul(ex.transpose(jacobian) if jacobian.transposed else jacobian, self.dvar)
         if not node.children:
             return node
         return node.rebuild([self.substitute_dependents(child) for child in node.children])

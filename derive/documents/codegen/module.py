@@ -242,10 +242,12 @@ def code_module(derivations: Derivation | Sequence[Derivation], library: str = "
     if not group or any(d.function.body != group[0].function.body for d in group):
         raise ValueError("code_module takes derivations of one expression")
     for d in group:
-        if any(isinstance(r.lhs, ex.Derivative) and r.lhs.structure for r in d.results):
-            raise UnsupportedError(
-                f"cannot write code for d{d.function.name}/d{d.wrt.name} by a structured"
-                " (symmetric) matrix yet: the module's own check perturbs one entry at a time")
+        for r in d.results:
+            if isinstance(r.lhs, ex.Derivative) and r.lhs.structure:
+                raise UnsupportedError(
+                    f"cannot write code for d{d.function.name}/d{d.wrt.name} by a"
+                    f" {r.lhs.structure} matrix yet: the module's own check perturbs one entry"
+                    " at a time")  # fmt: skip
     first = group[0]
     body = first.function.body
     variables = list(dict.fromkeys(d.wrt for d in group))

@@ -47,9 +47,16 @@ from derive.documents.handouts.outputs import (  # noqa: F401 - _tree_digest for
     _temp,
     _write_stamp,
 )
+from derive.documents.handouts.per_item import (
+    CodeError,
+    ProveBoth,
+    by_method,
+    code_listing,
+    innermost,
+)
 from derive.documents.handouts.render import render_handout
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
-from derive.documents.render import render_template, templates_folder
+from derive.documents.render import templates_folder
 from derive.errors import (
     BuildError,
     DeclarationError,
@@ -118,9 +125,9 @@ def derive_handout(
 
     def attempt(number: int) -> list[Item] | tuple[KeyPath, str]:
         section, item = tasks[number]
-        code = _first(item.code, section.code, spec.code)
+        code = innermost(item.code, section.code, spec.code)
         method = item.method or section.method or spec.method
-        return _attempt(spec, item, _by(prove, method), section.layout, code)
+        return _attempt(spec, item, by_method(prove, method), section.layout, code)
 
     derived: list[list[Item]] = []  # each task's items, in the order of the tasks
     for (_, item), outcome in zip(tasks, ordered_map(attempt, len(tasks), jobs), strict=True):
@@ -148,14 +155,14 @@ def derive_handout(
 
 
 def _attempt(
-    spec: HandoutSpec, item: ItemSpec, prove: _Both, section_layout: str, code: bool
+    spec: HandoutSpec, item: ItemSpec, prove: ProveBoth, section_layout: str, code: bool
 ) -> list[Item] | tuple[KeyPath, str]:
     """Derive one item (with its NumPy listing when ``code``); on failure the key to blame and
     the message (an error is returned, not raised, so that it crosses from a worker process
     intact)."""
     try:
         items = _derive_items(spec, item, prove, section_layout)
-        return [replace(d, code=_listing(d.derivation)) for d in items] if code else items
+        return [replace(d, code=code_listing(d.derivation)) for d in items] if code else items
     except DeriveError as error:
         return _blame(item, error), str(error)
     except Exception as error:  # noqa: BLE001 - an engine bug: name the item, no traceback
@@ -163,7 +170,7 @@ def _attempt(
                 f"internal error in derive ({type(error).__name__}: {error}); please report it")
 
 
-def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: _Both, section_layout: str) -> Item:
+def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: ProveBoth, section_layout: str) -> Item:
     """Derive one item; its layout is the item's, else the section's, else the handout's."""
     if item.kind == "definition":
         title = item.title or _DEFINITION_TITLES[item.definition]
@@ -198,7 +205,7 @@ def _exercise(item: ItemSpec) -> dict[str, Any]:
     return {"question": item.question, "points": item.points, "space": item.space}
 
 
-def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: _Both,
+def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: ProveBoth,
                   section_layout: str) -> list[Item]:
     """The item, or with several variables (``wrt = ["x", "A"]``) one item per variable, all
     with the shapes the first fixes, each checked against its answer (``expect``)."""
@@ -219,68 +226,6 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: _Both,
         items.append(Item(title, item.note if not items else "", derivation, source=item.source,
                           second=second, **_exercise(item)))
     return items
-
-
-def _first(*flags: bool | None) -> bool:
-    """The innermost flag that is set (an item's, else its section's, else the handout's)."""
-    return next((flag for flag in flags if flag is not None), False)
-
-
-class CodeError(DeriveError):
-    """``code = true`` on a result the code printer cannot write (a symbolic derivative)."""
-
-
-def _listing(derivation: Derivation | None) -> str:
-    """The NumPy code a handout shows after an item's proof (``templates/code/listing.py.j2``).
-
-    Raises:
-        CodeError: The result has no NumPy form, or the code is not plain ASCII (the listing
-            is typeset verbatim, so it must hold nothing TeX reads specially).
-    """
-    from derive.documents.codegen import code_module
-
-    assert derivation is not None  # definition items never ask for code
-    try:
-        module = code_module(derivation, "numpy")
-    except DeriveError as error:
-        raise CodeError(f"code = true: {error}") from None
-    text = render_template("code", "code/listing.py.j2", None, mod=module)
-    if not text.isascii() or "\\" in text or "```" in text:
-        raise CodeError("code = true: the code holds characters a listing cannot show")
-    return text
-
-
-_Both = Callable[..., tuple[Any, Any]]
-
-
-def _by(prove: Prover, method: str) -> _Both:
-    """``prove`` by ``method``, returning the proof and, with ``both``, the differential one.
-
-    With ``both``, the two methods must reach the same result (the same expression): a handout
-    shows that result once.
-
-    Raises:
-        DeriveError: The methods reach different results (or one of them fails).
-    """
-
-    def run(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        if method != "both":
-            found = prove(*args, method=method, **kwargs)
-            return found, (None,) * len(found) if isinstance(found, tuple) else None
-        first = prove(*args, method="index", **kwargs)
-        second = prove(*args, method="differential", **kwargs)
-        for a, b in zip(*((first, second) if isinstance(first, tuple) else ((first,), (second,))),
-                        strict=True):
-            if [r.rhs for r in a.results] != [r.rhs for r in b.results]:
-                from derive.documents.printer import ascii_str
-
-                raise DeriveError(f"method = \"both\": the index method gives "
-                                  f"{ascii_str(a.result.rhs)} and the differential method "
-                                  f"{ascii_str(b.result.rhs)}; one result needs the same"
-                                  " expression from both")
-        return first, second
-
-    return run
 
 
 class AnswerKeyError(DeriveError):
