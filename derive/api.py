@@ -39,6 +39,7 @@ def prove(
     seed: int = 0,
     expect: str | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    via: str | None = None,
     structure: str = "none",
 ) -> Derivation: ...
 @overload
@@ -54,6 +55,7 @@ def prove(
     seed: int = 0,
     expect: Sequence[str | None] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    via: str | None = None,
     structure: str = "none",
 ) -> tuple[Derivation, ...]: ...
 
@@ -70,6 +72,7 @@ def prove(
     seed: int = 0,
     expect: str | Sequence[str | None] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
+    via: str | None = None,
     structure: str = "none",
 ) -> Derivation | tuple[Derivation, ...]:
     """Derive ``d expr / d wrt`` with a step-by-step proof, verified before it is returned.
@@ -90,6 +93,9 @@ def prove(
             if not, how it errs. With several variables: one answer (or None) per variable.
         time_limit: Seconds the derivation and its checks may take together (20 by default;
             with several variables, each); None for no limit.
+        via: A substitution ``"w = y - A x"`` to route the proof through, as note 000 does:
+            the function by ``w``, ``w`` by the variable, then the chain rule with ``w``
+            substituted back (``.parts`` holds the two proofs, each verified); one variable.
         structure: ``"none"`` (every entry of the variable its own variable) or
             ``"symmetric"``: the variable is a symmetric matrix and the derivative is taken in
             the convention of the Matrix Cookbook, section 2.8.2 (``G + Gᵀ - G ∘ I``).
@@ -112,6 +118,10 @@ def prove(
     _check_prove_arguments(expr, wrt, declare, layout, hessian, method, verify, seed, expect,
                            time_limit)  # fmt: skip
     _check_structure(structure, method)
+    if via is not None:
+        _require(via, str, "via", "a substitution such as \"w = y - A x\", or None")
+        if not isinstance(wrt, str):
+            raise ValueError("via routes the proof by one variable: give wrt as one name")
     if not isinstance(wrt, str):
         return _prove_each(expr, tuple(wrt), declare=tuple(declare), layout=layout,
                            hessian=hessian, method=method, verify=verify, seed=seed,
@@ -133,9 +143,10 @@ def prove(
     try:
         with budget.time_limit(time_limit), _recording_stage(stage_at_error):
             _check_domain(problem)
-            derivation = derive(problem, variable, Options(
-                method, layout=Layout(layout), hessian=hessian,
-                structure=structure if structured else ""))
+            options = Options(method, layout=Layout(layout), hessian=hessian,
+                              structure=structure if structured else "")
+            derivation = derive(problem, variable, options) if via is None else _through(
+                problem, variable, via, tuple(declare), options, verify=verify, seed=seed)
             if verify:
                 derivation = check(derivation, seed=seed)
             if expect is None:
@@ -175,12 +186,81 @@ def _prove_each(
     if isinstance(expect, str) or len(answers) != len(wrt):
         raise ValueError("with several variables, expect must hold one answer (or None) for "
                          "each variable")  # fmt: skip
+    scalars = options["hessian"] and _all_scalar(expr, declare, wrt)
+    if scalars:  # the Hessian by several scalars: one second derivative per pair, below
+        options = {**options, "hessian": False}
     first = prove(expr, wrt[0], declare=declare, expect=answers[0], **options)
     shapes = tuple(f"{name}: {info.shape.rows} x {info.shape.cols}"
                    for name, info in first.symbols.items())  # fmt: skip
     rest = (prove(expr, w, declare=declare + shapes, expect=a, **options)
             for w, a in zip(wrt[1:], answers[1:], strict=True))  # fmt: skip
-    return (first, *rest)
+    found = (first, *rest)
+    if not scalars:
+        return found
+    from derive.documents.printer import ascii_str
+
+    # each first derivative, proven, differentiated again by each variable: the Hessian's rows
+    return tuple(dataclasses.replace(d, second=tuple(
+        prove(ascii_str(d.result.rhs), w, declare=declare + shapes, **options) for w in wrt))
+        for d in found)  # fmt: skip
+
+
+def _all_scalar(expr: str, declare: tuple[str, ...], wrt: tuple[str, ...]) -> bool:
+    """A scalar function of scalar variables only (``x^2 + y^2`` by ``x`` and ``y``)."""
+    problem = _parse(expr, declare, wrt=wrt[0])
+    names = [_variable(w) for w in wrt]
+    return problem.expr.shape.is_scalar and all(
+        n in problem.symbols and problem.symbols[n].shape.is_scalar for n in names)
+
+
+def _through(problem: Problem, variable: str, via: str, declare: tuple[str, ...],
+             options: Any, *, verify: bool, seed: int) -> Derivation:
+    """The route through a substitution (:mod:`derive.calculus.via`): the outer and the inner
+    proof derived (and checked) on their own, then joined by the chain rule."""
+    from derive.calculus import via as route
+    from derive.calculus.provers import prover
+    from derive.check.verify import verify as check
+    from derive.documents.printer import ascii_str
+
+    name, text, offset = _substitution(via)
+    route.check_name(name, problem, via, offset)
+    shapes = tuple(f"{n}: {i.shape.rows} x {i.shape.cols}" for n, i in problem.symbols.items())
+    try:
+        inner = _parse(text, declare + shapes, wrt=variable)
+    except DeriveError as error:
+        raise route.moved(error, offset, via) from None
+    var = problem.symbol(variable)
+    outer = route.outer_expression(problem, name, inner.expr, var, via.strip())
+    shape = inner.expr.shape
+    outer_problem = _parse(ascii_str(outer), (*declare, *shapes, f"{name}: {shape.rows} x"
+                                              f" {shape.cols}"), wrt=name)  # fmt: skip
+    derive = prover(options.method)
+    parts = (derive(outer_problem, name, dataclasses.replace(options, hessian=False)),
+             derive(inner, variable, dataclasses.replace(options, hessian=False, name=name)))
+    if verify:
+        parts = (check(parts[0], seed=seed), check(parts[1], seed=seed))
+    direct = derive(problem, variable, options) if options.hessian else None
+    return route.compose(problem, var, options.layout, parts, direct)
+
+
+def _substitution(via: str) -> tuple[str, str, int]:
+    """The name, the expression and where the expression starts in ``"w = y - A x"``.
+
+    Raises:
+        ParseError: No ``=``, no expression, or the name is not one symbol name.
+    """
+    from derive.calculus.via import moved
+    from derive.errors import LocatedError, ParseError, Span
+
+    name, equals, text = via.partition("=")
+    if not equals or not text.strip():
+        raise ParseError("write the substitution as a name, =, and the expression it stands"
+                         " for, such as w = y - A x", Span(0, max(1, len(via))), via)
+    try:
+        symbol = _variable(name)
+    except LocatedError as error:
+        raise moved(error, 0, via) from None
+    return symbol, text, len(name) + 1
 
 
 @contextlib.contextmanager

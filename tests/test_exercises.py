@@ -56,6 +56,21 @@ def test_answer_key_with_results_only(built: dict[str, str]) -> None:
     assert "Exercise 3" in key and "normal equations" in key  # the question
     assert "\\boxed{2 A^{\\top} (A x - y)}" in key
     assert "index notation}" not in key and "Checked" not in key
+    # a Hessian exercise: two rows of one align*, no blank line inside it, one \\ between them
+    rows = key.split("\\begin{align*}")[-1].split("\\end{align*}")[0]
+    assert "\n\n" not in rows.strip() and rows.count("\\\\") == 1, rows
+    assert "Summary of results" not in key  # the key is the results already
+    md = built["week3r-solutions.md"]
+    assert "\\boxed{2 A^{\\top} (A x - y)} && \\text{(5a)} \\\\\n" in md
+
+
+def test_answer_key_with_results_only_compiles(
+    requires_tex: None, tmp_path: Path, built: dict[str, str]
+) -> None:
+    from derive.documents.pdf import compile_pdf
+
+    pdf = compile_pdf(built["week3r-solutions.tex"], tmp_path / "key.pdf")
+    assert pdf.stat().st_size > 10_000
 
 
 def test_the_same_identity_twice_gets_two_labels(tmp_path: Path) -> None:
@@ -66,3 +81,14 @@ def test_the_same_identity_twice_gets_two_labels(tmp_path: Path) -> None:
     ho.build_handout(source, ("tex",), tmp_path / "out", prove=prove)
     tex = (tmp_path / "out" / "twice" / "twice.tex").read_text(encoding="utf-8")
     assert "\\label{eq:trace}" in tex and "\\label{eq:1.2}" in tex
+
+
+def test_exercise_sheet_and_key_in_html(tmp_path: Path) -> None:
+    ho.build_handout(EXAMPLE, ("html",), tmp_path, prove=prove)
+    sheet = (tmp_path / "week3" / "week3.html").read_text(encoding="utf-8")
+    key = (tmp_path / "week3" / "week3-solutions.html").read_text(encoding="utf-8")
+    assert "<h3>Exercise 1: Gradient of a linear form" in sheet and "(2 points)" in sheet
+    assert '<div class="answer-space" style="height: 3cm"></div>' in sheet
+    assert "Source" not in sheet and "boxed" not in sheet
+    assert "<h3>Exercise 5" in key and key.count("\\boxed") == 6
+    assert "index notation" in key  # the compact proofs' reasons

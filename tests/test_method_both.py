@@ -52,12 +52,10 @@ def test_method_both_renders_both_proofs_and_numbers_the_result_once(
     path = handout(tmp_path, HEAD + SECTION + '\n[[section.item]]\nidentity = "quadratic_form"\n'
                    'method = "both"\n')  # fmt: skip
     text = render_handout(ho.derive_handout(ho.load_handout(path), prove=prove), fmt)
-    if fmt == "html":
-        assert "Proof by indices." in text and "Proof by matrix differentials." in text
-        assert text.index("Proof by indices.") < text.index("Proof by matrix differentials.")
-        return
     assert text.index("By indices:") < text.index("By matrix differentials:")
     assert "Both proofs:" in text
+    if fmt == "html":  # the compact page as the others; its math is rendered by KaTeX
+        return
     number = r"\tag{1.1}" if fmt == "tex" else r"\text{(1.1)}"
     assert text.count(number) == 1
     assert text.index(number) > text.index("By matrix differentials:")

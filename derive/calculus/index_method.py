@@ -118,7 +118,7 @@ class _Prover:
         self.ctx = Context(self.var, problem.symbols, ix.IndexNames(), options.max_terms,
                            options.layout)
         self.recorder = Recorder()
-        self.function = ex.Defined(_function_name(problem), problem.expr)
+        self.function = ex.Defined(options.name or _function_name(problem), problem.expr)
         first, second, third, fourth = _free_names(self.avoid)
         self.f_indices = _indices(self.function.shape, (first, second))
         self.v_indices = _indices(self.var.shape, (third, fourth))

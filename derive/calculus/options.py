@@ -29,6 +29,8 @@ class Options:
         layout: How the derivative is arranged (mixed, numerator or denominator).
         hessian: Go on to the Hessian.
         max_terms: The largest number of terms any stage may hold.
+        name: The function's name (``w`` for the inner part of a route through ``w = ...``);
+            "" to choose one (alpha, y, F, ...).
         structure: ``"symmetric"``: the variable is a symmetric matrix, and the derivative is
             taken in the convention of the Matrix Cookbook, section 2.8.2; ``""``: none.
     """
@@ -37,6 +39,7 @@ class Options:
     layout: Layout = Layout.MIXED
     hessian: bool = False
     max_terms: int = MAX_TERMS
+    name: str = ""
     structure: str = ""
 
 

@@ -195,7 +195,14 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Derivation:
-    """A derivative with its proof, as computed by the engine and checked by the verifier."""
+    """A derivative with its proof, as computed by the engine and checked by the verifier.
+
+    ``parts`` holds the proofs a route through a substitution joins (``calculus.via``): the
+    outer function by the new variable, then the new variable by the variable; each is a
+    derivation of its own, verified as such. ``second`` holds, for a scalar function of several
+    scalar variables with its Hessian, the result differentiated again by each variable in
+    order (one row of the Hessian), each a verified derivation of its own.
+    """
 
     source: str
     problem: Problem
@@ -208,6 +215,8 @@ class Derivation:
     options: dict[str, Any] = field(default_factory=dict)
     hypotheses: Hypotheses = Hypotheses()
     verdict: Verdict | None = None
+    parts: tuple[Derivation, ...] = ()
+    second: tuple[Derivation, ...] = ()
 
     @property
     def result(self) -> Result:
@@ -221,8 +230,9 @@ class Derivation:
 
     @property
     def proven(self) -> bool:
-        """Verified and passed."""
-        return self.verification is not None and self.verification.passed
+        """Verified and passed (its parts too)."""
+        return (self.verification is not None and self.verification.passed
+                and all(part.proven for part in (*self.parts, *self.second)))
 
     def to_sympy(self) -> sympy.Basic:
         """The result as a SymPy matrix expression over ``MatrixSymbol``s named as the input."""

@@ -87,6 +87,7 @@ class RuleName(StrEnum):
     COLLECT_DIFFERENTIAL = "collect_differential"
     FIRST_IDENTIFICATION = "first_identification"
     LAYOUT = "layout"
+    CHAIN_SUBSTITUTE = "chain_substitute"
     SECOND_DIFFERENTIAL = "second_differential"
     D_CHAIN = "d_chain"
     D_SQUARED_NORM = "d_squared_norm"
@@ -163,6 +164,8 @@ RULES = _rules(
     Rule("first_identification", "first identification theorem",
          "Magnus & Neudecker, Matrix Differential Calculus, ch. 5 and 9"),
     Rule("layout", "write the derivative in the chosen layout"),
+    Rule("chain_substitute", "the chain rule through the substitution, with the derivatives"
+         " found above, then the substitution undone"),
     Rule("d_chain", "chain rule: the differential of a dependent symbol is its Jacobian times the"
          " differential of the variable"),
     Rule("d_squared_norm", "the squared norm is the inner product of the argument with itself,"
@@ -204,6 +207,7 @@ class StepKind(StrEnum):
     DIFFERENTIAL_RULES = "differential_rules"
     CANONICAL_FORM = "canonical_form"
     IDENTIFY = "identify"
+    SUBSTITUTE = "substitute"
     STRUCTURE = "structure"
 
     @property
@@ -252,6 +256,9 @@ _KINDS: dict[StepKind, tuple[RuleName, str]] = {
                               "the differential keeps its value along a random direction"),
     StepKind.IDENTIFY: (RuleName.FIRST_IDENTIFICATION,
                         "the identified derivative agrees with finite differences"),
+    StepKind.SUBSTITUTE: (RuleName.CHAIN_SUBSTITUTE,
+                          "each line has the value of the derivative; the two parts are proofs"
+                          " of their own, checked as such"),
     StepKind.STRUCTURE: (RuleName.SYMMETRIC_MATRIX,
                          "the derivative along symmetric perturbations of the variable (each"
                          " entry moved with its mirror image) equals the formula"),

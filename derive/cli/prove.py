@@ -102,6 +102,9 @@ def _prove_formats() -> tuple[str, ...]:
                    " scalar by a scalar).")
 @click.option("--structure", type=LazyChoice(_structures), default="none", show_default=True,
               cls=LazyHelpOption, describe=_describe_structures)
+@click.option("--via", default=None, metavar="SUBSTITUTION",
+              help="Route the proof through a substitution, as note 000 does: 'w = y - A x' "
+                   "(the function by w, w by the variable, the chain rule; one --wrt).")
 @click.option("--method", type=LazyChoice(_methods), default="index", show_default=True,
               cls=LazyHelpOption, describe=_describe_methods)
 @click.option("--style", type=LazyChoice(_styles), default="full", show_default=True,
@@ -134,6 +137,7 @@ def prove_command(
     quiet: bool,
     layout: str,
     hessian: bool,
+    via: str | None,
     structure: str,
     method: str,
     style: str,
@@ -152,6 +156,7 @@ def prove_command(
       derive prove "x' A x" --wrt x
       derive prove "x' A x" --wrt x --expect "2 A x"
       derive prove "(y - A x)' (y - A x)" --wrt x --format pdf -o ls.pdf
+      derive prove "(y - A x)' (y - A x)" --wrt x --via "w = y - A x"
       derive prove "y' A x" --wrt x --wrt A
       derive prove "log(det(X))" --wrt X --structure symmetric
       derive prove "det(t B + t^2 C + A)" --wrt t --hessian
@@ -163,6 +168,8 @@ def prove_command(
 
     md_flavor = md_flavor or DEFAULT_FLAVOR
     _check_options(fmt, fragment, output, quiet, expect, wrt)
+    if via is not None and len(wrt) > 1:
+        raise click.UsageError("--via routes the proof by one variable: give a single --wrt")
     _check_web_options(fmt, output, wrt, md_flavor, front_matter)
     text = _expression(expr, expr_file)
     several = len(wrt) > 1
@@ -173,7 +180,7 @@ def prove_command(
         if several
         else (prove(text, wrt[0], declare=declare, layout=layout, hessian=hessian, method=method,
                     expect=answers[0] if answers else None, time_limit=time_limit,
-                    structure=structure),)
+                    structure=structure, via=via),)
     )  # fmt: skip
     for warning in derivations[0].problem.warnings:
         click.echo(f"Warning: {warning}", err=True)

@@ -5,12 +5,54 @@ page model of :mod:`documents.page`, items numbered).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from derive.calculus.proof import Derivation
-from derive.documents.page import ProofView, build_proof
+from derive.documents.page import Math, ProofView, build_proof
+from derive.ir import expr as ex
 
 DEFINITIONS = ("layouts", "jacobian", "gradient", "hessian", "matrix_derivative")
+
+
+@dataclass(frozen=True, slots=True)
+class ExplicitView:
+    """The gradient and the Hessian of a scalar function of several scalar variables, written
+    out entry by entry (note 002's ``[2x; 2y]`` for ``x^2 + y^2``).
+
+    Attributes:
+        function: The function's name.
+        variables: The variables, in order.
+        gradient: Each first partial derivative's proven value, in order.
+        hessian: The rows of second partial derivatives' proven values; () without a Hessian.
+        row: The gradient is a row (numerator layout), else a column.
+        proven: Every entry was proven and checked.
+    """
+
+    function: Math
+    variables: tuple[Math, ...]
+    gradient: tuple[Math, ...]
+    hessian: tuple[tuple[Math, ...], ...]
+    row: bool
+    proven: bool
+
+
+def explicit_view(ds: Sequence[Derivation]) -> ExplicitView | None:
+    """The explicit gradient (and Hessian) of derivations by several scalars, or None when they
+    are not a scalar function by two or more scalar variables."""
+    if len(ds) < 2 or not all(d.function.shape.is_scalar and d.wrt.shape.is_scalar for d in ds):
+        return None
+    names = tuple(ds[0].symbols)
+    return ExplicitView(
+        function=Math(ex.Symbol(ds[0].function.name, ex.SCALAR), names),
+        variables=tuple(Math(d.wrt, names) for d in ds),
+        gradient=tuple(Math(d.result.rhs, names) for d in ds),
+        hessian=tuple(tuple(Math(e.result.rhs, names) for e in d.second) for d in ds
+                      if len(d.second) == len(ds)),
+        row=ds[0].layout == ex.Layout.NUMERATOR,
+        proven=all(d.proven for d in ds),
+    )  # fmt: skip
+
 
 
 @dataclass(frozen=True)
@@ -27,6 +69,8 @@ class Item:
         points: Marks for the exercise (0: none shown).
         space: Room left for the answer on the sheet (a TeX length such as ``6cm``), or "".
         label: A name prose can cite the item's result by, or "".
+        group: On the last item of several by scalar variables (``wrt = ["x", "y"]``), every
+            derivation of the group, for the gradient and Hessian written out entry by entry.
         code: The NumPy code of the value and the derivative shown after the proof, or "".
         second: With ``method = "both"``, the proof by matrix differentials of the same result
             (``derivation`` is the proof by indices).
@@ -41,6 +85,7 @@ class Item:
     points: int = 0
     space: str = ""
     label: str = ""
+    group: tuple[Derivation, ...] = ()
     code: str = ""
     second: Derivation | None = None
 
@@ -103,6 +148,8 @@ class ItemView:
         label: The name its result is cited by (``eq:quadratic_form``), "" for definitions.
         exercise: Its number as an exercise (1, 2, ...), 0 for a definition block.
         question, points, space: The exercise's own task, marks and answer space.
+        explicit: The gradient (and Hessian) by several scalars written out, after the last
+            of their items; None elsewhere.
         code: The NumPy listing shown after the proof (plain text), or "".
         second: The proof by matrix differentials shown after ``proof`` (``method = "both"``).
     """
@@ -118,6 +165,7 @@ class ItemView:
     question: str = ""
     points: int = 0
     space: str = ""
+    explicit: ExplicitView | None = None
     code: str = ""
     second: ProofView | None = None
 
@@ -218,6 +266,7 @@ def _item(item: Item, number: str, exercise: int, width: int | None) -> ItemView
         build_proof(item.derivation, width=width), number,
         label=f"eq:{(item.label or number).replace('_', '-')}", exercise=exercise,
         question=item.question, points=item.points, space=item.space, code=item.code,
+        explicit=explicit_view(item.group) if item.group else None,
         second=None if item.second is None else build_proof(item.second, width=width),
     )  # fmt: skip
 

@@ -22,6 +22,7 @@ from derive.calculus.proof import Formula as Node
 from derive.calculus.rules import Rule, StepKind
 from derive.documents.formats import PAGE_WIDTH
 from derive.documents.printer import latex, unicode
+from derive.documents.split import split_terms
 from derive.ir import expr as ex
 from derive.ir import index as ix
 from derive.ir.differential import Differential
@@ -41,6 +42,7 @@ _IMPLIED: dict[StepKind, set[str]] = {
     StepKind.COLLECT: {"collect_like"},
     StepKind.ASSEMBLE: {"assemble"},
     StepKind.RESULT: {"result"},
+    StepKind.SUBSTITUTE: {"chain_substitute"},
 }
 _HIDDEN_KINDS = (StepKind.DEFINE, StepKind.RESULT)
 
@@ -239,6 +241,17 @@ class StageView:
 
 
 @dataclass(frozen=True, slots=True)
+class PartView:
+    """One of the proofs a route through a substitution joins: ``alpha = w^T w`` by ``w``, or
+    ``w = y - A x`` by ``x``; its stage is shown before the chain rule, its result unboxed."""
+
+    function: Math
+    body: Math
+    wrt: Math
+    stage: StageView
+
+
+@dataclass(frozen=True, slots=True)
 class SizeView:
     """A dimension and the concrete size it was checked at: ``n = 3``."""
 
@@ -283,6 +296,7 @@ class ProofView:
         layout: ``mixed``, ``numerator`` or ``denominator``.
         hessian: The proof goes on to the Hessian (the second derivative).
         check: The verification record, or None when the derivation was not verified.
+        parts: The proofs a route through a substitution joins (none for a direct proof).
         by_scalar: The variable is a scalar (first and second derivatives, no gradient).
     """
 
@@ -303,6 +317,7 @@ class ProofView:
     layout: str
     hessian: bool
     check: CheckView | None
+    parts: tuple[PartView, ...] = ()
 
     by_scalar: bool = False
 
@@ -386,8 +401,14 @@ def build_proof(d: Derivation, *, width: int | None = None) -> ProofView:
         layout=d.layout,
         hessian=len(d.results) > 1,
         check=_check(d, names),
+        parts=tuple(_part(part, width) for part in d.parts),
         by_scalar=d.wrt.shape.is_scalar,
     )
+
+
+def _part(d: Derivation, width: int | None) -> PartView:
+    view = build_proof(d, width=width)
+    return PartView(view.function, view.body, view.wrt, view.stages[0])
 
 
 def _stages(d: Derivation, names: tuple[str, ...], width: int) -> tuple[StageView, ...]:
@@ -518,64 +539,6 @@ def _sign(node: object, names: tuple[str, ...]) -> str:
 
 def _width(node: object, names: tuple[str, ...]) -> int:
     return len(unicode(node, names))
-
-
-def split_terms(node: Node, names: tuple[str, ...], width: int) -> list[Node]:
-    """Split a long sum into consecutive pieces, each at most ``width`` wide where possible.
-
-    Terms that share their summation signs stay together (they print under one sign) unless
-    that group alone is too wide. The pieces, added in order, are the sum itself.
-
-    Args:
-        node: A right-hand side.
-        names: The symbol names, for printing.
-        width: The widest piece wanted, in characters of the unicode print.
-
-    Returns:
-        The pieces; just ``[node]`` when it fits or cannot be split.
-    """
-    if _width(node, names) <= width:
-        return [node]
-    units = _units(node, names, width)
-    if len(units) < 2:
-        return [node]
-    pieces: list[list[object]] = [[]]
-    for unit in units:
-        candidate = [*pieces[-1], *unit]
-        if pieces[-1] and _width(_join(node, candidate), names) > width:
-            pieces.append(list(unit))
-        else:
-            pieces[-1] = candidate
-    return [_join(node, piece) for piece in pieces]
-
-
-def _units(node: Node, names: tuple[str, ...], width: int) -> list[tuple[object, ...]]:
-    """The parts a sum may be split between."""
-    if isinstance(node, ex.Add):
-        return [(term,) for term in node.terms]
-    if not isinstance(node, ix.IndexSum):
-        return []
-    groups: list[list[ix.Term]] = []
-    for term in node.terms:
-        if groups and term.sums and groups[-1][0].sums == term.sums:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
-    units: list[tuple[object, ...]] = []
-    for group in groups:
-        if len(group) > 1 and _width(ix.IndexSum(tuple(group), node.free), names) > width:
-            units.extend((term,) for term in group)
-        else:
-            units.append(tuple(group))
-    return units
-
-
-def _join(node: Node, parts: list[object]) -> Node:
-    """The sum of ``parts`` as a node of the same kind as ``node``."""
-    if isinstance(node, ix.IndexSum):
-        return ix.IndexSum(tuple(p for p in parts if isinstance(p, ix.Term)), node.free)
-    terms = tuple(p for p in parts if isinstance(p, ex.Expr))
-    return terms[0] if len(terms) == 1 else ex.Add(terms)
 
 
 def _check(d: Derivation, names: tuple[str, ...]) -> CheckView | None:

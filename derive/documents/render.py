@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from derive.documents.document import explicit_view
 from derive.documents.formats import (
     FORMATS,
     SYNTAXES,
@@ -302,9 +303,11 @@ def _prose(escape: Callable[[object], str], math: tuple[str, str], cite: str, va
 
 
 def _short_reason(kind: str, templates_dir: str | None, step: StepView,
-                  math: tuple[str, str] | None = None) -> TeX:
-    """The few words beside a line of a compact proof (``by $x_k$; product rule``)."""
-    return TeX(str(_reasons(kind, templates_dir, math).tag(step)))
+                  math: tuple[str, str] | None = None) -> str:
+    """The few words beside a line of a compact proof (``by $x_k$; product rule``); HTML
+    keeps the Markup its escaping environment made (escaping it again would show ``&#39;``)."""
+    tag = _reasons(kind, templates_dir, math).tag(step)
+    return tag if hasattr(tag, "__html__") else TeX(str(tag))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -526,7 +529,7 @@ def render_derivations(
     statement = dataclasses.replace(proofs[0], constants=(), dependent=())
     return render_template(form.templates, form.template("derivations"), templates_dir, ps=proofs,
                            vs=[build_verdict(d) for d in ds], statement=statement,
-                           style=style)  # fmt: skip
+                           style=style, explicit=explicit_view(ds))  # fmt: skip
 
 
 def render_verdict(d: Derivation, templates_dir: str | Path | None = None) -> str:

@@ -76,7 +76,7 @@ class _Prover:
                 raise unsupported(f"a matrix ({name}) that depends on the variable")
         if options.hessian and self.dependents:
             raise unsupported("a Hessian through declared dependencies")
-        self.function = ex.Defined(_function_name(problem), problem.expr)
+        self.function = ex.Defined(options.name or _function_name(problem), problem.expr)
 
     def run(self) -> Derivation:
         record = self.recorder.record

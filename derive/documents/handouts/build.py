@@ -18,6 +18,7 @@ The pipeline is four named stages (the file format is described in ``docs/handou
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -44,6 +45,7 @@ from derive.documents.handouts.outputs import (  # noqa: F401 - _tree_digest for
     _recorded,
     _remove_stale_temporaries,
     _stage,
+    _swap_in,
     _temp,
     _write_stamp,
 )
@@ -193,6 +195,7 @@ def _derive_item(spec: HandoutSpec, item: ItemSpec, prove: ProveBoth, section_la
         layout=item.layout or section_layout or spec.layout, hessian=item.hessian,
         verify=spec.verify, expect=item.expect[0] if item.expect else None,
         structure=item.structure,
+        **({"via": item.via} if item.via else {}),
     )  # fmt: skip
     _check_key(derivation)
     what = "Hessian" if item.hessian else "Derivative"
@@ -224,7 +227,9 @@ def _derive_items(spec: HandoutSpec, item: ItemSpec, prove: ProveBoth,
         title = (f"{item.title} (by {variable.strip()})" if item.title
                  else f"{what} of {item.expr.strip()} by {variable.strip()}")  # fmt: skip
         items.append(Item(title, item.note if not items else "", derivation, source=item.source,
-                          second=second, **_exercise(item)))
+                          label=item.label if not items else "", second=second,
+                          **_exercise(item)))
+    items[-1] = dataclasses.replace(items[-1], group=derivations)
     return items
 
 
@@ -531,43 +536,3 @@ def _install_locked(
 def _text_formats(wanted: Sequence[str]) -> list[Format]:
     """The formats written as rendered text (not compiled), in the registry's order."""
     return [f for f in FORMATS.values() if f.name in wanted and not f.needs_tex]
-
-
-def _swap_in(pending: Mapping[Path, Path]) -> None:
-    """Rename every staged file into place, or none of them.
-
-    Each output that exists is first kept under a temporary name (a hard link, or a copy); if
-    a rename fails (an immutable file, a folder in the way, an interrupt), the renames already
-    done are undone from those copies, so every output is as it was before the build.
-    """
-    kept: dict[Path, Path | None] = {}
-    try:
-        for final, temp in pending.items():
-            kept[final] = _keep(final)
-            os.replace(temp, final)
-    except BaseException:
-        for final, old in kept.items():
-            with contextlib.suppress(OSError):
-                if old is not None:
-                    os.replace(old, final)
-                elif final.is_file():
-                    final.unlink()
-        raise
-    finally:
-        for old in kept.values():
-            if old is not None:
-                old.unlink(missing_ok=True)
-
-
-def _keep(final: Path) -> Path | None:
-    """A second name for ``final``'s current content (None when it is not a file)."""
-    if not final.is_file():
-        return None
-    old = _temp(final)
-    try:
-        os.link(final, old)
-    except OSError:
-        import shutil
-
-        shutil.copy2(final, old)
-    return old

@@ -55,7 +55,7 @@ _ITEM_KEYS: dict[str, type] = {
     "identity": str, "expr": str, "wrt": str, "title": str, "note": str, "hessian": bool,
     "declare": list, "definition": str, "source": str, "expect": str, "layout": str,
     "question": str, "points": int, "space": str, "label": str, "code": bool,
-    "structure": str, "method": str,
+    "structure": str, "via": str, "method": str,
 }  # fmt: skip
 # keys that take a string or an array of strings (several variables, one answer for each)
 _STRING_OR_LIST = ("declare", "wrt", "expect")
@@ -63,7 +63,7 @@ _EXERCISE_KEYS = {"layout", "question", "points", "space", "label"}
 _KIND_KEYS = {
     "identity": {"identity", "title", "note", "source", "code", "method", *_EXERCISE_KEYS},
     "expr": {"expr", "wrt", "title", "note", "hessian", "declare", "source", "expect", "code",
-             "structure", "method", *_EXERCISE_KEYS},
+             "structure", "via", "method", *_EXERCISE_KEYS},
     "definition": {"definition", "title", "note"},
 }
 # a proof method of calculus.options.METHODS, or both of them one after the other
@@ -318,6 +318,8 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
     if expect and len(expect) != len(variables):
         check.fail((*path, "expect"), f"give one answer per variable ({len(variables)} "
                    f"variables, {len(expect)} answers)")  # fmt: skip
+    if "via" in data and len(variables) > 1:
+        check.fail((*path, "via"), "'via' routes the proof by one variable: give one 'wrt'")
     definition = check.text(data, path, "definition")
     if kind == "definition" and definition not in DEFINITIONS:
         check.fail((*path, "definition"), f"unknown definition {definition!r}; one of "
@@ -333,6 +335,7 @@ def _item(check: _Checker, data: object, path: KeyPath) -> ItemSpec:
         structure=_choice(check, data, path, "structure", tuple(STRUCTURES), "none"),
         question=check.prose(data, path, "question"), points=_points(check, data, path),
         space=_space(check, data, path), label=_label(check, data, path),
+        via=check.text(data, path, "via"),
         code=_maybe(data, "code"),
         method=_choice(check, data, path, "method", _METHODS, ""),
     )  # fmt: skip

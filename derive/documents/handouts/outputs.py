@@ -194,3 +194,43 @@ def _files(root: Path) -> Iterator[Path]:
     for entry in root.rglob("*"):
         if entry.is_file() and "__pycache__" not in entry.parts:
             yield entry
+
+
+def _swap_in(pending: Mapping[Path, Path]) -> None:
+    """Rename every staged file into place, or none of them.
+
+    Each output that exists is first kept under a temporary name (a hard link, or a copy); if
+    a rename fails (an immutable file, a folder in the way, an interrupt), the renames already
+    done are undone from those copies, so every output is as it was before the build.
+    """
+    kept: dict[Path, Path | None] = {}
+    try:
+        for final, temp in pending.items():
+            kept[final] = _keep(final)
+            os.replace(temp, final)
+    except BaseException:
+        for final, old in kept.items():
+            with contextlib.suppress(OSError):
+                if old is not None:
+                    os.replace(old, final)
+                elif final.is_file():
+                    final.unlink()
+        raise
+    finally:
+        for old in kept.values():
+            if old is not None:
+                old.unlink(missing_ok=True)
+
+
+def _keep(final: Path) -> Path | None:
+    """A second name for ``final``'s current content (None when it is not a file)."""
+    if not final.is_file():
+        return None
+    old = _temp(final)
+    try:
+        os.link(final, old)
+    except OSError:
+        import shutil
+
+        shutil.copy2(final, old)
+    return old

@@ -32,6 +32,7 @@ class ItemSpec:
     points: int = 0
     space: str = ""
     label: str = ""
+    via: str = ""
     code: bool | None = None
     method: str = ""
 
