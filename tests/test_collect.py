@@ -14,7 +14,7 @@ from index_support import terms_text
 from numpy.testing import assert_allclose
 from oracle import value_of
 
-from derive.calculus.collect import collect_terms
+from derive.calculus.collect import collect_terms, renames_to, same_up_to_renaming
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -94,3 +94,72 @@ def test_collect_avoids_symbol_names_for_dummies() -> None:
     assert terms_text(collected.terms) == ["Σq A[i,q] x[q]"]
 
 
+
+
+def test_collect_renames_to_needs_as_many_dummies() -> None:
+    """Σ_a A_ia x_a is no renaming of Σ_a,b A_ab x_b (one dummy against two), either way."""
+    one = _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,)))
+    two = _term(1, (P, Q), ix.Entry(A, (P, Q)), ix.Entry(x, (Q,)))
+    assert not renames_to(one, two)
+    assert not renames_to(two, one)
+
+
+D8 = tuple(ix.Index(f"d{n}", "n") for n in range(8))
+E8 = tuple(ix.Index(f"e{n}", "n") for n in range(8))
+M8 = tuple(ix.Index(f"m{n}", "m") for n in range(8))
+
+
+def _spread(dummies: tuple[ix.Index, ...], a_indices: tuple[ix.Index, ix.Index]) -> ix.Term:
+    """Σ over eight dummies of A[a_indices] x[d0] ... x[d7]."""
+    return ix.Term(Fraction(1), dummies, (ix.Entry(A, a_indices),)
+                   + tuple(ix.Entry(x, (d,)) for d in dummies))  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    (_spread(D8, (IDX_I, D8[0])), _spread(E8, (IDX_I, E8[3])), True),
+    (_spread(D8, (IDX_I, D8[0])), _spread(E8, (E8[0], IDX_I)), False),
+    (_spread(D8, (IDX_I, D8[0])), _spread(M8, (IDX_I, M8[0])), False),
+], ids=["renamed", "free-index-moved", "other-dimension"])  # fmt: skip
+def test_collect_renames_to_past_seven_dummies_compares_patterns(
+    a: ix.Term, b: ix.Term, expected: bool
+) -> None:
+    """Over seven dummies (8! renamings) the terms are compared by their factors with dummies
+    blanked, free indices in place, and the dimensions summed over."""
+    assert renames_to(a, b) is expected
+
+
+def test_collect_renames_to_seven_dummies_tries_every_renaming() -> None:
+    """Up to seven dummies every renaming is tried: a chain A_ab A_bc ... is no renaming of a
+    star A_ab A_ac ..., though the two have the same factors with their dummies blanked."""
+    d = D8[:7]
+    chain = ix.Term(Fraction(1), d, tuple(ix.Entry(A, (d[n], d[n + 1])) for n in range(6))
+                    + (ix.Entry(x, (d[6],)),))  # fmt: skip
+    star = ix.Term(Fraction(1), d, tuple(ix.Entry(A, (d[0], d[n])) for n in range(1, 7))
+                   + (ix.Entry(x, (d[0],)),))  # fmt: skip
+    assert not renames_to(chain, star)
+    assert renames_to(chain, chain)
+
+
+def test_collect_same_up_to_renaming_pairs_every_term() -> None:
+    """Each term must pair with its own renamed term: a missing term, an extra term or a term
+    with no partner is not a renaming."""
+    ax = _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,)))
+    ax_renamed = _term(1, (Q,), ix.Entry(x, (Q,)), ix.Entry(A, (IDX_I, Q)))
+    xa = _term(1, (P,), ix.Entry(A, (P, IDX_I)), ix.Entry(x, (P,)))
+    free = (IDX_I,)
+    assert same_up_to_renaming(ix.IndexSum((ax, xa), free), ix.IndexSum((xa, ax_renamed), free))
+    assert not same_up_to_renaming(ix.IndexSum((ax,), free), ix.IndexSum((ax, xa), free))
+    assert not same_up_to_renaming(ix.IndexSum((ax, ax), free), ix.IndexSum((ax, xa), free))
+    assert not same_up_to_renaming(ix.IndexSum((xa,), free), ix.IndexSum((ax_renamed,), free))
+
+
+@pytest.mark.parametrize("dummy", ["b", "z"], ids=["b", "z"])
+def test_collect_like_terms_with_one_base_twice(dummy: str) -> None:
+    """Σ_ab A_ab A_ib x_a and Σ_ab A_ia A_ba x_b are one term renamed (a <-> b): the two A's
+    are told apart by where the free index stands, whatever their order in the product and
+    whatever the dummies are called."""
+    a, b = ix.Index("a", "n"), ix.Index(dummy, "n")
+    first = _term(1, (a, b), ix.Entry(A, (a, b)), ix.Entry(A, (IDX_I, b)), ix.Entry(x, (a,)))
+    second = _term(1, (a, b), ix.Entry(A, (IDX_I, a)), ix.Entry(A, (b, a)), ix.Entry(x, (b,)))
+    collected = collect_terms(ix.IndexSum((first, second), (IDX_I,)))
+    assert terms_text(collected.terms) == ["2 Σj,p A[j,p] A[i,p] x[j]"]

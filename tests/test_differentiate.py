@@ -22,6 +22,7 @@ from derive.calculus.differentiate import (
     expand_partials,
     is_compound_partial,
     is_function_partial,
+    partial_value,
     product_meets,
     product_rule,
     work_out,
@@ -89,8 +90,19 @@ def test_differentiate_work_out_stops_past_the_limit() -> None:
     expr, ctx = _context("x' A x", "x", max_terms=1)
     (term,) = ix.to_index(expr, None, None, ctx.names)
     marked = product_rule(term, (ix.Index("k", "n"),), ctx)
-    with pytest.raises(LimitError, match="grows past 1 terms"):
+    with pytest.raises(LimitError) as error:
         work_out(marked, ctx)
+    assert str(error.value) == (
+        "the derivation grows past 1 terms; derive stops here rather than run for a long time"
+        " (simplify the expression or split it)"
+    )
+
+
+def test_differentiate_work_out_holds_exactly_the_limit() -> None:
+    expr, ctx = _context("x' A x", "x", max_terms=2)
+    (term,) = ix.to_index(expr, None, None, ctx.names)
+    marked = product_rule(term, (ix.Index("k", "n"),), ctx)
+    assert len(work_out(marked, ctx)) == 2  # two terms under a limit of two: no error
 
 
 DERIVATIVES = [
@@ -251,3 +263,12 @@ def test_differentiate_one_level_of_a_function_entry(
     assert not is_compound_partial(partial)  # a scalar power is a function, not a product
     term = ix.Term(Fraction(1), (), (partial,))
     assert terms_text(expand_partials([term], is_function_partial, ctx)) == expected
+
+
+def test_differentiate_partial_value_refuses_a_derivative_of_a_derivative() -> None:
+    x, ctx = _context("x", "x")
+    k = (ix.Index("k", "n"),)
+    inner = ix.Partial(ix.Entry(x, (ix.Index("i", "n"),)), ctx.wrt, k)
+    with pytest.raises(UnsupportedError,
+                       match="^a derivative of a derivative cannot be worked out here$"):
+        partial_value(ix.Partial(inner, ctx.wrt, (ix.Index("l", "n"),)), ctx)
