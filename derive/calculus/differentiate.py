@@ -30,6 +30,7 @@ from derive.ir.index import (
     Term,
     multiply,
     rename_factor,
+    row_col,
     to_index,
 )
 from derive.language.shapes import SymbolInfo
@@ -406,24 +407,14 @@ def _one_level(partial: Partial, ctx: Context) -> list[Term]:
                                            Entry(norm.arg, at), inner(norm.arg, at)))]
     if _is_function(base):
         return partial_value(partial, ctx)
-    row, col = _axes(base.shape, entry.indices)
+    row, col = row_col(base.shape, entry.indices)
     return [t for term in to_index(base, row, col, names) for t in product_rule(term, k, ctx)]
-
-
-def _axes(shape: ex.Shape, indices: tuple[Index, ...]) -> tuple[Index | None, Index | None]:
-    if shape.is_scalar:
-        return None, None
-    if shape.is_column:
-        return indices[0], None
-    if shape.is_row:
-        return None, indices[0]
-    return indices[0], indices[1]
 
 
 def product_meets(partial: Partial, ctx: Context) -> bool:
     """Whether writing a compound entry in index form puts two varying factors in one term."""
     entry = partial.entry
     assert isinstance(entry, Entry)
-    row, col = _axes(entry.base.shape, entry.indices)
+    row, col = row_col(entry.base.shape, entry.indices)
     terms = to_index(entry.base, row, col, IndexNames())
     return any(sum(factor_depends(f, ctx) for f in t.factors) > 1 for t in terms)

@@ -125,6 +125,18 @@ def _indices(row: Index | None, col: Index | None) -> tuple[Index, ...]:
     return tuple(i for i in (row, col) if i is not None)
 
 
+def row_col(shape: ex.Shape, indices: tuple[Index, ...]) -> tuple[Index | None, Index | None]:
+    """The (row, col) indices of an entry from the indices of its non-unit axes (the inverse
+    of listing the row and column indices that are not None)."""
+    if shape.is_scalar:
+        return None, None
+    if shape.is_column:
+        return indices[0], None
+    if shape.is_row:
+        return None, indices[0]
+    return indices[0], indices[1]
+
+
 @to_index.register(ex.Symbol, ex.Jacobian, ex.Inverse, ex.Log, ex.Norm, ex.Size, ex.Derivative)
 def _leaf(node: ex.Expr, row: Index | None, col: Index | None, names: IndexNames) -> list[Term]:
     """An entry of its own: a derivative reaches inside it later, if at all."""

@@ -21,7 +21,7 @@ from derive.calculus.rules import RuleName
 from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir.functions import derivative as function_derivative
-from derive.ir.index import Entry, Index, Term, multiply, to_index
+from derive.ir.index import Entry, Index, Term, multiply, row_col, to_index
 
 
 @depends.register(*el.NODES)
@@ -29,23 +29,12 @@ def _children_depend(node: ex.Expr, ctx: Context) -> bool:
     return any(depends(child, ctx) for child in node.children)
 
 
-def _row_col(shape: ex.Shape, indices: tuple[Index, ...]) -> tuple[Index | None, Index | None]:
-    """The (row, col) indices of an entry from the indices of its non-unit axes."""
-    if shape.is_scalar:
-        return None, None
-    if shape.is_column:
-        return indices[0], None
-    if shape.is_row:
-        return None, indices[0]
-    return indices[0], indices[1]
-
-
 @entry_derivative.register(el.Apply)
 def _apply(base: el.Apply, indices: tuple[Index, ...], k: tuple[Index, ...], ctx: Context) -> (
     list[Term]
 ):
     """``∂f(u_i)/∂v_k = f'(u_i) ∂u_i/∂v_k``: f' from the function table, of u's shape."""
-    row, col = _row_col(base.shape, indices)
+    row, col = row_col(base.shape, indices)
     outer = _entry(function_derivative(base), row, col, ctx)
     return multiply([outer, derivative(base.arg, row, col, k, ctx)])
 
@@ -66,7 +55,7 @@ def _entry(node: ex.Expr, row: Index | None, col: Index | None, ctx: Context) ->
 def _power(base: el.HadamardPower, indices: tuple[Index, ...], k: tuple[Index, ...],
            ctx: Context) -> list[Term]:  # fmt: skip
     """``∂(u_i^p)/∂v_k = p u_i^(p-1) ∂u_i/∂v_k``."""
-    row, col = _row_col(base.shape, indices)
+    row, col = row_col(base.shape, indices)
     lower = el.hadamard_power(base.base, base.exponent - 1)
     outer = [Term(t.coeff * base.exponent, t.sums, t.factors)
              for t in _entry(lower, row, col, ctx)]  # fmt: skip
@@ -79,7 +68,7 @@ def _expanded(base: ex.Expr, indices: tuple[Index, ...], k: tuple[Index, ...], c
 ):
     """A derivative factor such as ``(σ(u) ∘ (1 - σ(u)))_i``, differentiated again (a Hessian):
     its index form, differentiated."""
-    row, col = _row_col(base.shape, indices)
+    row, col = row_col(base.shape, indices)
     return derivative(base, row, col, k, ctx)
 
 
