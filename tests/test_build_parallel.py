@@ -4,12 +4,15 @@ outputs and the same errors as deriving them one after another."""
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import derive
 from derive.documents.handouts import build as ho
+from derive.documents.handouts import workers
 from derive.documents.handouts.workers import default_jobs, ordered_map
 
 SHEET = """\
@@ -45,16 +48,109 @@ def _pid_and_square(number: int) -> tuple[int, int]:
     return os.getpid(), number * number
 
 
-def test_ordered_map_keeps_the_order_and_runs_in_other_processes() -> None:
-    results = list(ordered_map(_pid_and_square, 9, jobs=2))
+def _shared_out(marker: Path, parent: int, first: int = 1) -> Callable[[int], tuple[int, int]]:
+    """A job whose tasks in this process (after the ``first``) wait until a helper has run
+    one: so the helpers certainly take part, however fast the tasks are."""
+
+    def job(number: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            marker.touch()
+        elif number >= first:
+            deadline = time.monotonic() + 60
+            while not marker.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return os.getpid(), number * number
+
+    return job
+
+
+def test_ordered_map_keeps_the_order_and_shares_the_tasks_with_helpers(tmp_path: Path) -> None:
+    parent = os.getpid()
+    ran: list[str] = []
+    results = list(ordered_map(_shared_out(tmp_path / "helped", parent), 9, jobs=2,
+                               meanwhile=lambda: ran.append(f"meanwhile {os.getpid()}")))
     assert [square for _, square in results] == [n * n for n in range(9)]
-    assert results[0][0] == os.getpid()  # the first task warms this process up
-    if "fork" in __import__("multiprocessing").get_all_start_methods():
-        assert {pid for pid, _ in results[1:]} - {os.getpid()}  # the others ran in workers
+    assert results[0][0] == parent  # the first task warms this process up
+    helpers = {pid for pid, _ in results[1:]} - {parent}
+    assert len(helpers) == 1  # jobs = 2: this process and one helper
+    assert parent in {pid for pid, _ in results[1:]}  # this process took tasks too
+    assert ran == [f"meanwhile {parent}"]  # once, here
+    for pid in helpers:  # reaped: no zombie is left
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_ordered_map_runs_the_first_tasks_here_before_forking(tmp_path: Path) -> None:
+    parent = os.getpid()
+    results = list(ordered_map(_shared_out(tmp_path / "helped", parent, 3), 9, jobs=2,
+                                first=3))
+    assert [pid for pid, _ in results[:3]] == [parent] * 3
+    assert {pid for pid, _ in results[3:]} - {parent}
 
 
 def test_ordered_map_with_one_job_runs_here() -> None:
-    assert {pid for pid, _ in ordered_map(_pid_and_square, 9, jobs=1)} == {os.getpid()}
+    ran: list[int] = []
+    assert {pid for pid, _ in ordered_map(_pid_and_square, 9, jobs=1,
+                                          meanwhile=lambda: ran.append(os.getpid()))} \
+        == {os.getpid()}  # fmt: skip
+    assert ran == [os.getpid()]
+
+
+def _dies_in_a_helper(marker: Path, parent: int) -> Callable[[int], tuple[int, int]]:
+    def job(number: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            marker.touch()
+            os._exit(3)  # a helper killed mid-task: its result never comes back
+        if number > 0:
+            deadline = time.monotonic() + 60
+            while not marker.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return os.getpid(), number * number
+
+    return job
+
+
+def test_a_task_whose_helper_died_is_run_here(tmp_path: Path) -> None:
+    parent = os.getpid()
+    results = list(ordered_map(_dies_in_a_helper(tmp_path / "died", parent), 8, jobs=3))
+    assert (tmp_path / "died").exists()  # a helper took a task and died in it
+    assert results == [(parent, n * n) for n in range(8)]
+
+
+def _raises_at_five(number: int) -> int:
+    if number == 5:
+        raise KeyError(number)
+    return number
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_exception_of_a_task_reaches_the_caller_with_its_type(jobs: int) -> None:
+    with pytest.raises(KeyError):
+        list(ordered_map(_raises_at_five, 9, jobs=jobs))
+
+
+def test_stopping_early_stops_the_helpers(tmp_path: Path) -> None:
+    parent = os.getpid()
+
+    def slow(number: int) -> int:
+        if os.getpid() != parent:
+            (tmp_path / str(os.getpid())).touch()
+            time.sleep(60)  # killed long before this ends
+        elif number > 0:  # here: wait until the helper is inside a task
+            deadline = time.monotonic() + 60
+            while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return number
+
+    mapped = ordered_map(slow, 9, jobs=2)
+    assert [next(mapped), next(mapped)] == [0, 1]
+    start = time.monotonic()
+    mapped.close()  # as an exception in the caller would
+    assert time.monotonic() - start < 30  # the helper was not waited for
+    pids = [int(p.name) for p in tmp_path.iterdir()]
+    assert len(pids) == 1
+    with pytest.raises(ChildProcessError):  # killed and reaped
+        os.waitpid(pids[0], os.WNOHANG)
 
 
 def test_parallel_build_of_the_default_handout_is_byte_identical_to_a_serial_one(
@@ -84,13 +180,28 @@ def test_parallel_derivation_reports_every_failing_item_as_a_serial_one(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("cores", "load", "jobs"),
+    ("cores", "busy", "jobs"),
     [(2, 0.2, 2), (2, 1.2, 1), (2, 12.0, 1), (8, 0.0, 4), (8, 5.4, 3), (1, 0.0, 1)],
     ids=["quiet-pair", "one-core-busy", "loaded", "many-cores", "some-idle", "single"],
 )
+@pytest.mark.parametrize("source", ["runnable now", "load average"])
 def test_default_jobs_uses_the_idle_cores(
-    monkeypatch: pytest.MonkeyPatch, cores: int, load: float, jobs: int
+    monkeypatch: pytest.MonkeyPatch, cores: int, busy: float, jobs: int, source: str
 ) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    if source == "runnable now":  # Linux: the processes runnable at this moment count
+        monkeypatch.setattr(workers, "_runnable_others", lambda: busy)
+        monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))
+    else:  # elsewhere the one-minute load average
+        monkeypatch.setattr(workers, "_runnable_others", lambda: None)
+        monkeypatch.setattr(os, "getloadavg", lambda: (busy, busy, busy))
     assert default_jobs() == jobs
+
+
+def test_runnable_others_reads_the_kernel_count(tmp_path: Path) -> None:
+    if not Path("/proc/loadavg").exists():
+        assert workers._runnable_others() is None
+        return
+    fields = Path("/proc/loadavg").read_text().split()
+    assert fields[3].count("/") == 1
+    assert 0 <= workers._runnable_others() <= int(fields[3].split("/")[1])  # type: ignore[operator]

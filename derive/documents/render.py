@@ -23,6 +23,7 @@ and then in the packaged copy: ``derive/templates`` inside a wheel, or the repos
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -238,6 +239,18 @@ def environment(
         env.globals["reason"] = functools.partial(_reason, kind, templates_dir)
         env.globals["short_reason"] = functools.partial(_short_reason, kind, templates_dir)
     return env
+
+
+def preload_templates(kind: str, templates_dir: str | Path | None = None) -> None:
+    """Load the templates of folder ``kind`` ahead of a render, which then only renders (a build
+    does it while other processes derive the items); a broken one is left for the render."""
+    folder = None if templates_dir is None else str(templates_folder(templates_dir).resolve())
+    env = environment(kind, folder)
+    names = env.list_templates(filter_func=lambda name: name.startswith(f"{kind}/"))
+    for load in [*(functools.partial(env.get_template, n) for n in names),
+                 functools.partial(_reasons, kind, folder)]:  # fmt: skip
+        with contextlib.suppress(Exception):  # the render reports it, with its line
+            load()
 
 
 def reload_templates() -> None:

@@ -21,7 +21,7 @@ import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ from derive.documents.handouts.per_item import (
     code_listing,
     innermost,
 )
-from derive.documents.handouts.render import render_documents
+from derive.documents.handouts.render import preload, render_documents
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
 from derive.documents.render import templates_folder
 from derive.errors import (
@@ -96,7 +96,7 @@ _DEFINITION_TITLES = {
 
 def derive_handout(
     spec: HandoutSpec, *, prove: Prover, progress: Progress | None = None,
-    jobs: int | None = None,
+    jobs: int | None = None, meanwhile: Callable[[], None] | None = None,
 ) -> Handout:
     """Derive and verify every item of a checked handout.
 
@@ -108,8 +108,10 @@ def derive_handout(
         spec: The handout from :func:`load_handout`.
         prove: Derives (and verifies) one expression: :func:`derive.api.prove`.
         progress: Called as ``progress("derive", done, total, title)`` after each derivation.
-        jobs: Processes to derive with; None for one per idle core (at most four), 1 for
-            none.
+        jobs: Processes to derive with, this one included; None for one per idle core (at
+            most four), 1 for this one alone.
+        meanwhile: Run once in this process while other processes derive (or after the
+            items, when it derives alone): the build loads its templates.
 
     Returns:
         The handout the templates render.
@@ -133,7 +135,10 @@ def derive_handout(
         return _attempt(spec, item, by_method(prove, method), section.layout, code)
 
     derived: list[list[Item]] = []  # each task's items, in the order of the tasks
-    for (_, item), outcome in zip(tasks, ordered_map(attempt, len(tasks), jobs), strict=True):
+    # the helpers fork after the first derived item: it has imported the engine they need
+    first = next((n + 1 for n, (_, item) in enumerate(tasks) if item.kind != "definition"), 1)
+    outcomes = ordered_map(attempt, len(tasks), jobs, first=first, meanwhile=meanwhile)
+    for (_, item), outcome in zip(tasks, outcomes, strict=True):
         if isinstance(outcome, list):
             derived.append(outcome)
         else:
@@ -341,7 +346,8 @@ def build_handout(
         if progress is not None:
             progress("unchanged", len(outputs), len(outputs), str(folder))
         return outputs
-    handout = derive_handout(spec, prove=prove, progress=progress, jobs=jobs)
+    handout = derive_handout(spec, prove=prove, progress=progress, jobs=jobs,
+                             meanwhile=lambda: preload(wanted, templates))
     documents = {names[0]: handout}
     if len(names) > 1:
         documents[names[1]] = replace(
@@ -352,7 +358,7 @@ def build_handout(
         texts = render_documents(documents, wanted, templates, background)
         _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
         try:
-            _install(folder, documents, texts, wanted, stamp, key, spec, progress)
+            _install(folder, documents, texts, wanted, stamp, key, spec, progress, background)
         except OSError as error:
             raise BuildError(f"cannot write the outputs in {folder}: {error}") from None
     return outputs
@@ -433,13 +439,16 @@ def _install(
     key: str,
     spec: HandoutSpec,
     progress: Progress | None,
+    background: Executor | None = None,
 ) -> None:
-    """Stage every output next to its final place, then rename them all into place."""
+    """Stage every output next to its final place, then rename them all into place (the text
+    formats are staged in ``background`` while latexmk runs)."""
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     with _build_lock(folder):
         _remove_stale_temporaries(folder)
-        _install_locked(folder, documents, texts, wanted, stamp, key, spec, progress, created)
+        _install_locked(folder, documents, texts, wanted, stamp, key, spec, progress, created,
+                        background)  # fmt: skip
 
 
 def _install_locked(
@@ -452,6 +461,7 @@ def _install_locked(
     spec: HandoutSpec,
     progress: Progress | None,
     created: bool,
+    background: Executor | None = None,
 ) -> None:
     from derive.documents.pdf import compile_pdf
 
@@ -459,6 +469,9 @@ def _install_locked(
     built_from: dict[str, str] = {}
     epoch = None if "SOURCE_DATE_EPOCH" in os.environ else spec.mtime
     pdfs = [name for name in documents if "pdf" in wanted]
+    staged = None
+    if pdfs and background is not None:  # the text files are written while latexmk runs
+        staged = background.submit(_stage_texts, folder, documents, texts, wanted)
     try:
         for name in documents:  # the PDFs first: the other formats render meanwhile
             if "pdf" not in wanted:
@@ -474,19 +487,39 @@ def _install_locked(
                 progress("pdf", done, len(pdfs), final.name)
             pending[final] = compile_pdf(texts[name, "tex"], _temp(final), jobname=name,
                                          source_date_epoch=epoch)  # fmt: skip
-        for name in documents:
-            for fmt in _text_formats(wanted):
-                final = folder / f"{name}{fmt.suffix}"
-                pending[final] = _stage(final, texts[name, fmt.name].encode())
+        if staged is None:
+            pending.update(_stage_texts(folder, documents, texts, wanted))
+        else:
+            written, staged = staged, None
+            pending.update(written.result())
         _swap_in(pending)
         pending.clear()
     finally:
+        if staged is not None:  # latexmk failed (or was interrupted): wait, then clear up
+            with contextlib.suppress(Exception):
+                pending.update(staged.result())
         for temp in pending.values():
             temp.unlink(missing_ok=True)
         if created and not any(folder.iterdir()):
             with contextlib.suppress(OSError):
                 folder.rmdir()
     _write_stamp(folder, stamp, key, built_from, documents, wanted)
+
+
+def _stage_texts(folder: Path, documents: Mapping[str, Handout],
+                 texts: Mapping[tuple[str, str], str], wanted: Sequence[str]) -> dict[Path, Path]:
+    """Write every text output beside its final place; on a failure none is left."""
+    staged: dict[Path, Path] = {}
+    try:
+        for name in documents:
+            for fmt in _text_formats(wanted):
+                final = folder / f"{name}{fmt.suffix}"
+                staged[final] = _stage(final, texts[name, fmt.name].encode())
+    except BaseException:
+        for temp in staged.values():
+            temp.unlink(missing_ok=True)
+        raise
+    return staged
 
 
 def _text_formats(wanted: Sequence[str]) -> list[Format]:

@@ -8,11 +8,16 @@ from pathlib import Path
 
 from derive.documents.document import Handout, build_handout
 from derive.documents.formats import get
-from derive.documents.render import HANDOUT_FORMATS, line_width, render_template
+from derive.documents.render import (
+    HANDOUT_FORMATS,
+    line_width,
+    preload_templates,
+    render_template,
+)
 from derive.documents.web.flavors import web_markdown
 from derive.documents.web.html import finish_page, page_data
 
-__all__ = ["render_documents", "render_handout"]
+__all__ = ["first_formats", "preload", "render_documents", "render_handout"]
 
 
 def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
@@ -76,11 +81,26 @@ def render_documents(
                 for name, handout in documents.items() for fmt in formats}  # fmt: skip
 
     needed = list(dict.fromkeys(get(f).source or f for f in wanted))
-    compiled = {get(f).source for f in wanted if get(f).needs_tex}
-    if not compiled:
+    first = first_formats(wanted)
+    if first == needed:
         return render(needed)
-    return _Texts(render([f for f in needed if f in compiled]),
-                  background.submit(render, [f for f in needed if f not in compiled]))
+    return _Texts(render(first), background.submit(render, [f for f in needed if f not in first]))
+
+
+def first_formats(wanted: Sequence[str]) -> list[str]:
+    """The formats :func:`render_documents` renders at once: the LaTeX a PDF is compiled from,
+    or, when no PDF is wanted, every format the build needs."""
+    needed = list(dict.fromkeys(get(f).source or f for f in wanted))
+    compiled = {get(f).source for f in wanted if get(f).needs_tex}
+    return [f for f in needed if f in compiled] if compiled else needed
+
+
+def preload(wanted: Sequence[str], templates_dir: Path | None) -> None:
+    """Load the templates of the formats rendered at once (see :func:`first_formats`), so
+    that rendering them costs only the rendering: a build does this while the items are
+    derived in other processes."""
+    for kind in dict.fromkeys(get(f).templates for f in first_formats(wanted)):
+        preload_templates(kind, templates_dir)
 
 
 class _Texts(Mapping[tuple[str, str], str]):

@@ -1,90 +1,214 @@
-"""Derive a handout's items in parallel: forked worker processes, results in the file's order.
+"""Derive a handout's items in parallel: this process and forked helpers, results in file order.
 
-Deriving and verifying the items is most of a build's Python time (NumPy and the checks hold
-the GIL, so threads would not help); the items are independent, so where there are several
-cores they run in worker processes. The first item runs here, before the workers fork, so that
-each worker starts with every module it needs already imported (the engine, NumPy, SymPy).
-Results come back in order, so the outputs do not depend on how the work was shared out.
+Deriving and verifying the items is most of a build's Python time before latexmk can start
+(the checks hold the GIL, so threads would not help); the items are independent, so where cores
+are idle they are shared out between this process and forked helper processes:
+
+* The first tasks run here until one has loaded the engine, so that each helper starts with
+  every module it needs already imported (a fork shares them; importing them again in each
+  helper would cost more than it saves).
+* The remaining task numbers are written into a pipe before the helpers fork; this process and
+  every helper take the next number from it until it is empty (a read of one number from a
+  pipe is atomic), so a slow item does not hold up the others.
+* Each helper sends back each result (pickled, length-prefixed) through a pipe of its own.
+  A task whose result never comes back (a helper that crashed or was killed) is run here, so
+  the outcome is the same as deriving every item here, only sooner.
+* This process runs ``meanwhile`` (the build loads its templates) when the helpers have
+  started, so that work overlaps with theirs instead of following it.
+
+Results are yielded in the order of the tasks, so the outputs do not depend on how the work was
+shared out. Helpers ignore Ctrl-C, SIGTERM and SIGHUP; on any error or interrupt here they are
+killed and reaped before the error goes on.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import gc
 import os
+import pickle
+import select
+import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 _MAX_JOBS = 4
-_MIN_TASKS = 4  # fewer items are derived here: forking would cost more than it saves
+_MIN_TASKS = 4  # fewer tasks are run here: forking would cost more than it saves
+_NUMBER = 4  # bytes per task number in the pipe of tasks
+_PIPE_ROOM = 4096  # bytes a pipe holds on every system (POSIX's PIPE_BUF): no write blocks
+_LENGTH = 8  # bytes of the length before each pickled result
 
-# the job of the pool being run: forked workers inherit it, so it need not be picklable
-_JOB: Callable[[int], Any] | None = None
+_running = False  # a map is running in this process (a helper must not fork helpers of its own)
 
 
 def default_jobs() -> int:
-    """The processes a build uses: one per core that is free, at most four.
+    """The processes a build derives with: one per core that is idle, at most four.
 
-    A core counts as free when the load average leaves it idle: on a busy machine the forked
-    workers only compete for the same cores, and their start-up (copy-on-write page faults,
-    pickling the results back) made a build slower, not faster (issue 14's note).
+    A core counts as idle when no other process is runnable on it right now (Linux's count of
+    runnable processes in ``/proc/loadavg``); elsewhere, when the one-minute load average
+    leaves it idle. On a busy machine forked helpers only compete for the same cores, and their
+    start-up made a build slower, not faster (issue 14's round-3 note); the one-minute average
+    lags, though: it counts the latexmk that the previous build ran as a busy core.
     """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows
         cores = os.cpu_count() or 1
+    busy = _runnable_others()
+    if busy is None:
+        try:
+            busy = os.getloadavg()[0]
+        except OSError:  # pragma: no cover - no load average
+            busy = 0.0
+    return max(1, min(cores, _MAX_JOBS, int(cores - busy + 0.5)))
+
+
+def _runnable_others() -> float | None:
+    """How many other processes are runnable now (``/proc/loadavg``), or None where unknown."""
     try:
-        idle = cores - os.getloadavg()[0]
-    except OSError:  # pragma: no cover - no load average
-        idle = float(cores)
-    return max(1, min(cores, _MAX_JOBS, int(idle + 0.5)))
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = handle.read().split()[3].split("/")[0]
+        return max(0, int(running) - 1)  # this process is one of them
+    except (OSError, IndexError, ValueError):
+        return None
 
 
-def ordered_map(job: Callable[[int], T], count: int, jobs: int | None = None) -> Iterator[T]:
+def ordered_map(
+    job: Callable[[int], T], count: int, jobs: int | None = None, *,
+    first: int = 1, meanwhile: Callable[[], None] | None = None,
+) -> Iterator[T]:
     """Yield ``job(0)``, ..., ``job(count - 1)`` in that order.
 
-    With ``jobs`` above one, enough tasks and a ``fork`` start method, ``job(0)`` runs here and
-    the others in ``jobs`` forked worker processes; otherwise all of them run here. ``job``
-    must not raise (a worker's exception would lose its type): it returns its failure.
+    With ``jobs`` above one, enough tasks and ``os.fork``, tasks ``0 .. first - 1`` run here,
+    then ``jobs - 1`` helpers fork and they and this process share the others; otherwise all
+    of them run here. ``job`` should return its failure rather than raise it (a helper's
+    exception would lose its type: a task that raised in a helper is run again here, where its
+    exception propagates).
 
     Args:
         job: The task, by number; its result must be picklable.
         count: How many tasks.
-        jobs: Worker processes; None for :func:`default_jobs`.
+        jobs: Processes, this one included; None for :func:`default_jobs`.
+        first: Tasks to run here before forking (enough to import what the others need).
+        meanwhile: Run once here, while the helpers work (or after the tasks, when there are
+            none); an exception it raises propagates.
     """
-    global _JOB
+    global _running
     jobs = default_jobs() if jobs is None else jobs
-    forkable = "fork" in multiprocessing.get_all_start_methods()
-    if jobs < 2 or count < _MIN_TASKS or not forkable or _JOB is not None:
+    first = max(1, min(first, count))
+    rest = count - first
+    helpers = min(jobs - 1, rest - 1)
+    if (helpers < 1 or count < _MIN_TASKS or not hasattr(os, "fork") or _running
+            or rest * _NUMBER > _PIPE_ROOM):  # fmt: skip
         yield from (job(number) for number in range(count))
+        if meanwhile is not None:
+            meanwhile()
         return
-    yield job(0)
-    _JOB = job
+    _running = True
     try:
-        pool = ProcessPoolExecutor(max_workers=min(jobs, count - 1),
-                                   mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_leave_signals_to_the_parent)  # fmt: skip
-        try:
-            futures = [pool.submit(_run, number) for number in range(1, count)]
-            for future in futures:
-                yield future.result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        yield from (job(number) for number in range(first))
+        yield from _shared(job, first, count, helpers, meanwhile)
     finally:
-        _JOB = None
+        _running = False
 
 
-def _run(number: int) -> Any:
-    assert _JOB is not None, "a worker runs only in a pool that ordered_map forked"
-    return _JOB(number)
+def _shared(job: Callable[[int], T], first: int, count: int, helpers: int,
+            meanwhile: Callable[[], None] | None) -> Iterator[T]:  # fmt: skip
+    """Tasks ``first .. count - 1``, shared between this process and ``helpers`` forks."""
+    take, give = os.pipe()
+    try:
+        os.write(give, b"".join(n.to_bytes(_NUMBER, "little") for n in range(first, count)))
+    finally:
+        os.close(give)  # the pipe ends when its numbers are taken
+    results: dict[int, T] = {}
+    children: dict[int, int] = {}  # result pipe -> pid
+    buffers: dict[int, bytearray] = {}
+    # what exists now is shared with the helpers: kept out of the collector's sweeps, so that
+    # a helper's garbage collection does not copy the pages it shares (Python's advice for fork)
+    gc.freeze()
+    try:
+        for _ in range(helpers):
+            reader, writer = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the helper, which leaves by os._exit
+                os.close(reader)
+                _help(job, take, writer)
+            os.close(writer)
+            children[reader] = pid
+            buffers[reader] = bytearray()
+        if meanwhile is not None:
+            meanwhile()
+        following = first
+        while (number := _next(take)) is not None:
+            results[number] = job(number)
+            _receive(children, buffers, results, wait=False)
+            while following in results:
+                yield results.pop(following)
+                following += 1
+        while children:
+            _receive(children, buffers, results, wait=True)
+        for number in range(following, count):
+            yield results.pop(number) if number in results else job(number)
+    finally:
+        gc.unfreeze()
+        os.close(take)
+        for reader, pid in children.items():
+            os.close(reader)
+            _stop(pid)
 
 
-def _leave_signals_to_the_parent() -> None:
-    """In a worker: Ctrl-C, SIGTERM and SIGHUP stop the parent, which shuts the pool down."""
-    import signal
+def _next(take: int) -> int | None:
+    data = os.read(take, _NUMBER)
+    return int.from_bytes(data, "little") if len(data) == _NUMBER else None
 
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+def _help(job: Callable[[int], Any], take: int, writer: int) -> None:  # pragma: no cover
+    """A helper's life: take task numbers until none are left, send each result back."""
+    code = 0
+    try:
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        while (number := _next(take)) is not None:
+            data = pickle.dumps((number, job(number)), pickle.HIGHEST_PROTOCOL)
+            view = memoryview(len(data).to_bytes(_LENGTH, "little") + data)
+            while view:
+                view = view[os.write(writer, view):]
+    except BaseException:  # noqa: BLE001 - the task is run again in the parent, which reports
+        code = 1
+    finally:
+        os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
+
+
+def _receive(children: dict[int, int], buffers: dict[int, bytearray], results: dict[int, Any],
+             wait: bool) -> None:  # fmt: skip
+    """Read what the helpers have sent; a helper whose pipe has ended is reaped."""
+    ready, _, _ = select.select(list(children), [], [], None if wait else 0)
+    for reader in ready:
+        chunk = os.read(reader, 1 << 16)
+        buffer = buffers[reader]
+        buffer += chunk
+        while len(buffer) >= _LENGTH:
+            size = int.from_bytes(buffer[:_LENGTH], "little")
+            if len(buffer) < _LENGTH + size:
+                break
+            number, result = pickle.loads(buffer[_LENGTH:_LENGTH + size])  # noqa: S301 - ours
+            results[number] = result
+            del buffer[:_LENGTH + size]
+        if not chunk:
+            os.close(reader)
+            _stop(children.pop(reader), kill=False)
+
+
+def _stop(pid: int, kill: bool = True) -> None:
+    """Reap a helper (killed first, unless it has finished)."""
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # pragma: no cover - already gone
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # pragma: no cover - already reaped
+        pass
