@@ -1,10 +1,12 @@
 """Handout figures: `derive build` of the default handout against one bare latexmk run of the
 same .tex, the no-op rebuild, and `derive check` over the whole catalog.
 
-    python bench/build.py [--repeat 7] [--no-check]
+    python bench/build.py [--repeat 7] [--no-check] [--cold-templates]
 
 "From scratch" means no outputs and no derivation in the cache (a fresh ``DERIVE_CACHE_DIR``
-whose only content is Jinja's compiled templates, as after any earlier build).
+whose only content is Jinja's compiled templates, as after any earlier build, like Python's
+``.pyc`` files); ``--cold-templates`` empties that too before every build, so the templates are
+compiled afresh each time.
 
 Run it with the Python of the environment derive is installed in. The peer (latexmk on the very
 .tex derive wrote) runs in the same loop, so the ratio is robust to machine noise.
@@ -48,6 +50,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-check", action="store_true", help="skip the `derive check` figure")
+    parser.add_argument("--cold-templates", action="store_true",
+                        help="no compiled templates kept between builds either")  # fmt: skip
     args = parser.parse_args()
     derive = derive_command()
     compile_bytecode()
@@ -67,6 +71,8 @@ def main() -> None:
             shutil.rmtree(out, ignore_errors=True)
             # from scratch: no outputs, no derivation cached (Jinja's compiled templates stay)
             shutil.rmtree(cache / "derivations", ignore_errors=True)
+            if args.cold_templates:
+                shutil.rmtree(cache / "jinja", ignore_errors=True)
             scratch.append(timed([*derive, "build", "-o", str(out)], cpu=scratch_cpu))
             noop.append(timed([*derive, "build", "-o", str(out)]))
             tex = next(out.glob("*/*.tex"))
@@ -79,7 +85,8 @@ def main() -> None:
         check = [] if args.no_check else [timed([*derive, "check"]) for _ in range(args.repeat)]
     s, n, b = (statistics.median(v) for v in (scratch, noop, bare))
     print(f"medians of {args.repeat} runs; command: {' '.join(derive)}; load average (1 min)"
-          f" {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
+          f" {min(loads):.1f}-{max(loads):.1f}; compiled templates"
+          f" {'cold (compiled in every build)' if args.cold_templates else 'warm'}")  # fmt: skip
     print(f"derive build (default handout, pdf+tex+md, from scratch) {s:.2f} s")
     print(f"bare latexmk on the same .tex                            {b:.2f} s")
     print(f"ratio build / latexmk                                    {s / b:.2f}"

@@ -87,6 +87,16 @@ def test_compile_pdf_writes_pdf(requires_tex: None, tmp_path: Path, build_tmp: P
     assert files_in(build_tmp) == []
 
 
+def test_compile_pdf_calls_started_once_while_latexmk_runs(
+    requires_tex: None, tmp_path: Path, build_tmp: Path
+) -> None:
+    seen: list[list[str]] = []  # what the build folder held when latexmk had started
+    out = tmp_path / "doc.pdf"
+    compile_pdf(GOOD, out, started=lambda: seen.append(files_in(next(build_tmp.iterdir()))))
+    assert len(seen) == 1 and "main.tex" in seen[0]
+    assert out.read_bytes().startswith(b"%PDF-")
+
+
 def test_compile_pdf_replaces_previous_pdf(requires_tex: None, tmp_path: Path) -> None:
     out = tmp_path / "doc.pdf"
     out.write_bytes(b"old")

@@ -161,3 +161,37 @@ def test_a_tex_error_after_the_text_files_were_staged_keeps_the_last_good_output
     assert len(staged) == 2  # the .tex and .md were staged in the background ...
     assert not any(p.exists() for p in staged)  # ... and removed
     assert _outputs(out) == before
+
+
+def test_the_markdown_is_rendered_once_latexmk_runs_and_not_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, requires_tex: None
+) -> None:
+    """Nothing competes with the LaTeX render and latexmk's start: the other formats are
+    rendered (and the text files written) once latexmk runs."""
+    from derive.documents import pdf as pdf_module
+    from derive.documents.handouts import build as handout_build
+    from derive.documents.handouts import render as handout_render
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
+    events: list[str] = []
+    real_render, real_popen = handout_render.render_handout, pdf_module.subprocess.Popen
+    real_stage = handout_build._stage_texts
+
+    def render(handout: object, fmt: str, *args: object) -> str:
+        events.append(f"render {fmt}")
+        return real_render(handout, fmt, *args)  # type: ignore[arg-type]
+
+    def popen(command: list[str], **kwargs: object) -> object:
+        events.append(command[0])
+        return real_popen(command, **kwargs)  # type: ignore[call-overload]
+
+    def stage(*args: object) -> dict[Path, Path]:
+        events.append("stage")
+        return real_stage(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(handout_render, "render_handout", render)
+    monkeypatch.setattr(pdf_module.subprocess, "Popen", popen)
+    monkeypatch.setattr(handout_build, "_stage_texts", stage)
+    derive.build(None, ("pdf", "tex", "md"), tmp_path / "out")
+    assert events == ["render tex", "latexmk", "render md", "stage"]
+    assert (tmp_path / "out" / "default" / "default.md").read_text(encoding="utf-8")

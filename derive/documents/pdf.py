@@ -21,7 +21,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -212,8 +212,10 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _run_latexmk(build_dir: Path, jobname: str, timeout: float, env: dict[str, str]) -> str:
-    """Run latexmk in ``build_dir`` and return its combined output.
+def _run_latexmk(build_dir: Path, jobname: str, timeout: float, env: dict[str, str],
+                 started: Callable[[], None] | None = None) -> str:  # fmt: skip
+    """Run latexmk in ``build_dir`` and return its combined output (``started`` is called
+    once it runs).
 
     Raises:
         BuildError: When latexmk cannot be started or runs longer than ``timeout`` seconds.
@@ -244,6 +246,8 @@ def _run_latexmk(build_dir: Path, jobname: str, timeout: float, env: dict[str, s
     except OSError as error:
         raise BuildError(f"cannot run latexmk ({error}); {INSTALL_HINT}") from error
     try:
+        if started is not None:
+            started()
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
@@ -339,6 +343,7 @@ def compile_pdf(
     jobname: str = "main",
     timeout: float = 120,
     source_date_epoch: int | None = None,
+    started: Callable[[], None] | None = None,
 ) -> Path:
     """Compile a complete LaTeX document to a PDF with latexmk and pdflatex.
 
@@ -355,6 +360,8 @@ def compile_pdf(
         timeout: Seconds to wait for latexmk before stopping it.
         source_date_epoch: Unix time to use as the build date (``\\today``, PDF metadata) for
             reproducible output; None keeps the caller's environment as it is.
+        started: Called once latexmk runs (a build then starts its other work, so that
+            nothing competes with it before).
 
     Returns:
         ``out_pdf``.
@@ -374,7 +381,8 @@ def compile_pdf(
     env = _build_env(source_date_epoch)
     try:
         with tempfile.TemporaryDirectory(prefix=_BUILD_PREFIX) as folder, _held(Path(folder)):
-            built = _compile_in(Path(folder).resolve(), tex_source, jobname, timeout, env)
+            built = _compile_in(Path(folder).resolve(), tex_source, jobname, timeout, env,
+                                started)  # fmt: skip
             try:
                 _install(built, out_pdf)
             except OSError as error:
@@ -398,11 +406,12 @@ class _InstallFailed(Exception):
 
 
 def _compile_in(
-    build_dir: Path, tex_source: str, jobname: str, timeout: float, env: dict[str, str]
+    build_dir: Path, tex_source: str, jobname: str, timeout: float, env: dict[str, str],
+    started: Callable[[], None] | None = None,
 ) -> Path:
     """Build ``<jobname>.tex`` in ``build_dir``; return the PDF built there."""
     (build_dir / f"{jobname}.tex").write_text(tex_source, encoding="utf-8")
-    output = _run_latexmk(build_dir, jobname, timeout, env)
+    output = _run_latexmk(build_dir, jobname, timeout, env, started)
     built = build_dir / f"{jobname}.pdf"
     if not built.is_file():
         log = _read_log(build_dir, jobname, output)

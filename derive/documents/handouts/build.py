@@ -21,7 +21,7 @@ import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ from derive.documents.handouts.per_item import (
     code_listing,
     innermost,
 )
-from derive.documents.handouts.render import preload, render_documents
+from derive.documents.handouts.render import Texts, preload, render_documents
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
 from derive.documents.render import templates_folder
 from derive.errors import (
@@ -433,7 +433,7 @@ def _document_names(spec: HandoutSpec) -> list[str]:
 def _install(
     folder: Path,
     documents: Mapping[str, Handout],
-    texts: Mapping[tuple[str, str], str],
+    texts: Texts,
     wanted: tuple[str, ...],
     stamp: dict[str, Any],
     key: str,
@@ -454,7 +454,7 @@ def _install(
 def _install_locked(
     folder: Path,
     documents: Mapping[str, Handout],
-    texts: Mapping[tuple[str, str], str],
+    texts: Texts,
     wanted: tuple[str, ...],
     stamp: dict[str, Any],
     key: str,
@@ -469,9 +469,14 @@ def _install_locked(
     built_from: dict[str, str] = {}
     epoch = None if "SOURCE_DATE_EPOCH" in os.environ else spec.mtime
     pdfs = [name for name in documents if "pdf" in wanted]
-    staged = None
-    if pdfs and background is not None:  # the text files are written while latexmk runs
-        staged = background.submit(_stage_texts, folder, documents, texts, wanted)
+    staged: Future[dict[Path, Path]] | None = None
+
+    def begin() -> None:  # latexmk runs: render and write the text files meanwhile
+        nonlocal staged
+        if staged is None and background is not None:
+            texts.start()
+            staged = background.submit(_stage_texts, folder, documents, texts, wanted)
+
     try:
         for name in documents:  # the PDFs first: the other formats render meanwhile
             if "pdf" not in wanted:
@@ -486,7 +491,7 @@ def _install_locked(
             if progress is not None:
                 progress("pdf", done, len(pdfs), final.name)
             pending[final] = compile_pdf(texts[name, "tex"], _temp(final), jobname=name,
-                                         source_date_epoch=epoch)  # fmt: skip
+                                         source_date_epoch=epoch, started=begin)  # fmt: skip
         if staged is None:
             pending.update(_stage_texts(folder, documents, texts, wanted))
         else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from derive.documents.render import (
 from derive.documents.web.flavors import web_markdown
 from derive.documents.web.html import finish_page, page_data
 
-__all__ = ["first_formats", "preload", "render_documents", "render_handout"]
+__all__ = ["Texts", "first_formats", "preload", "render_documents", "render_handout"]
 
 
 def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
@@ -57,11 +58,12 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
 def render_documents(
     documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None,
     background: Executor,
-) -> Mapping[tuple[str, str], str]:
+) -> Texts:
     """Render every document in every text format the build needs (a PDF needs its source).
 
-    The LaTeX a PDF is compiled from is rendered at once; the other formats are rendered in
-    ``background`` while latexmk runs, and reading one of them waits for it.
+    The formats of :func:`first_formats` are rendered at once; the others in ``background``
+    from :meth:`Texts.start` on (a build starts them once latexmk runs), and reading one of
+    them waits for it (and starts it, if no one has).
 
     Args:
         documents: Each document (the handout, its solutions) by its file name.
@@ -80,11 +82,43 @@ def render_documents(
         return {(name, fmt): render_handout(handout, fmt, templates_dir)
                 for name, handout in documents.items() for fmt in formats}  # fmt: skip
 
-    needed = list(dict.fromkeys(get(f).source or f for f in wanted))
     first = first_formats(wanted)
-    if first == needed:
-        return render(needed)
-    return _Texts(render(first), background.submit(render, [f for f in needed if f not in first]))
+    later = [f for f in dict.fromkeys(get(f).source or f for f in wanted) if f not in first]
+    return Texts(render(first), functools.partial(render, later), background)
+
+
+class Texts(Mapping[tuple[str, str], str]):
+    """The rendered texts by (document name, format): some at hand, the others rendered in the
+    background once :meth:`start` is called (or one of them is read)."""
+
+    def __init__(self, ready: dict[tuple[str, str], str],
+                 later: Callable[[], dict[tuple[str, str], str]], background: Executor) -> None:
+        self._ready = ready
+        self._later = later
+        self._background = background
+        self._future: Future[dict[tuple[str, str], str]] | None = None
+
+    def start(self) -> None:
+        """Start rendering the other texts in the background (once)."""
+        if self._future is None:
+            self._future = self._background.submit(self._later)
+
+    def _rest(self) -> dict[tuple[str, str], str]:
+        self.start()
+        assert self._future is not None
+        return self._future.result()
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        if key in self._ready:
+            return self._ready[key]
+        return self._rest()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        yield from self._ready
+        yield from self._rest()
+
+    def __len__(self) -> int:
+        return len(self._ready) + len(self._rest())
 
 
 def first_formats(wanted: Sequence[str]) -> list[str]:
@@ -101,24 +135,3 @@ def preload(wanted: Sequence[str], templates_dir: Path | None) -> None:
     derived in other processes."""
     for kind in dict.fromkeys(get(f).templates for f in first_formats(wanted)):
         preload_templates(kind, templates_dir)
-
-
-class _Texts(Mapping[tuple[str, str], str]):
-    """The rendered texts: some at hand, the others from a render still running."""
-
-    def __init__(self, ready: dict[tuple[str, str], str],
-                 later: Future[dict[tuple[str, str], str]]) -> None:  # fmt: skip
-        self._ready = ready
-        self._later = later
-
-    def __getitem__(self, key: tuple[str, str]) -> str:
-        if key in self._ready:
-            return self._ready[key]
-        return self._later.result()[key]
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        yield from self._ready
-        yield from self._later.result()
-
-    def __len__(self) -> int:
-        return len(self._ready) + len(self._later.result())
