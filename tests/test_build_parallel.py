@@ -49,15 +49,16 @@ def _pid_and_square(number: int) -> tuple[int, int]:
 
 
 def _shared_out(marker: Path, parent: int, first: int = 1) -> Callable[[int], tuple[int, int]]:
-    """A job whose tasks in this process (after the ``first``) wait until a helper has run
-    one: so the helpers certainly take part, however fast the tasks are."""
+    """A job whose tasks after the ``first`` each wait until this process and a helper have
+    both begun one: so both certainly take part, however fast the tasks are."""
 
     def job(number: int) -> tuple[int, int]:
-        if os.getpid() != parent:
-            marker.touch()
-        elif number >= first:
+        if number >= first:
+            here = os.getpid() == parent
+            marker.with_suffix(".here" if here else ".helper").touch()
+            other = marker.with_suffix(".helper" if here else ".here")
             deadline = time.monotonic() + 60
-            while not marker.exists() and time.monotonic() < deadline:
+            while not other.exists() and time.monotonic() < deadline:
                 time.sleep(0.01)
         return os.getpid(), number * number
 
@@ -135,7 +136,8 @@ def test_stopping_early_stops_the_helpers(tmp_path: Path) -> None:
     def slow(number: int) -> int:
         if os.getpid() != parent:
             (tmp_path / str(os.getpid())).touch()
-            time.sleep(60)  # killed long before this ends
+            if number > 1:  # (task 1 may be the helper's: then the result 1 must come back)
+                time.sleep(60)  # killed long before this ends
         elif number > 0:  # here: wait until the helper is inside a task
             deadline = time.monotonic() + 60
             while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
@@ -198,10 +200,33 @@ def test_default_jobs_uses_the_idle_cores(
     assert default_jobs() == jobs
 
 
-def test_runnable_others_reads_the_kernel_count(tmp_path: Path) -> None:
+def _stat(pid: int, state: str, nice: int) -> str:
+    """A line of /proc/PID/stat: the name may hold spaces and parentheses."""
+    rest = ["1"] * 14 + ["20", str(nice)] + ["1"] * 30
+    return f"{pid} (a (b) c) {state} " + " ".join(rest) + "\n"
+
+
+def test_runnable_others_counts_the_running_processes_not_niced_below_this_one(
+    tmp_path: Path,
+) -> None:
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    processes = {101: ("R", own), 102: ("R", 19), 103: ("S", own), 104: ("R", own - 1),
+                 105: ("D", own), os.getpid(): ("R", own)}  # fmt: skip
+    for pid, (state, nice) in processes.items():
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "stat").write_text(_stat(pid, state, nice), encoding="ascii")
+    (tmp_path / "106").mkdir()  # ended while being read: no stat file
+    (tmp_path / "loadavg").write_text("3.10 2.00 1.00 4/300 9999\n", encoding="ascii")
+    assert workers._runnable_others(str(tmp_path)) == 2  # 101 and 104, not the niced 102
+    (tmp_path / "loadavg").write_text("3.10 2.00 1.00 1/300 9999\n", encoding="ascii")
+    assert workers._runnable_others(str(tmp_path)) == 0  # only this one runs: nothing read
+    (tmp_path / "loadavg").write_text("garbage\n", encoding="ascii")
+    assert workers._runnable_others(str(tmp_path)) is None  # the load average decides
+
+
+def test_runnable_others_reads_this_machine() -> None:
     if not Path("/proc/loadavg").exists():
         assert workers._runnable_others() is None
         return
-    fields = Path("/proc/loadavg").read_text().split()
-    assert fields[3].count("/") == 1
-    assert 0 <= workers._runnable_others() <= int(fields[3].split("/")[1])  # type: ignore[operator]
+    total = int(Path("/proc/loadavg").read_text().split()[3].split("/")[1])
+    assert 0 <= workers._runnable_others() <= total  # type: ignore[operator]
