@@ -21,7 +21,7 @@ from derive.ir.dispatch import Operation
 
 def collect_terms(index_sum: ix.IndexSum, avoid: Iterable[str] = ()) -> ix.IndexSum:
     """Fold scalar powers, rename dummies canonically, combine like terms, drop zeros."""
-    free = set(index_sum.free)
+    free = {i.name for i in index_sum.free}
     totals: dict[tuple[tuple[ix.Index, ...], tuple[ix.Factor, ...]], Fraction] = {}
     for term in index_sum.terms:
         budget.check()
@@ -33,13 +33,31 @@ def collect_terms(index_sum: ix.IndexSum, avoid: Iterable[str] = ()) -> ix.Index
 
 
 def fold_powers(index_sum: ix.IndexSum) -> ix.IndexSum:
-    """Every term with its powers of one scalar folded (``s^-1 s = 1``, ``s s = s^2``)."""
-    return ix.IndexSum(tuple(_fold_powers(t) for t in index_sum.terms), index_sum.free)
+    """Every term with its powers of one scalar folded (``s^-1 s = 1``, ``s s = s^2``).
+
+    ``index_sum`` itself when no term has a scalar leaf to fold.
+    """
+    terms = tuple(_fold_powers(t) for t in index_sum.terms)
+    if all(new is old for new, old in zip(terms, index_sum.terms, strict=True)):
+        return index_sum
+    return ix.IndexSum(terms, index_sum.free)
 
 
 def same_factors(a: ix.IndexSum, b: ix.IndexSum) -> bool:
     """Whether ``b`` is ``a`` with only the factors of its terms (or the terms) reordered."""
+    if a is b:
+        return True
+    if len(a.terms) != len(b.terms) or sorted(map(outline, a.terms)) != sorted(
+            map(outline, b.terms)):  # fmt: skip
+        return False  # cheap to compare, and equal whenever the full forms below are
     return sorted(map(_unordered, a.terms)) == sorted(map(_unordered, b.terms))
+
+
+def outline(term: ix.Term) -> tuple[Fraction, list[str], list[tuple[str, ...]]]:
+    """The coefficient, the names of the dummies and each factor's index names, in an order
+    of their own: terms with the same factors in any order have the same outline."""
+    return (term.coeff, sorted(i.name for i in term.sums),
+            sorted(tuple(i.name for i in f.indices) for f in term.factors))  # fmt: skip
 
 
 def same_up_to_renaming(a: ix.IndexSum, b: ix.IndexSum) -> bool:
@@ -77,7 +95,8 @@ def renames_to(a: ix.Term, b: ix.Term) -> bool:
 
 
 def _pattern(term: ix.Term) -> tuple[list[str], list[str]]:
-    free = {i for f in term.factors for i in f.indices} - set(term.sums)
+    sums = {i.name for i in term.sums}
+    free = {i.name for f in term.factors for i in f.indices} - sums
     return (sorted(_shape_key(f, free) for f in term.factors),
             sorted(str(i.dim) for i in term.sums))  # fmt: skip
 
@@ -97,6 +116,8 @@ def _fold_powers(term: ix.Term) -> ix.Term:
             exponents[base] = exponents.get(base, Fraction(0)) + power
         else:
             kept.append(factor)
+    if not exponents:
+        return term
     for base, power in exponents.items():
         if power != 0:
             kept.append(ix.Entry(el.hadamard_power(base, power), ()))
@@ -128,9 +149,9 @@ def _base_key(base: ex.Expr) -> str:
     return order.key(base)
 
 
-def _shape_key(factor: ix.Factor, free: set[ix.Index]) -> str:
-    """A sort key that ignores the names of dummy indices."""
-    pattern = ",".join(i.name if i in free else "*" for i in factor.indices)
+def _shape_key(factor: ix.Factor, free: set[str]) -> str:
+    """A sort key that ignores the names of dummy indices (``free``: the free indices' names)."""
+    pattern = ",".join(i.name if i.name in free else "*" for i in factor.indices)
     if isinstance(factor, ix.Entry):
         return f"0{_base_key(factor.base)}[{pattern}]"
     if isinstance(factor, ix.Delta):
@@ -138,17 +159,32 @@ def _shape_key(factor: ix.Factor, free: set[ix.Index]) -> str:
     return f"2{type(factor).__name__}[{pattern}]"
 
 
-def _canonical(term: ix.Term, free: set[ix.Index]) -> ix.Term:
-    """Factors sorted, dummies renamed ``_0, _1, ...`` in order of appearance."""
-    factors = sorted(term.factors, key=lambda f: _shape_key(f, free))
-    mapping: dict[ix.Index, ix.Index] = {}
-    for index in ix.factor_indices(factors):
-        if index in term.sums and index not in mapping:
-            mapping[index] = ix.Index(f"_{len(mapping)}", index.dim)
+def indices_text(indices: tuple[ix.Index, ...]) -> str:
+    """``repr(indices)``, spelled out here: the dataclass ``repr`` guards every call against
+    recursion, which made it the costliest part of sorting factors."""
+    parts = [f"Index(name={i.name!r}, dim={i.dim!r})" for i in indices]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def _canonical(term: ix.Term, free: set[str]) -> ix.Term:
+    """Factors sorted, dummies renamed ``_0, _1, ...`` in order of appearance.
+
+    ``free`` holds the free indices' names (an index is equal to another of its name).
+    """
+    # a factor's shape key ignores the dummies' names, so renaming them keeps it: one key each
+    keyed = sorted(((_shape_key(f, free), f) for f in term.factors), key=lambda kf: kf[0])
+    sums = {i.name for i in term.sums}
+    mapping: dict[str, ix.Index] = {}
+    for _, factor in keyed:
+        for index in factor.indices:
+            if index.name in sums and index.name not in mapping:
+                mapping[index.name] = ix.Index(f"_{len(mapping)}", index.dim)
     for index in term.sums:
-        if index not in mapping:
-            mapping[index] = ix.Index(f"_{len(mapping)}", index.dim)
-    renamed = ix.rename(ix.Term(term.coeff, term.sums, tuple(factors)), mapping)
-    ordered = sorted(renamed.factors, key=lambda f: _shape_key(f, free) + repr(f.indices))
-    sums = tuple(sorted(renamed.sums, key=lambda i: int(i.name[1:])))
-    return ix.Term(renamed.coeff, sums, tuple(ordered))
+        if index.name not in mapping:
+            mapping[index.name] = ix.Index(f"_{len(mapping)}", index.dim)
+    renamed = ix.rename_by_name(ix.Term(term.coeff, term.sums, tuple(f for _, f in keyed)),
+                                mapping)  # fmt: skip
+    ordered = sorted(zip((k for k, _ in keyed), renamed.factors, strict=True),
+                     key=lambda kf: kf[0] + indices_text(kf[1].indices))  # fmt: skip
+    return ix.Term(renamed.coeff, tuple(sorted(renamed.sums, key=lambda i: int(i.name[1:]))),
+                   tuple(f for _, f in ordered))  # fmt: skip
