@@ -217,3 +217,20 @@ def test_collect_fold_powers_keeps_a_sum_with_nothing_to_fold() -> None:
     assert fold_powers(plain) is plain
     powers = ix.IndexSum((_term(1, (), ix.Entry(s, ()), ix.Entry(s, ())),), ())
     assert terms_text(fold_powers(powers).terms) == ["s^2"]
+
+
+def test_collect_does_not_combine_terms_whose_bases_only_share_a_key() -> None:
+    """Sort keys put terms in buckets; inside one, only equal canonical forms combine. Two
+    symbols called A of different shapes have one key and are different bases."""
+    other = ex.Symbol("A", ex.Shape(3, 3))
+    first = _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,)))
+    second = _term(1, (Q,), ix.Entry(other, (IDX_I, Q)), ix.Entry(x, (Q,)))
+    third = _term(2, (R,), ix.Entry(x, (R,)), ix.Entry(A, (IDX_I, R)))
+    collected = collect_terms(ix.IndexSum((first, second, third), (IDX_I,)))
+    assert terms_text(collected.terms) == ["3 Σj A[i,j] x[j]", "Σj A[i,j] x[j]"]
+    assert [f.base for f in collected.terms[1].factors][0] is other
+
+
+def test_collect_dummy_names_are_tidys() -> None:
+    names = ix.dummy_names()
+    assert [next(names) for _ in range(19)] == [*"ijpqrstuvwabcdegh", "i1", "i2"]

@@ -15,6 +15,8 @@ import pytest
 from numpy.testing import assert_allclose
 from oracle import value_of
 
+from derive.calculus.algebra import push_transpose
+from derive.calculus.elementwise.entrywise import merge_entrywise, usual_counts
 from derive.calculus.recognise import canonical_trace, term_to_matrix
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
@@ -146,3 +148,33 @@ def test_recognise_terms_without_a_matrix_form(
 ) -> None:
     with pytest.raises(UnsupportedError, match=message):
         term_to_matrix(term, row, col)
+
+
+@pytest.mark.parametrize(("term", "free", "expected"), [
+    (_term((IDX_P,), _e(A, IDX_I, IDX_P), _e(x, IDX_P)), (IDX_I,), True),
+    (_term((IDX_P,), _e(x, IDX_P), _e(y, IDX_P)), (), True),
+    (_term((), _e(x, IDX_I)), (IDX_I, IDX_J), False),
+    (_term((), _e(A, IDX_I, IDX_I)), (IDX_I,), False),
+    (_term((IDX_P,), _e(x, IDX_P)), (), False),
+    (_term((IDX_P,), _e(x, IDX_P), _e(y, IDX_P), _e(A, IDX_P, IDX_P)), (), False),
+    (_term((IDX_P, IDX_Q), _e(x, IDX_P), _e(y, IDX_P)), (), False),
+], ids=["product", "inner", "free-missing", "free-twice", "dummy-once", "dummy-four-times",
+        "dummy-unused"])  # fmt: skip
+def test_recognise_usual_counts(term: ix.Term, free: tuple[ix.Index, ...], expected: bool) -> None:
+    """A term whose free indices occur once and dummies twice needs no entrywise rewrite, and
+    merge_entrywise hands it back as it is; any other count is not usual."""
+    assert usual_counts(term, free) is expected
+    if expected:
+        assert merge_entrywise(term, *(list(free) + [None, None])[:2]) is term
+
+
+def test_recognise_push_transpose_keeps_what_it_does_not_change() -> None:
+    """A transposed leaf and a product of them come back as the same objects (nothing is
+    rebuilt); a transposed product is pushed down, a transposed identity or number dropped."""
+    leaf = ex.Transpose(A)
+    product = ex.mul(leaf, ex.Transpose(B), x)
+    assert push_transpose(leaf) is leaf
+    assert push_transpose(product) is product
+    assert push_transpose(ex.Transpose(ex.mul(A, B))) == ex.mul(ex.Transpose(B), leaf)
+    assert push_transpose(ex.Transpose(ex.Identity("n"))) == ex.Identity("n")
+    assert push_transpose(ex.Transpose(ex.Transpose(A))) == A

@@ -16,11 +16,12 @@ from derive.ir import expr as ex
 
 def map_children(node: ex.Expr, function: Callable[[ex.Expr], ex.Expr]) -> ex.Expr:
     """Apply ``function`` to each child and rebuild (:meth:`derive.ir.expr.Expr.rebuild`)."""
-    budget.check()
-    if not node.children:
+    old_children = node.children
+    if not old_children:
         return node
-    children = [function(c) for c in node.children]
-    if all(new is old for new, old in zip(children, node.children, strict=True)):
+    budget.check()
+    children = [function(c) for c in old_children]
+    if all(new is old for new, old in zip(children, old_children, strict=True)):
         return node  # nothing changed below: keep the node rather than rebuild it
     return node.rebuild(children)
 
@@ -51,7 +52,9 @@ def push_transpose(node: ex.Expr) -> ex.Expr:
         return ex.Power(push_transpose(ex.transpose(arg.base)), arg.exponent)
     if isinstance(arg, ex.Inverse):
         return ex.transpose(ex.Inverse(push_transpose(arg.arg)))
-    return ex.transpose(arg)
+    if isinstance(arg, ex.Number | ex.Identity | ex.Zero) or arg.is_symmetric:
+        return ex.transpose(arg)
+    return node  # a leaf's transpose (A^T) stays: node is what ex.transpose(arg) would build
 
 
 def apply_symmetry(node: ex.Expr, symmetric: Collection[str]) -> ex.Expr:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 
 from derive import budget
@@ -20,16 +21,32 @@ from derive.ir.dispatch import Operation
 
 
 def collect_terms(index_sum: ix.IndexSum, avoid: Iterable[str] = ()) -> ix.IndexSum:
-    """Fold scalar powers, rename dummies canonically, combine like terms, drop zeros."""
+    """Fold scalar powers, rename dummies canonically, combine like terms, drop zeros.
+
+    The surviving terms' dummies then get readable names, as :func:`derive.ir.index.tidy`
+    gives them; each factor is renamed once, from its own names to the readable ones.
+    """
     free = {i.name for i in index_sum.free}
-    totals: dict[tuple[tuple[ix.Index, ...], tuple[ix.Factor, ...]], Fraction] = {}
+    # like terms: equal canonical forms. Terms are first put in buckets by their sort keys,
+    # which equal canonical forms share; forms are compared only inside a bucket
+    buckets: dict[tuple[str, ...], list[int]] = {}  # sort keys -> positions in forms
+    forms: list[_Form] = []
+    coeffs: list[Fraction] = []
     for term in index_sum.terms:
         budget.check()
-        canonical = _canonical(_fold_powers(term), free)
-        key = (canonical.sums, canonical.factors)
-        totals[key] = totals.get(key, Fraction(0)) + canonical.coeff
-    terms = tuple(ix.Term(c, s, f) for (s, f), c in totals.items() if c != 0)
-    return ix.tidy(ix.IndexSum(terms, index_sum.free), avoid)
+        form = _canonical(_fold_powers(term), free)
+        bucket = buckets.setdefault(form.keys, [])
+        same = next((n for n in bucket if _exact(forms[n]) == _exact(form)), None)
+        if same is None:
+            bucket.append(len(forms))
+            forms.append(form)
+            coeffs.append(Fraction(0) + form.coeff)
+        else:
+            coeffs[same] += form.coeff
+    taken = {i.name for i in index_sum.free} | set(avoid)
+    terms = tuple(_readable(form, coeff, taken) for form, coeff in zip(forms, coeffs, strict=True)
+                  if coeff != 0)  # fmt: skip
+    return ix.IndexSum(terms, index_sum.free)
 
 
 def fold_powers(index_sum: ix.IndexSum) -> ix.IndexSum:
@@ -166,7 +183,26 @@ def indices_text(indices: tuple[ix.Index, ...]) -> str:
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
-def _canonical(term: ix.Term, free: set[str]) -> ix.Term:
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """A term's canonical form, kept as its own factors in canonical order and the renaming
+    of its dummies to ``_0, _1, ...`` (applied only when two forms must be compared)."""
+
+    coeff: Fraction
+    keys: tuple[str, ...]  # the factors' sort keys, in order
+    factors: tuple[ix.Factor, ...]  # the term's own factors, in canonical order
+    renaming: dict[str, ix.Index]  # a dummy's name -> its canonical index
+    sums: tuple[str, ...]  # the dummies' own names, in canonical order
+
+
+def _exact(form: _Form) -> tuple[tuple[str, ...], tuple[ix.Factor, ...]]:
+    """The canonical term itself: its dummies and its renamed factors."""
+    renaming = form.renaming
+    return (tuple(renaming[name].name for name in form.sums),
+            tuple(ix.rename_factor_by_name(f, renaming) for f in form.factors))  # fmt: skip
+
+
+def _canonical(term: ix.Term, free: set[str]) -> _Form:
     """Factors sorted, dummies renamed ``_0, _1, ...`` in order of appearance.
 
     ``free`` holds the free indices' names (an index is equal to another of its name).
@@ -182,9 +218,24 @@ def _canonical(term: ix.Term, free: set[str]) -> ix.Term:
     for index in term.sums:
         if index.name not in mapping:
             mapping[index.name] = ix.Index(f"_{len(mapping)}", index.dim)
-    renamed = ix.rename_by_name(ix.Term(term.coeff, term.sums, tuple(f for _, f in keyed)),
-                                mapping)  # fmt: skip
-    ordered = sorted(zip((k for k, _ in keyed), renamed.factors, strict=True),
-                     key=lambda kf: kf[0] + indices_text(kf[1].indices))  # fmt: skip
-    return ix.Term(renamed.coeff, tuple(sorted(renamed.sums, key=lambda i: int(i.name[1:]))),
-                   tuple(f for _, f in ordered))  # fmt: skip
+    ordered = sorted(((key + indices_text(tuple(mapping.get(i.name, i) for i in f.indices)), f)
+                      for key, f in keyed), key=lambda kf: kf[0])  # fmt: skip
+    dummies = sorted((i.name for i in term.sums), key=lambda name: int(mapping[name].name[1:]))
+    return _Form(term.coeff, tuple(k for k, _ in ordered), tuple(f for _, f in ordered),
+                 mapping, tuple(dummies))  # fmt: skip
+
+
+def _readable(form: _Form, coeff: Fraction, taken: set[str]) -> ix.Term:
+    """The canonical term with its dummies named i, j, p, ... in order of appearance, as
+    :func:`derive.ir.index.tidy` names the machine-made ``_0, _1, ...``."""
+    budget.check()
+    renaming = form.renaming
+    occurrences = [i for f in form.factors for i in f.indices]
+    used = taken | {i.name for i in occurrences if i.name not in renaming}
+    pool = (name for name in ix.dummy_names() if name not in used)
+    readable: dict[str, ix.Index] = {}
+    for name in itertools.chain((i.name for i in occurrences), form.sums):
+        if name in renaming and name not in readable:
+            readable[name] = ix.Index(next(pool), renaming[name].dim)
+    return ix.Term(coeff, tuple(readable[name] for name in form.sums),
+                   tuple(ix.rename_factor_by_name(f, readable) for f in form.factors))

@@ -340,11 +340,11 @@ def rename_by_name(term: Term, by_name: Mapping[str, Index]) -> Term:
     if not by_name:
         return term
     sums = tuple(by_name.get(i.name, i) for i in term.sums)
-    return Term(term.coeff, sums, tuple(_rename_factor_by_name(f, by_name)
+    return Term(term.coeff, sums, tuple(rename_factor_by_name(f, by_name)
                                         for f in term.factors))  # fmt: skip
 
 
-def _rename_factor_by_name(factor: Factor, by_name: Mapping[str, Index]) -> Factor:
+def rename_factor_by_name(factor: Factor, by_name: Mapping[str, Index]) -> Factor:
     """One factor renamed; a factor none of whose indices is renamed is returned as it is."""
     if type(factor) is Entry:
         if not any(i.name in by_name for i in factor.indices):
@@ -391,6 +391,11 @@ def _tidy_term(term: Term, taken: set[str], everything: bool) -> Term:
         if index.name in renamed and index.name not in mapping:
             mapping[index.name] = Index(next(pool), index.dim)
     return rename_by_name(term, mapping)
+
+
+def dummy_names() -> Iterator[str]:
+    """The names :func:`tidy` gives dummies, in order: i, j, p, q, ..., then i1, i2, ..."""
+    return _pool()
 
 
 def _pool() -> Iterator[str]:
