@@ -15,7 +15,7 @@ import pytest
 from numpy.testing import assert_allclose
 from oracle import value_of
 
-from derive.calculus.algebra import push_transpose
+from derive.calculus.algebra import is_atom, map_inner, push_transpose
 from derive.calculus.elementwise.entrywise import merge_entrywise, usual_counts
 from derive.calculus.recognise import canonical_trace, term_to_matrix
 from derive.errors import UnsupportedError
@@ -178,3 +178,27 @@ def test_recognise_push_transpose_keeps_what_it_does_not_change() -> None:
     assert push_transpose(ex.Transpose(ex.mul(A, B))) == ex.mul(ex.Transpose(B), leaf)
     assert push_transpose(ex.Transpose(ex.Identity("n"))) == ex.Identity("n")
     assert push_transpose(ex.Transpose(ex.Transpose(A))) == A
+
+
+def test_recognise_is_atom_is_a_leaf_or_its_transpose() -> None:
+    assert is_atom(A) and is_atom(ex.Transpose(A)) and is_atom(ex.Identity("n"))
+    assert not is_atom(ex.Transpose(ex.mul(A, B)))
+    assert not is_atom(ex.mul(A, B))
+    assert not is_atom(ex.Trace(A))
+
+
+def test_recognise_map_inner_passes_only_compound_children() -> None:
+    """Atoms are kept without a call; the node comes back as it is when nothing changed, and
+    rebuilt around what changed."""
+    seen: list[ex.Expr] = []
+
+    def record(node: ex.Expr) -> ex.Expr:
+        seen.append(node)
+        return ex.Transpose(node) if isinstance(node, ex.Trace) else node
+
+    product = ex.mul(ex.Transpose(A), ex.Trace(B), ex.add(A, B))
+    assert map_inner(product, record) == ex.mul(ex.Transpose(A), ex.Transpose(ex.Trace(B)),
+                                                ex.add(A, B))  # fmt: skip
+    assert seen == [ex.Trace(B), ex.add(A, B)]
+    plain = ex.mul(ex.Transpose(A), ex.add(A, B))
+    assert map_inner(plain, lambda node: node) is plain

@@ -9,7 +9,7 @@ a scalar ``u^T M v``; a closed cycle is a trace. Scalar leaves multiply the term
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from derive import budget
 from derive.calculus.elementwise.entrywise import merge_entrywise
@@ -19,11 +19,12 @@ from derive.ir import order
 from derive.ir.index import Count, Delta, Entry, Factor, Index, Term
 
 
-@dataclass(frozen=True, slots=True)
-class _Edge:
+class _Edge(NamedTuple):
     """A factor seen as an edge of the index graph: ``label`` is walked from ``row`` to ``col``.
 
-    A vector entry is an edge with one open side (``None``): its label is a column vector.
+    A vector entry is an edge with one open side (``None``): its label is a column vector. A
+    named tuple, not an IR node: one is made for every factor of every term recognised, and a
+    tuple is the cheapest to make.
     """
 
     label: ex.Expr
