@@ -14,15 +14,7 @@ from index_support import terms_text
 from numpy.testing import assert_allclose
 from oracle import value_of
 
-from derive.calculus.collect import (
-    collect_terms,
-    fold_powers,
-    indices_text,
-    outline,
-    renames_to,
-    same_factors,
-    same_up_to_renaming,
-)
+from derive.calculus.collect import collect_terms, renames_to, same_up_to_renaming
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -171,66 +163,3 @@ def test_collect_like_terms_with_one_base_twice(dummy: str) -> None:
     second = _term(1, (a, b), ix.Entry(A, (IDX_I, a)), ix.Entry(A, (b, a)), ix.Entry(x, (b,)))
     collected = collect_terms(ix.IndexSum((first, second), (IDX_I,)))
     assert terms_text(collected.terms) == ["2 Σj,p A[j,p] A[i,p] x[j]"]
-
-
-@pytest.mark.parametrize("indices", [
-    (), (IDX_I,), (IDX_I, P), (ix.Index("i10", 3), ix.Index("_2", "m"), ix.Index("k", 1)),
-], ids=["none", "one", "two", "three-int-dims"])  # fmt: skip
-def test_collect_indices_text_is_the_repr(indices: tuple[ix.Index, ...]) -> None:
-    """The sort key of canonical factors is the repr of their indices, spelled out."""
-    assert indices_text(indices) == repr(indices)
-
-
-AX = _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,)))
-XA = _term(1, (P,), ix.Entry(x, (P,)), ix.Entry(A, (IDX_I, P)))
-
-
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ((AX,), (XA,), True),
-    ((AX, XA), (XA, AX), True),
-    ((AX,), (_term(1, (Q,), ix.Entry(x, (Q,)), ix.Entry(A, (IDX_I, Q))),), False),
-    ((AX,), (_term(1, (P,), ix.Entry(X, (IDX_I, P)), ix.Entry(x, (P,))),), False),
-    ((AX,), (_term(2, (P,), ix.Entry(x, (P,)), ix.Entry(A, (IDX_I, P))),), False),
-    ((AX,), (AX, AX), False),
-    ((AX, AX), (AX, XA), True),
-    ((AX, AX), (AX, _term(1, (P,), ix.Entry(A, (P, IDX_I)), ix.Entry(x, (P,)))), False),
-], ids=["reordered", "terms-swapped", "renamed", "other-base", "other-coefficient",
-        "more-terms", "twice", "index-moved"])  # fmt: skip
-def test_collect_same_factors(a: tuple[ix.Term, ...], b: tuple[ix.Term, ...],
-                              expected: bool) -> None:  # fmt: skip
-    """Only a reordering of factors or terms is the same; a renaming, another base, another
-    coefficient or another term is not (the outline alone cannot tell A from X)."""
-    first, second = ix.IndexSum(a, (IDX_I,)), ix.IndexSum(b, (IDX_I,))
-    assert same_factors(first, second) is expected
-    assert same_factors(second, first) is expected
-
-
-def test_collect_outline_ignores_the_order_of_factors() -> None:
-    assert outline(AX) == outline(XA) == (Fraction(1), ["_0"], [("_0",), ("i", "_0")])
-    assert outline(AX) != outline(_term(1, (P,), ix.Entry(A, (P, IDX_I)), ix.Entry(x, (P,))))
-
-
-def test_collect_fold_powers_keeps_a_sum_with_nothing_to_fold() -> None:
-    """Nothing to fold: the same object back, so that the engine sees at once that nothing
-    changed; a power to fold: a new sum."""
-    plain = ix.IndexSum((AX, XA), (IDX_I,))
-    assert fold_powers(plain) is plain
-    powers = ix.IndexSum((_term(1, (), ix.Entry(s, ()), ix.Entry(s, ())),), ())
-    assert terms_text(fold_powers(powers).terms) == ["s^2"]
-
-
-def test_collect_does_not_combine_terms_whose_bases_only_share_a_key() -> None:
-    """Sort keys put terms in buckets; inside one, only equal canonical forms combine. Two
-    symbols called A of different shapes have one key and are different bases."""
-    other = ex.Symbol("A", ex.Shape(3, 3))
-    first = _term(1, (P,), ix.Entry(A, (IDX_I, P)), ix.Entry(x, (P,)))
-    second = _term(1, (Q,), ix.Entry(other, (IDX_I, Q)), ix.Entry(x, (Q,)))
-    third = _term(2, (R,), ix.Entry(x, (R,)), ix.Entry(A, (IDX_I, R)))
-    collected = collect_terms(ix.IndexSum((first, second, third), (IDX_I,)))
-    assert terms_text(collected.terms) == ["3 Σj A[i,j] x[j]", "Σj A[i,j] x[j]"]
-    assert [f.base for f in collected.terms[1].factors][0] is other
-
-
-def test_collect_dummy_names_are_tidys() -> None:
-    names = ix.dummy_names()
-    assert [next(names) for _ in range(19)] == [*"ijpqrstuvwabcdegh", "i1", "i2"]

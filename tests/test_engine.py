@@ -21,11 +21,9 @@ from numpy.testing import assert_allclose
 from oracle import value_of
 
 import derive
-from derive.calculus.index_method import node_kinds
 from derive.calculus.proof import Derivation
 from derive.calculus.rules import RULES, StepKind
 from derive.documents.printer import unicode
-from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -385,12 +383,3 @@ def test_engine_zero_gradient_has_the_layout_shape(layout: str, shape: tuple[int
     assert isinstance(derivation.result.rhs, ex.Zero)
     values, _ = random_values(derivation)
     assert evaluate_result(derivation, values).shape == shape
-
-
-def test_engine_node_kinds_walks_every_node() -> None:
-    """The recognise step's rules read the node types of its matrices off one walk: a trace
-    deep inside a product, a transpose, an entrywise product, and nothing that is not there."""
-    a, b = ex.Symbol("A", ex.Shape("n", "n")), ex.Symbol("B", ex.Shape("n", "n"))
-    deep = ex.mul(a, ex.Trace(ex.mul(ex.Transpose(a), el.Hadamard((a, b)))))
-    assert node_kinds(deep) == {ex.MatMul, ex.Symbol, ex.Trace, ex.Transpose, el.Hadamard}
-    assert node_kinds(a) == {ex.Symbol}

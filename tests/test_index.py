@@ -123,20 +123,3 @@ def test_index_tidy_names_dummies(
         for name, indices in factors))  # fmt: skip
     tidied = ix.tidy(ix.IndexSum((term,), tuple(index[f] for f in free)), avoid)
     assert terms_text(tidied.terms) == [expected]
-
-
-def test_index_rename_by_name_renames_as_rename_does() -> None:
-    """Keyed by the old names, the renaming reaches the sums and every kind of factor; a factor
-    with nothing to rename comes back as the same object."""
-    a, b, c, k = (ix.Index(name, "n") for name in ("a", "b", "c", "k"))
-    x = ex.Symbol("x", ex.Shape("n", 1))
-    untouched = ix.Entry(x, (k,))
-    term = ix.Term(Fraction(1), (a, c), (ix.Entry(x, (a,)), ix.Delta(a, k), ix.Delta(k, c),
-                                         ix.Count("n"), untouched,
-                                         ix.Partial(ix.Entry(x, (c,)), x, (a,))))  # fmt: skip
-    renamed = ix.rename_by_name(term, {"a": b, "c": a})
-    assert term_text(renamed) == "Σb,a x[b] δ[b,k] δ[k,a] #n x[k] ∂x[a]/∂x[b]"
-    assert renamed == ix.rename(term, {a: b, c: a})
-    assert renamed.factors[4] is untouched
-    assert ix.rename_by_name(term, {}) is term
-    assert ix.rename_by_name(term, {"z": b}) == term

@@ -15,8 +15,6 @@ import pytest
 from numpy.testing import assert_allclose
 from oracle import value_of
 
-from derive.calculus.algebra import is_atom, map_inner, push_transpose
-from derive.calculus.elementwise.entrywise import merge_entrywise, usual_counts
 from derive.calculus.recognise import canonical_trace, term_to_matrix
 from derive.errors import UnsupportedError
 from derive.ir import expr as ex
@@ -148,57 +146,3 @@ def test_recognise_terms_without_a_matrix_form(
 ) -> None:
     with pytest.raises(UnsupportedError, match=message):
         term_to_matrix(term, row, col)
-
-
-@pytest.mark.parametrize(("term", "free", "expected"), [
-    (_term((IDX_P,), _e(A, IDX_I, IDX_P), _e(x, IDX_P)), (IDX_I,), True),
-    (_term((IDX_P,), _e(x, IDX_P), _e(y, IDX_P)), (), True),
-    (_term((), _e(x, IDX_I)), (IDX_I, IDX_J), False),
-    (_term((), _e(A, IDX_I, IDX_I)), (IDX_I,), False),
-    (_term((IDX_P,), _e(x, IDX_P)), (), False),
-    (_term((IDX_P,), _e(x, IDX_P), _e(y, IDX_P), _e(A, IDX_P, IDX_P)), (), False),
-    (_term((IDX_P, IDX_Q), _e(x, IDX_P), _e(y, IDX_P)), (), False),
-], ids=["product", "inner", "free-missing", "free-twice", "dummy-once", "dummy-four-times",
-        "dummy-unused"])  # fmt: skip
-def test_recognise_usual_counts(term: ix.Term, free: tuple[ix.Index, ...], expected: bool) -> None:
-    """A term whose free indices occur once and dummies twice needs no entrywise rewrite, and
-    merge_entrywise hands it back as it is; any other count is not usual."""
-    assert usual_counts(term, free) is expected
-    if expected:
-        assert merge_entrywise(term, *(list(free) + [None, None])[:2]) is term
-
-
-def test_recognise_push_transpose_keeps_what_it_does_not_change() -> None:
-    """A transposed leaf and a product of them come back as the same objects (nothing is
-    rebuilt); a transposed product is pushed down, a transposed identity or number dropped."""
-    leaf = ex.Transpose(A)
-    product = ex.mul(leaf, ex.Transpose(B), x)
-    assert push_transpose(leaf) is leaf
-    assert push_transpose(product) is product
-    assert push_transpose(ex.Transpose(ex.mul(A, B))) == ex.mul(ex.Transpose(B), leaf)
-    assert push_transpose(ex.Transpose(ex.Identity("n"))) == ex.Identity("n")
-    assert push_transpose(ex.Transpose(ex.Transpose(A))) == A
-
-
-def test_recognise_is_atom_is_a_leaf_or_its_transpose() -> None:
-    assert is_atom(A) and is_atom(ex.Transpose(A)) and is_atom(ex.Identity("n"))
-    assert not is_atom(ex.Transpose(ex.mul(A, B)))
-    assert not is_atom(ex.mul(A, B))
-    assert not is_atom(ex.Trace(A))
-
-
-def test_recognise_map_inner_passes_only_compound_children() -> None:
-    """Atoms are kept without a call; the node comes back as it is when nothing changed, and
-    rebuilt around what changed."""
-    seen: list[ex.Expr] = []
-
-    def record(node: ex.Expr) -> ex.Expr:
-        seen.append(node)
-        return ex.Transpose(node) if isinstance(node, ex.Trace) else node
-
-    product = ex.mul(ex.Transpose(A), ex.Trace(B), ex.add(A, B))
-    assert map_inner(product, record) == ex.mul(ex.Transpose(A), ex.Transpose(ex.Trace(B)),
-                                                ex.add(A, B))  # fmt: skip
-    assert seen == [ex.Trace(B), ex.add(A, B)]
-    plain = ex.mul(ex.Transpose(A), ex.add(A, B))
-    assert map_inner(plain, lambda node: node) is plain

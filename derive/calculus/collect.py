@@ -64,10 +64,15 @@ def same_factors(a: ix.IndexSum, b: ix.IndexSum) -> bool:
     """Whether ``b`` is ``a`` with only the factors of its terms (or the terms) reordered."""
     if a is b:
         return True
-    if len(a.terms) != len(b.terms) or sorted(map(outline, a.terms)) != sorted(
+    if len(a.terms) != len(b.terms) or sorted(map(_sums_outline, a.terms)) != sorted(
+            map(_sums_outline, b.terms)) or sorted(map(outline, a.terms)) != sorted(
             map(outline, b.terms)):  # fmt: skip
         return False  # cheap to compare, and equal whenever the full forms below are
     return sorted(map(_unordered, a.terms)) == sorted(map(_unordered, b.terms))
+
+
+def _sums_outline(term: ix.Term) -> tuple[Fraction, list[str]]:
+    return term.coeff, sorted(i.name for i in term.sums)
 
 
 def outline(term: ix.Term) -> tuple[Fraction, list[str], list[tuple[str, ...]]]:
