@@ -171,10 +171,11 @@ def factor(node: ex.Expr) -> ex.Expr:
         return node
     parts = [_parts(t) for t in node.terms]
     counts: dict[tuple[str, ex.Expr], int] = {}
+    scalar_sum = node.shape.is_scalar  # once: a sum's shape is its first product's
     for item in parts:
         for key in _keys(item):
             # a scalar sum keeps its products whole: x' A x - 2 b' A x, not (x' A - 2 b' A) x
-            if key[0] == "scalar" or not node.shape.is_scalar:
+            if key[0] == "scalar" or not scalar_sum:
                 counts[key] = counts.get(key, 0) + 1
     candidates = [(count, _PRIORITY[key[0]], key) for key, count in counts.items() if count >= 2]
     if not candidates:

@@ -173,7 +173,7 @@ def _base_key(base: ex.Expr) -> str:
 
 def _shape_key(factor: ix.Factor, free: set[str]) -> str:
     """A sort key that ignores the names of dummy indices (``free``: the free indices' names)."""
-    pattern = ",".join(i.name if i.name in free else "*" for i in factor.indices)
+    pattern = ",".join([i.name if i.name in free else "*" for i in factor.indices])
     if isinstance(factor, ix.Entry):
         return f"0{_base_key(factor.base)}[{pattern}]"
     if isinstance(factor, ix.Delta):

@@ -451,9 +451,10 @@ def mul(*factors: Expr) -> Expr:
                 coefficient *= item.value
             else:
                 flat.append(item)
-    if coefficient == 0 or any(isinstance(f, Zero) for f in flat):
+    kinds = {type(f) for f in flat}  # one pass for both questions below (no node subclasses)
+    if coefficient == 0 or Zero in kinds:
         return Zero(product_shape(f.shape for f in flat))
-    if len(flat) > 1 and any(isinstance(f, Identity) for f in flat):
+    if len(flat) > 1 and Identity in kinds:
         # an identity is neutral only beside another matrix: ``(x' x) I`` must keep its I
         kept = [f for f in flat if not isinstance(f, Identity)]
         if product_shape(f.shape for f in kept) != product_shape(f.shape for f in flat):
