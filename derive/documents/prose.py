@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["MATH_COMMANDS", "ProseError", "Segment", "check_prose", "render_prose", "segments"]
 
@@ -110,6 +111,14 @@ def check_prose(text: str) -> str | None:
     return None
 
 
+@functools.cache
+def _latex_context() -> Any:
+    """pylatexenc's table of known macros, built once (each walker would build its own)."""
+    from pylatexenc.latexwalker import get_default_latex_context_db
+
+    return get_default_latex_context_db()
+
+
 def _check_math(math: str) -> None:
     """Refuse math that is empty, does not parse, or uses a command outside the list."""
     from pylatexenc.latexwalker import (
@@ -130,7 +139,8 @@ def _check_math(math: str) -> None:
     if bad is not None:
         raise ProseError(f"{bad.group(0)!r} is not allowed in math: ${math}$")
     try:
-        nodes = LatexWalker(math, tolerant_parsing=False).get_latex_nodes()[0]
+        nodes = LatexWalker(math, latex_context=_latex_context(),
+                            tolerant_parsing=False).get_latex_nodes()[0]
     except LatexWalkerError as error:
         raise ProseError(f"math that does not parse: ${math}$ ({error.msg})") from None
 

@@ -21,10 +21,9 @@ import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from derive.calculus.proof import Derivation
 from derive.documents.document import Handout, Item, Section
@@ -56,7 +55,7 @@ from derive.documents.handouts.per_item import (
     code_listing,
     innermost,
 )
-from derive.documents.handouts.render import Texts, preload, render_documents
+from derive.documents.handouts.render import Background, Texts, preload, render_documents
 from derive.documents.handouts.spec import HandoutSpec, ItemSpec
 from derive.documents.render import templates_folder
 from derive.errors import (
@@ -66,6 +65,9 @@ from derive.errors import (
     LocatedError,
     ParseError,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = [
     "HandoutFileError", "HandoutSpec", "FileProblem", "Progress", "build_handout",
@@ -122,8 +124,7 @@ def derive_handout(
     """
     from derive.documents.handouts.workers import ordered_map
 
-    locator = Locator(spec.text)
-    problems: list[FileProblem] = []
+    failed: list[tuple[KeyPath, str]] = []
     tasks = [(section, item) for section in spec.sections for item in section.items]
     total = sum(item.kind != "definition" for _, item in tasks)
     done = 0
@@ -142,14 +143,15 @@ def derive_handout(
         if isinstance(outcome, list):
             derived.append(outcome)
         else:
-            key, message = outcome
-            problems.append(FileProblem(spec.file, locator.line(key), key_name(key), message))
+            failed.append(outcome)
         if item.kind != "definition":
             done += 1
             if progress is not None:
                 progress("derive", done, total, item.title or item.identity or item.expr)
-    if problems:
-        raise HandoutFileError(problems)
+    if failed:
+        locator = Locator(spec.text)  # the lines of the keys: only a failure needs them
+        raise HandoutFileError([FileProblem(spec.file, locator.line(key), key_name(key), message)
+                                for key, message in failed])  # fmt: skip
     each = iter(derived)
     sections = [Section(section.title, tuple(i for _ in section.items for i in next(each)),
                         section.intro, section.layout) for section in spec.sections]  # fmt: skip
@@ -354,7 +356,7 @@ def build_handout(
             handout, name=names[1], title=f"{handout.title} (solutions)", solutions=True,
             results_only=spec.key_results_only,
         )
-    with ThreadPoolExecutor(max_workers=1) as background:
+    with Background() as background:
         texts = render_documents(documents, wanted, templates, background)
         _html_assets(folder, wanted)  # before the page, so that a page never lacks its assets
         try:
@@ -394,17 +396,17 @@ def _check_printable(spec: HandoutSpec) -> None:
                    (("section", number, "intro"), section.intro)]
         fields += [((*item.path, key), getattr(item, key)) for item in section.items
                    for key in ("title", "note", "source")]  # fmt: skip
-    locator = Locator(spec.text)
-    problems = []
+    failed = []
     for key, text in fields:
         bad = unprintable_characters(text)
         if bad:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:5])
-            problems.append(FileProblem(spec.file, locator.line(key), key_name(key),
-                                    f"the PDF fonts cannot print {shown}; remove it, or build"
-                                    " only the Markdown (--format md)"))  # fmt: skip
-    if problems:
-        raise HandoutFileError(problems)
+            failed.append((key, f"the PDF fonts cannot print {shown}; remove it, or build"
+                                " only the Markdown (--format md)"))  # fmt: skip
+    if failed:
+        locator = Locator(spec.text)  # the lines of the keys: only a problem needs them
+        raise HandoutFileError([FileProblem(spec.file, locator.line(key), key_name(key), message)
+                                for key, message in failed])  # fmt: skip
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -439,7 +441,7 @@ def _install(
     key: str,
     spec: HandoutSpec,
     progress: Progress | None,
-    background: Executor | None = None,
+    background: Background | None = None,
 ) -> None:
     """Stage every output next to its final place, then rename them all into place (the text
     formats are staged in ``background`` while latexmk runs)."""
@@ -461,7 +463,7 @@ def _install_locked(
     spec: HandoutSpec,
     progress: Progress | None,
     created: bool,
-    background: Executor | None = None,
+    background: Background | None = None,
 ) -> None:
     from derive.documents.pdf import compile_pdf
 
@@ -469,7 +471,7 @@ def _install_locked(
     built_from: dict[str, str] = {}
     epoch = None if "SOURCE_DATE_EPOCH" in os.environ else spec.mtime
     pdfs = [name for name in documents if "pdf" in wanted]
-    staged: Future[dict[Path, Path]] | None = None
+    staged: Future[dict[Path, Path]] | None = None  # the text files, written meanwhile
 
     def begin() -> None:  # latexmk runs: render and write the text files meanwhile
         nonlocal staged

@@ -9,10 +9,10 @@ declarations and returns a :class:`HandoutSpec`; deriving and building happen in
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,13 @@ class _Checker:
 
     def __init__(self, file: str, text: str) -> None:
         self.file = file
-        self.locator = Locator(text)
+        self._source = text
         self.problems: list[FileProblem] = []
+
+    @functools.cached_property
+    def locator(self) -> Locator:
+        """The lines of the keys, found when a problem needs one (a good file never does)."""
+        return Locator(self._source)
 
     def fail(self, path: KeyPath, message: str) -> None:
         problem = FileProblem(self.file, self.locator.line(path), key_name(path), message)
@@ -165,7 +170,9 @@ def _unknown_key(key: str, allowed: Mapping[str, type] | set[str]) -> str:
 
 def default_handout_path() -> Path:
     """Return the path of the built-in default handout (``derive/handouts/default.toml``)."""
-    return Path(str(resources.files("derive").joinpath("handouts", "default.toml")))
+    # beside the package's modules, as the templates are (importlib.resources would cost more
+    # to import than reading the file)
+    return Path(__file__).resolve().parents[2] / "handouts" / "default.toml"
 
 
 def load_handout(path: str | Path | None = None) -> HandoutSpec:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from derive.documents.document import Handout, build_handout
 from derive.documents.formats import get
@@ -18,7 +18,10 @@ from derive.documents.render import (
 from derive.documents.web.flavors import web_markdown
 from derive.documents.web.html import finish_page, page_data
 
-__all__ = ["Texts", "first_formats", "preload", "render_documents", "render_handout"]
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+__all__ = ["Background", "Texts", "first_formats", "preload", "render_documents", "render_handout"]
 
 
 def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None = None) -> str:
@@ -57,7 +60,7 @@ def render_handout(handout: Handout, fmt: str, templates_dir: str | Path | None 
 
 def render_documents(
     documents: Mapping[str, Handout], wanted: tuple[str, ...], templates_dir: Path | None,
-    background: Executor,
+    background: Background,
 ) -> Texts:
     """Render every document in every text format the build needs (a PDF needs its source).
 
@@ -87,12 +90,35 @@ def render_documents(
     return Texts(render(first), functools.partial(render, later), background)
 
 
+class Background:
+    """One background thread for a build's work during latexmk; the thread (and
+    ``concurrent.futures``) start at the first :meth:`submit`, once latexmk runs."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+
+    def submit(self, work: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run ``work(*args)`` in the background thread."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1)
+        return self._pool.submit(work, *args)
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
 class Texts(Mapping[tuple[str, str], str]):
     """The rendered texts by (document name, format): some at hand, the others rendered in the
     background once :meth:`start` is called (or one of them is read)."""
 
     def __init__(self, ready: dict[tuple[str, str], str],
-                 later: Callable[[], dict[tuple[str, str], str]], background: Executor) -> None:
+                 later: Callable[[], dict[tuple[str, str], str]], background: Background) -> None:
         self._ready = ready
         self._later = later
         self._background = background
