@@ -74,15 +74,18 @@ _PACKAGES = ("derive", "numpy", "click", "jinja2", "pylatexenc", "sympy")
 
 
 def import_times(command: list[str], runs: int) -> dict[str, float]:
-    """Seconds of import by package, the least of ``runs`` runs of ``python -X importtime``.
+    """Seconds of import by package, the least of ``runs`` runs of ``python -X importtime``
+    running ``command`` (the `derive` script, or ``python -m derive``, and its arguments).
 
-    A module's own time goes to its package, or, for the standard library and other modules, to
-    the package whose import loaded it (``inspect`` under click counts as click); what no package
-    loaded (the interpreter's start-up) is ``other``.
+    A module's own time goes to its package (derive's to its stage, ``derive.ir``), or, for the
+    standard library and other modules, to the package whose import loaded it (``inspect``
+    under click counts as click); what no package loaded (the interpreter's start-up) is
+    ``other``.
     """
     least: dict[str, float] = {}
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-X", "importtime", *command], check=True,
+        script = command[1:] if command[0] == sys.executable else command
+        done = subprocess.run([sys.executable, "-X", "importtime", *script], check=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         rows = [line.removeprefix("import time:").split("|") for line in done.stderr.splitlines()]
         packages: dict[str, float] = {}
@@ -91,8 +94,9 @@ def import_times(command: list[str], runs: int) -> dict[str, float]:
             depth = len(name) - len(name.lstrip())
             while stack and stack[-1][0] >= depth:
                 stack.pop()
-            top = name.strip().split(".")[0]
-            package = top if top in _PACKAGES else stack[-1][1] if stack else "other"
+            parts = name.strip().split(".")
+            top = ".".join(parts[:2]) if parts[0] == "derive" else parts[0]  # derive by stage
+            package = top if parts[0] in _PACKAGES else stack[-1][1] if stack else "other"
             stack.append((depth, package))
             packages[package] = packages.get(package, 0.0) + int(own) / 1e6
         for package, seconds in packages.items():
@@ -148,12 +152,12 @@ def main() -> None:
     print(f"peak memory of derive prove                 {peak_kib(prove) / 1024:.0f} MB"
           "   (target < 150)")
     if args.imports:
-        shares = import_times(["-m", "derive", "prove", "x' A x", "--wrt", "x"], args.imports)
+        shares = import_times(prove, args.imports)
         total = sum(shares.values())
         print(f"imports of derive prove (python -X importtime, least of {args.imports} runs):"
               f" {total:.3f} s")  # fmt: skip
         for name, seconds in sorted(shares.items(), key=lambda item: -item[1]):
-            print(f"  {name:<12}{seconds:.3f} s")
+            print(f"  {name:<20}{seconds:.3f} s")
 
 
 if __name__ == "__main__":
