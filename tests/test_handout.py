@@ -410,6 +410,29 @@ def test_build_noop_rebuild_derives_nothing(
     assert files_in(tmp_path / "out") == before
 
 
+def test_build_stamp_covers_derive_its_default_handout_and_its_built_in_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import derive.check.cache
+    from derive.documents.render import find_templates
+
+    spec = ho.load_handout(write(tmp_path, SMALL))
+    key = outputs._input_key(spec, ("tex",), None)
+    assert outputs._package_dir() == Path(derive.__file__).resolve().parent
+    assert "handouts/default.toml" in {
+        p.relative_to(outputs._package_dir()).as_posix() for p in outputs._files(
+            outputs._package_dir())}  # fmt: skip
+    real = outputs._templates_digest
+    with monkeypatch.context() as patch:  # a built-in template edited
+        patch.setattr(outputs, "_templates_digest",
+                      lambda d: "edited" if d == find_templates() else real(d))
+        assert outputs._input_key(spec, ("tex",), None) != key
+    with monkeypatch.context() as patch:  # any module of derive edited (the engine's too)
+        patch.setattr(derive.check.cache, "code_digest", lambda: "edited")
+        assert outputs._input_key(spec, ("tex",), None) != key
+    assert outputs._input_key(spec, ("tex",), None) == key
+
+
 @pytest.mark.parametrize(
     "change",
     [

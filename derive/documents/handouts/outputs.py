@@ -141,12 +141,19 @@ def _write_stamp(
 
 
 def _input_key(spec: HandoutSpec, wanted: tuple[str, ...], templates_dir: Path | None) -> str:
-    """A digest of everything the outputs depend on: the file, the options, derive, templates."""
+    """A digest of everything the outputs depend on: the file, the options, derive, templates.
+
+    derive's modules are digested once per process for the derivation cache as well
+    (:func:`~derive.check.cache.code_digest`); the package's other files (the default handout)
+    are digested here."""
     from derive import __version__
+    from derive.check.cache import code_digest
+
     parts = {
         "text": spec.text, "formats": sorted(wanted), "answer_key": spec.answer_key,
         "md_flavor": spec.md_flavor, "front_matter": spec.front_matter,
-        "version": __version__, "code": _tree_digest(_package_dir()),
+        "version": __version__, "code": code_digest(),
+        "data": _tree_digest(_package_dir(), skip=".py"),
         "templates": [_templates_digest(d) for d in (*_builtin_template_dirs(), templates_dir)
                       if d],
     }  # fmt: skip
@@ -154,19 +161,22 @@ def _input_key(spec: HandoutSpec, wanted: tuple[str, ...], templates_dir: Path |
 
 
 def _package_dir() -> Path:
-    return Path(__file__).resolve().parents[1]
+    """The ``derive`` package folder."""
+    return Path(__file__).resolve().parents[2]
 
 
 def _builtin_template_dirs() -> list[Path]:
-    """Where the built-in templates live: inside the wheel, or at the repository root."""
-    candidates = [_package_dir() / "templates", _package_dir().parent / "templates"]
-    return [d for d in candidates if d.is_dir()]
+    """Where the built-in templates live (the folder the renderer reads them from)."""
+    from derive.documents.render import find_templates
+
+    return [find_templates()]
 
 
-def _tree_digest(root: Path) -> str:
-    """A digest of every file under ``root`` (names and contents), caches left out."""
+def _tree_digest(root: Path, skip: str | None = None) -> str:
+    """A digest of every file under ``root`` (names and contents), caches and files whose name
+    ends with ``skip`` left out."""
     digest = hashlib.sha256()
-    for file in sorted(_files(root)):
+    for file in sorted(f for f in _files(root) if skip is None or not f.name.endswith(skip)):
         digest.update(str(file.relative_to(root)).encode() + b"\0")
         with contextlib.suppress(OSError):
             digest.update(file.read_bytes())
@@ -189,11 +199,13 @@ _TEMPLATE_PATTERNS = ("*.j2", "*/*.j2", "*/*/*.j2")
 
 
 def _files(root: Path) -> Iterator[Path]:
-    if not root.is_dir():
-        return
-    for entry in root.rglob("*"):
-        if entry.is_file() and "__pycache__" not in entry.parts:
-            yield entry
+    """Every file under ``root``, ``__pycache__`` folders not entered."""
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+        for name in names:
+            path = Path(folder, name)
+            if path.is_file():
+                yield path
 
 
 def _swap_in(pending: Mapping[Path, Path]) -> None:
