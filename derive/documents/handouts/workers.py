@@ -45,12 +45,15 @@ _running = False  # a map is running in this process (a helper must not fork hel
 def default_jobs() -> int:
     """The processes a build derives with: one per core that is idle, at most four.
 
-    A core counts as idle when no other process of this one's priority or higher is runnable
-    on it right now (Linux's ``/proc``: a niced batch job leaves a core to a build); elsewhere,
-    when the one-minute load average leaves it idle. On a busy machine forked helpers only
-    compete for the same cores, and their start-up made a build slower, not faster (issue 14's
-    round-3 note); the one-minute average lags, though: it counts the latexmk that the previous
-    build ran, and niced jobs, as busy cores.
+    A core counts as idle when no other process is runnable on it right now (Linux's count in
+    ``/proc/loadavg``); elsewhere, when the one-minute load average leaves it idle. On a busy
+    machine forked helpers only compete for the same cores, and their start-up made a build
+    slower, not faster (issue 14's round-3 note); the one-minute average lags, though: it
+    counts the latexmk that the previous build ran as a busy core.
+
+    Niced processes count as busy: with the kernel's autogroups (on by default) a niced job
+    of another session competes as a whole session would, and a helper gained nothing next to
+    one (issue 14's round-4 note).
     """
     try:
         cores = len(os.sched_getaffinity(0))
@@ -66,28 +69,13 @@ def default_jobs() -> int:
 
 
 def _runnable_others(proc: str = "/proc") -> float | None:
-    """How many other processes, not niced below this one, are runnable now; None where
-    ``proc`` cannot tell."""
+    """How many other processes are runnable now; None where ``proc`` cannot tell."""
     try:
         with open(os.path.join(proc, "loadavg"), encoding="ascii") as handle:
-            running = int(handle.read().split()[3].split("/")[0]) - 1  # this one is running
+            running = int(handle.read().split()[3].split("/")[0])
     except (OSError, IndexError, ValueError):
         return None
-    if running <= 0:
-        return 0
-    own, me, count = os.getpriority(os.PRIO_PROCESS, 0), str(os.getpid()), 0
-    try:  # which of them compete: a few ms, paid only when something else runs
-        entries = [e.name for e in os.scandir(proc) if e.name.isdigit() and e.name != me]
-    except OSError:  # pragma: no cover - no process list
-        return running
-    for name in entries:
-        try:
-            with open(os.path.join(proc, name, "stat"), "rb") as handle:
-                fields = handle.read().rpartition(b")")[2].split()
-            count += fields[0] == b"R" and int(fields[16]) <= own  # state, nice
-        except (OSError, IndexError, ValueError):
-            continue  # ended meanwhile
-    return count
+    return max(0, running - 1)  # this process is one of them
 
 
 def ordered_map(
