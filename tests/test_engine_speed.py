@@ -270,3 +270,12 @@ def test_speed_order_key_of_a_symbol_is_its_sort_key() -> None:
     for node in (A, x, s, ex.Symbol("alpha_1", ex.SCALAR)):
         assert order.key(node) == order.sort_key(node) == node.name
     assert order.key(ex.Transpose(A)) == "A'"
+
+
+def test_speed_symbol_hash_is_its_names() -> None:
+    """Equal symbols hash alike; two symbols of one name and different shapes still differ."""
+    same = ex.Symbol("A", ex.Shape("n", "n"))
+    other = ex.Symbol("A", ex.Shape(3, 3))
+    assert hash(same) == hash(A) and same == A
+    assert {A: 1, other: 2} == {same: 1, ex.Symbol("A", ex.Shape(3, 3)): 2}
+    assert len({A, same, other}) == 2
