@@ -41,6 +41,21 @@ if "MUTANT_UNDER_TEST" in os.environ:
     _budget.time_limit = _stretched  # type: ignore[assignment]
 
 
+# mutmut also runs several pytest sessions in one process (stats, the clean run, then one per
+# forked mutant), and pytest 9 keeps the ids it made from a parametrize mark's explicit `ids` on
+# the mark and escapes them again in the next session: `\\log s` becomes `\\\\log s`, the test
+# ids mutmut recorded are then "not found" (pytest exit 4) and the run stops. Under mutmut each
+# session makes its ids afresh (every `ids=` in the suite is a list or a callable, so they can).
+if "MUTANT_UNDER_TEST" in os.environ:
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+        for mark in metafunc.definition.iter_markers("parametrize"):
+            origin = getattr(mark, "_param_ids_from", None)
+            if origin is not None:
+                object.__setattr__(origin, "_param_ids_generated", None)
+
+
 _SELECTION = pytest.StashKey[frozenset[str] | None]()
 
 

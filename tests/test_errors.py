@@ -119,7 +119,9 @@ def _id(case: tuple[str, type[LocatedError], str, int]) -> str:
     return source if len(source) < 30 else f"{source[:20]}...({len(source)} chars)"
 
 
-@pytest.mark.parametrize(("source", "error", "message", "column"), ERRORS, ids=map(_id, ERRORS))
+@pytest.mark.parametrize(
+    ("source", "error", "message", "column"), ERRORS, ids=[_id(case) for case in ERRORS]
+)
 def test_errors_message_and_column(
     source: str, error: type[LocatedError], message: str, column: int
 ) -> None:
