@@ -14,10 +14,12 @@ Usage, from the repository root:
         to their mutant counts (largest remainder, at least one per module with mutants), each
         module's share drawn with
         random.Random(f"{seed}:{module}").sample from its sorted names.
-    .venv/bin/python scripts/mutation_sample.py names STAGE
+    .venv/bin/python scripts/mutation_sample.py names STAGE [PART/PARTS]
         Print the stage's sampled names, to run exactly them:
         DERIVE_MUTATION_STAGE=STAGE nice -n 19 .venv/bin/mutmut run --max-children 2 \
             $(.venv/bin/python scripts/mutation_sample.py names STAGE)
+        With PART/PARTS (1/2, 2/2), one of PARTS seeded random parts of the sample: a run cut
+        short after some parts still leaves a random sample of the stage.
 Then `.venv/bin/python scripts/mutation_rates.py --sample` prints the estimate per stage.
 The sample depends only on the seed, the size and the set of mutant names (mutmut names a
 mutant by its function and a counter, so a change to a module changes its names).
@@ -108,6 +110,14 @@ def sampled_names(path: Path) -> list[str]:
     return [name for names in table["sample"].values() for name in names]
 
 
+def part(names: list[str], seed: int, which: str) -> list[str]:
+    """Part ``k/n`` of the names: the k-th of n slices of a seeded shuffle of them."""
+    k, n = (int(x) for x in which.split("/"))
+    order = sorted(names)
+    random.Random(f"{seed}:parts").shuffle(order)
+    return sorted(order[k - 1 :: n])
+
+
 def head_commit() -> str:
     """The commit checked out (the code the mutants were generated from)."""
     import subprocess
@@ -138,8 +148,9 @@ def main(argv: list[str]) -> int:
             count = sum(len(n) for m, n in modules.items() if m.startswith(stage + "."))
             print(f"{stage}: {count} mutants")
         return 0
-    if argv[:1] == ["names"] and len(argv) == 2:
-        print("\n".join(sampled_names(SAMPLES / f"{argv[1]}.toml")))
+    if argv[:1] == ["names"] and len(argv) in (2, 3):
+        names = sampled_names(SAMPLES / f"{argv[1]}.toml")
+        print("\n".join(part(names, SEED, argv[2]) if len(argv) == 3 else names))
         return 0
     if argv[:1] == ["draw"]:
         seed, size, stages = SEED, SIZE, []

@@ -311,3 +311,9 @@ def test_parse_long_sums_and_products_near_the_limit() -> None:
     assert isinstance(total, ex.Add) and len(total.terms) == 1000
     chain = parse(" ".join(["A"] * 1000), ("A: n x n",)).expr
     assert isinstance(chain, ex.MatMul) and len(chain.factors) == 1000
+
+
+def test_parse_warns_of_a_name_whose_letters_name_other_symbols() -> None:
+    # xy is lower case throughout (not mixed like Ax): it is suspect because x and y are symbols
+    assert parse("x' xy y").warnings == ("xy is read as one symbol; write x y for a product",)
+    assert parse("x' xy z").warnings == ()  # no symbol y: xy is just a name

@@ -133,6 +133,8 @@ def test_suite_mutation_sample_is_proportional_seeded_and_written_down(tmp_path:
     sample.write_sample(path, modules, "check", 19, 30, "abc1234")  # type: ignore[attr-defined]
     names = sample.sampled_names(path)  # type: ignore[attr-defined]
     assert sorted(names) == sorted(n for module in first.values() for n in module)
+    halves = [sample.part(names, 19, f"{k}/2") for k in (1, 2)]  # type: ignore[attr-defined]
+    assert sorted(halves[0] + halves[1]) == sorted(names) and len(halves[0]) == 15
     assert 'commit = "abc1234"' in path.read_text() and "--seed 19 --size 30 check" in (
         path.read_text())
 
