@@ -63,15 +63,16 @@ def mutation_selection(stage: str) -> frozenset[str]:
     """Return the test files a mutation run of ``stage`` collects (tests/mutation_stages.toml).
 
     Args:
-        stage: ``calculus``, ``check`` or ``language``, or ``stage.module`` when the table has
-            a list of its own for that module (else the stage's list is used).
+        stage: ``calculus``, ``check`` or ``language``, or ``stage.module``: the list of the
+            module or of the package it is in when the table has one, else the stage's list.
 
     Raises:
         pytest.UsageError: The stage is not in the table (a typo must not run the whole suite).
     """
     table = tomllib.loads((Path(__file__).parent / "mutation_stages.toml").read_text("utf-8"))
-    for key in (stage, stage.split(".", 1)[0]):
-        if key in table:
+    parts = stage.split(".")
+    for key in (".".join(parts[:end]) for end in range(len(parts), 0, -1)):
+        if key in table:  # the longest key the table has: the module, a package of it, the stage
             return frozenset(table[key])
     raise pytest.UsageError(f"DERIVE_MUTATION_STAGE={stage!r} is not in mutation_stages.toml")
 

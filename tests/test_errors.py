@@ -207,3 +207,15 @@ def test_errors_stray_dot_hints_a_transpose_only_before_a_letter(source: str, me
     with pytest.raises(ParseError) as info:
         parse(source)
     assert info.value.message == message
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("A ⊗ B", "the Kronecker product (⊗, kron) is not supported yet"),
+    ("1e-3", "write 1e-3 without an exponent, e.g. 0.001 or 1/1000 (or put a space before a"
+             " name such as e1)"),
+], ids=["kron", "scientific"])  # fmt: skip
+def test_errors_whole_message(source: str, message: str) -> None:
+    # the table above checks a part of each message; these are read whole, as the user sees them
+    with pytest.raises(DeriveError) as info:
+        parse(source)
+    assert isinstance(info.value, LocatedError) and info.value.message == message

@@ -317,3 +317,14 @@ def test_parse_warns_of_a_name_whose_letters_name_other_symbols() -> None:
     # xy is lower case throughout (not mixed like Ax): it is suspect because x and y are symbols
     assert parse("x' xy y").warnings == ("xy is read as one symbol; write x y for a product",)
     assert parse("x' xy z").warnings == ()  # no symbol y: xy is just a name
+
+
+def test_parse_ascii_tokens_end_with_an_empty_end_token() -> None:
+    from derive.language.lex_ascii import lex_ascii
+    from derive.language.tokens import Kind, Token
+
+    tokens = lex_ascii("A x'", offset=3)
+    assert [(t.kind, t.text) for t in tokens] == [
+        (Kind.NAME, "A"), (Kind.NAME, "x"), (Kind.PRIME, "'"), (Kind.END, "")]  # fmt: skip
+    assert tokens[-1] == Token(Kind.END, "", tokens[-1].span)
+    assert (tokens[-1].span.start, tokens[-1].span.end) == (7, 7)  # the end, offset included

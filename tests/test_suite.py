@@ -40,7 +40,8 @@ def _collect(stage: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(("stage", "key"), [
     ("calculus", "calculus"), ("check.verify", "check"), ("language.parse", "language"),
-], ids=["calculus", "check-module", "language-module"])  # fmt: skip
+    ("calculus.differential.method", "calculus.differential"),
+], ids=["calculus", "check-module", "language-module", "package-list"])  # fmt: skip
 def test_suite_mutation_stage_collects_only_its_test_files(stage: str, key: str) -> None:
     import tomllib
 
