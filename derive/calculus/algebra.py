@@ -16,13 +16,33 @@ from derive.ir import expr as ex
 
 def map_children(node: ex.Expr, function: Callable[[ex.Expr], ex.Expr]) -> ex.Expr:
     """Apply ``function`` to each child and rebuild (:meth:`derive.ir.expr.Expr.rebuild`)."""
-    budget.check()
-    if not node.children:
+    old_children = node.children
+    if not old_children:
         return node
-    children = [function(c) for c in node.children]
-    if all(new is old for new, old in zip(children, node.children, strict=True)):
+    budget.check()
+    children = [function(c) for c in old_children]
+    if all(new is old for new, old in zip(children, old_children, strict=True)):
         return node  # nothing changed below: keep the node rather than rebuild it
     return node.rebuild(children)
+
+
+def map_inner(node: ex.Expr, function: Callable[[ex.Expr], ex.Expr]) -> ex.Expr:
+    """:func:`map_children` for a ``function`` that keeps every leaf, and every transposed
+    leaf, as it is: those are not passed to it (a result's products are mostly ``A^T``)."""
+    old_children = node.children
+    if not old_children:
+        return node
+    budget.check()
+    children = [c if is_atom(c) else function(c) for c in old_children]
+    if all(new is old for new, old in zip(children, old_children, strict=True)):
+        return node
+    return node.rebuild(children)
+
+
+def is_atom(node: ex.Expr) -> bool:
+    """A leaf (``A``) or a transposed leaf (``A^T``): no sum or product inside."""
+    children = node.children
+    return not children or (type(node) is ex.Transpose and not children[0].children)
 
 
 def push_transpose(node: ex.Expr) -> ex.Expr:
@@ -30,6 +50,9 @@ def push_transpose(node: ex.Expr) -> ex.Expr:
 
     A transposed scalar is the scalar itself; ``(M^-1)^T`` stays as ``M^-T``.
     """
+    if type(node) is ex.Transpose and type(node.arg) is ex.Symbol and \
+            not node.arg.symbol_shape.is_scalar:  # fmt: skip
+        return node  # A^T, the commonest factor of a result: nothing to push
     if isinstance(node, ex.Det | ex.Trace) and isinstance(node.arg, ex.Transpose):
         return push_transpose(type(node)(node.arg.arg))  # det(M^T) = det(M), tr(M^T) = tr(M)
     if isinstance(node, ex.Inverse) and isinstance(node.arg, ex.Transpose):
@@ -51,7 +74,9 @@ def push_transpose(node: ex.Expr) -> ex.Expr:
         return ex.Power(push_transpose(ex.transpose(arg.base)), arg.exponent)
     if isinstance(arg, ex.Inverse):
         return ex.transpose(ex.Inverse(push_transpose(arg.arg)))
-    return ex.transpose(arg)
+    if isinstance(arg, ex.Number | ex.Identity | ex.Zero) or arg.is_symmetric:
+        return ex.transpose(arg)
+    return node  # a leaf's transpose (A^T) stays: node is what ex.transpose(arg) would build
 
 
 def apply_symmetry(node: ex.Expr, symmetric: Collection[str]) -> ex.Expr:
@@ -70,7 +95,7 @@ def apply_symmetry(node: ex.Expr, symmetric: Collection[str]) -> ex.Expr:
 
 def collect(node: ex.Expr) -> ex.Expr:
     """Combine like terms of every sum: ``A x + 2 A x = 3 A x``."""
-    node = map_children(node, collect)
+    node = map_inner(node, collect)  # an atom holds no sum: kept
     if not isinstance(node, ex.Add):
         return node
     totals: dict[ex.Expr, Fraction] = {}
@@ -146,10 +171,11 @@ def factor(node: ex.Expr) -> ex.Expr:
         return node
     parts = [_parts(t) for t in node.terms]
     counts: dict[tuple[str, ex.Expr], int] = {}
+    scalar_sum = node.shape.is_scalar  # once: a sum's shape is its first product's
     for item in parts:
         for key in _keys(item):
             # a scalar sum keeps its products whole: x' A x - 2 b' A x, not (x' A - 2 b' A) x
-            if key[0] == "scalar" or not node.shape.is_scalar:
+            if key[0] == "scalar" or not scalar_sum:
                 counts[key] = counts.get(key, 0) + 1
     candidates = [(count, _PRIORITY[key[0]], key) for key, count in counts.items() if count >= 2]
     if not candidates:
@@ -196,7 +222,7 @@ def _common_coefficient(coeffs: list[Fraction]) -> Fraction:
 
 def merge_powers(node: ex.Expr) -> ex.Expr:
     """Write runs of equal factors as powers: ``3 X^T X^T = 3 (X^2)^T``, ``s s = s^2``."""
-    node = map_children(node, merge_powers)
+    node = map_inner(node, merge_powers)  # an atom holds no product: kept
     if not isinstance(node, ex.MatMul):
         return node
     coeff, rest = ex.coefficient_of(node)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 
 from derive import budget
@@ -20,26 +21,65 @@ from derive.ir.dispatch import Operation
 
 
 def collect_terms(index_sum: ix.IndexSum, avoid: Iterable[str] = ()) -> ix.IndexSum:
-    """Fold scalar powers, rename dummies canonically, combine like terms, drop zeros."""
-    free = set(index_sum.free)
-    totals: dict[tuple[tuple[ix.Index, ...], tuple[ix.Factor, ...]], Fraction] = {}
+    """Fold scalar powers, rename dummies canonically, combine like terms, drop zeros.
+
+    The surviving terms' dummies then get readable names, as :func:`derive.ir.index.tidy`
+    gives them; each factor is renamed once, from its own names to the readable ones.
+    """
+    free = {i.name for i in index_sum.free}
+    # like terms: equal canonical forms. Terms are first put in buckets by their sort keys,
+    # which equal canonical forms share; forms are compared only inside a bucket
+    buckets: dict[tuple[str, ...], list[int]] = {}  # sort keys -> positions in forms
+    forms: list[_Form] = []
+    coeffs: list[Fraction] = []
     for term in index_sum.terms:
         budget.check()
-        canonical = _canonical(_fold_powers(term), free)
-        key = (canonical.sums, canonical.factors)
-        totals[key] = totals.get(key, Fraction(0)) + canonical.coeff
-    terms = tuple(ix.Term(c, s, f) for (s, f), c in totals.items() if c != 0)
-    return ix.tidy(ix.IndexSum(terms, index_sum.free), avoid)
+        form = _canonical(_fold_powers(term), free)
+        bucket = buckets.setdefault(form.keys, [])
+        same = next((n for n in bucket if _exact(forms[n]) == _exact(form)), None)
+        if same is None:
+            bucket.append(len(forms))
+            forms.append(form)
+            coeffs.append(Fraction(0) + form.coeff)
+        else:
+            coeffs[same] += form.coeff
+    taken = {i.name for i in index_sum.free} | set(avoid)
+    terms = tuple(_readable(form, coeff, taken) for form, coeff in zip(forms, coeffs, strict=True)
+                  if coeff != 0)  # fmt: skip
+    return ix.IndexSum(terms, index_sum.free)
 
 
 def fold_powers(index_sum: ix.IndexSum) -> ix.IndexSum:
-    """Every term with its powers of one scalar folded (``s^-1 s = 1``, ``s s = s^2``)."""
-    return ix.IndexSum(tuple(_fold_powers(t) for t in index_sum.terms), index_sum.free)
+    """Every term with its powers of one scalar folded (``s^-1 s = 1``, ``s s = s^2``).
+
+    ``index_sum`` itself when no term has a scalar leaf to fold.
+    """
+    terms = tuple(_fold_powers(t) for t in index_sum.terms)
+    if all(new is old for new, old in zip(terms, index_sum.terms, strict=True)):
+        return index_sum
+    return ix.IndexSum(terms, index_sum.free)
 
 
 def same_factors(a: ix.IndexSum, b: ix.IndexSum) -> bool:
     """Whether ``b`` is ``a`` with only the factors of its terms (or the terms) reordered."""
+    if a is b:
+        return True
+    if len(a.terms) != len(b.terms) or sorted(map(_sums_outline, a.terms)) != sorted(
+            map(_sums_outline, b.terms)) or sorted(map(outline, a.terms)) != sorted(
+            map(outline, b.terms)):  # fmt: skip
+        return False  # cheap to compare, and equal whenever the full forms below are
     return sorted(map(_unordered, a.terms)) == sorted(map(_unordered, b.terms))
+
+
+def _sums_outline(term: ix.Term) -> tuple[Fraction, list[str]]:
+    return term.coeff, sorted(i.name for i in term.sums)
+
+
+def outline(term: ix.Term) -> tuple[Fraction, list[str], list[tuple[str, ...]]]:
+    """The coefficient, the names of the dummies and each factor's index names, in an order
+    of their own: terms with the same factors in any order have the same outline."""
+    return (term.coeff, sorted(i.name for i in term.sums),
+            sorted(tuple(i.name for i in f.indices) for f in term.factors))  # fmt: skip
 
 
 def same_up_to_renaming(a: ix.IndexSum, b: ix.IndexSum) -> bool:
@@ -77,7 +117,8 @@ def renames_to(a: ix.Term, b: ix.Term) -> bool:
 
 
 def _pattern(term: ix.Term) -> tuple[list[str], list[str]]:
-    free = {i for f in term.factors for i in f.indices} - set(term.sums)
+    sums = {i.name for i in term.sums}
+    free = {i.name for f in term.factors for i in f.indices} - sums
     return (sorted(_shape_key(f, free) for f in term.factors),
             sorted(str(i.dim) for i in term.sums))  # fmt: skip
 
@@ -97,6 +138,8 @@ def _fold_powers(term: ix.Term) -> ix.Term:
             exponents[base] = exponents.get(base, Fraction(0)) + power
         else:
             kept.append(factor)
+    if not exponents:
+        return term
     for base, power in exponents.items():
         if power != 0:
             kept.append(ix.Entry(el.hadamard_power(base, power), ()))
@@ -128,9 +171,9 @@ def _base_key(base: ex.Expr) -> str:
     return order.key(base)
 
 
-def _shape_key(factor: ix.Factor, free: set[ix.Index]) -> str:
-    """A sort key that ignores the names of dummy indices."""
-    pattern = ",".join(i.name if i in free else "*" for i in factor.indices)
+def _shape_key(factor: ix.Factor, free: set[str]) -> str:
+    """A sort key that ignores the names of dummy indices (``free``: the free indices' names)."""
+    pattern = ",".join([i.name if i.name in free else "*" for i in factor.indices])
     if isinstance(factor, ix.Entry):
         return f"0{_base_key(factor.base)}[{pattern}]"
     if isinstance(factor, ix.Delta):
@@ -138,17 +181,66 @@ def _shape_key(factor: ix.Factor, free: set[ix.Index]) -> str:
     return f"2{type(factor).__name__}[{pattern}]"
 
 
-def _canonical(term: ix.Term, free: set[ix.Index]) -> ix.Term:
-    """Factors sorted, dummies renamed ``_0, _1, ...`` in order of appearance."""
-    factors = sorted(term.factors, key=lambda f: _shape_key(f, free))
-    mapping: dict[ix.Index, ix.Index] = {}
-    for index in ix.factor_indices(factors):
-        if index in term.sums and index not in mapping:
-            mapping[index] = ix.Index(f"_{len(mapping)}", index.dim)
+def indices_text(indices: tuple[ix.Index, ...]) -> str:
+    """``repr(indices)``, spelled out here: the dataclass ``repr`` guards every call against
+    recursion, which made it the costliest part of sorting factors."""
+    parts = [f"Index(name={i.name!r}, dim={i.dim!r})" for i in indices]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """A term's canonical form, kept as its own factors in canonical order and the renaming
+    of its dummies to ``_0, _1, ...`` (applied only when two forms must be compared)."""
+
+    coeff: Fraction
+    keys: tuple[str, ...]  # the factors' sort keys, in order
+    factors: tuple[ix.Factor, ...]  # the term's own factors, in canonical order
+    renaming: dict[str, ix.Index]  # a dummy's name -> its canonical index
+    sums: tuple[str, ...]  # the dummies' own names, in canonical order
+
+
+def _exact(form: _Form) -> tuple[tuple[str, ...], tuple[ix.Factor, ...]]:
+    """The canonical term itself: its dummies and its renamed factors."""
+    renaming = form.renaming
+    return (tuple(renaming[name].name for name in form.sums),
+            tuple(ix.rename_factor_by_name(f, renaming) for f in form.factors))  # fmt: skip
+
+
+def _canonical(term: ix.Term, free: set[str]) -> _Form:
+    """Factors sorted, dummies renamed ``_0, _1, ...`` in order of appearance.
+
+    ``free`` holds the free indices' names (an index is equal to another of its name).
+    """
+    # a factor's shape key ignores the dummies' names, so renaming them keeps it: one key each
+    keyed = sorted(((_shape_key(f, free), f) for f in term.factors), key=lambda kf: kf[0])
+    sums = {i.name for i in term.sums}
+    mapping: dict[str, ix.Index] = {}
+    for _, factor in keyed:
+        for index in factor.indices:
+            if index.name in sums and index.name not in mapping:
+                mapping[index.name] = ix.Index(f"_{len(mapping)}", index.dim)
     for index in term.sums:
-        if index not in mapping:
-            mapping[index] = ix.Index(f"_{len(mapping)}", index.dim)
-    renamed = ix.rename(ix.Term(term.coeff, term.sums, tuple(factors)), mapping)
-    ordered = sorted(renamed.factors, key=lambda f: _shape_key(f, free) + repr(f.indices))
-    sums = tuple(sorted(renamed.sums, key=lambda i: int(i.name[1:])))
-    return ix.Term(renamed.coeff, sums, tuple(ordered))
+        if index.name not in mapping:
+            mapping[index.name] = ix.Index(f"_{len(mapping)}", index.dim)
+    ordered = sorted(((key + indices_text(tuple(mapping.get(i.name, i) for i in f.indices)), f)
+                      for key, f in keyed), key=lambda kf: kf[0])  # fmt: skip
+    dummies = sorted((i.name for i in term.sums), key=lambda name: int(mapping[name].name[1:]))
+    return _Form(term.coeff, tuple(k for k, _ in ordered), tuple(f for _, f in ordered),
+                 mapping, tuple(dummies))  # fmt: skip
+
+
+def _readable(form: _Form, coeff: Fraction, taken: set[str]) -> ix.Term:
+    """The canonical term with its dummies named i, j, p, ... in order of appearance, as
+    :func:`derive.ir.index.tidy` names the machine-made ``_0, _1, ...``."""
+    budget.check()
+    renaming = form.renaming
+    occurrences = [i for f in form.factors for i in f.indices]
+    used = taken | {i.name for i in occurrences if i.name not in renaming}
+    pool = (name for name in ix.dummy_names() if name not in used)
+    readable: dict[str, ix.Index] = {}
+    for name in itertools.chain((i.name for i in occurrences), form.sums):
+        if name in renaming and name not in readable:
+            readable[name] = ix.Index(next(pool), renaming[name].dim)
+    return ix.Term(coeff, tuple(readable[name] for name in form.sums),
+                   tuple(ix.rename_factor_by_name(f, readable) for f in form.factors))

@@ -29,7 +29,6 @@ from derive.ir.index import (
     Partial,
     Term,
     multiply,
-    rename_factor,
     row_col,
     to_index,
 )
@@ -139,11 +138,17 @@ def work_out(terms: Iterable[Term], ctx: Context) -> list[Term]:
     for term in terms:
         budget.check()
         parts: list[list[Term]] = [[Term(term.coeff, term.sums, ())]]
+        constants: list[Factor] = []  # a run of factors that are not derivatives: one part
         for factor in term.factors:
             if isinstance(factor, Partial):
+                if constants:
+                    parts.append([Term(Fraction(1), (), tuple(constants))])
+                    constants = []
                 parts.append(partial_value(factor, ctx))
             else:
-                parts.append([Term(Fraction(1), (), (factor,))])
+                constants.append(factor)
+        if constants:
+            parts.append([Term(Fraction(1), (), tuple(constants))])
         result.extend(multiply(parts))
         ctx.check_size(result)
     return result
@@ -292,10 +297,13 @@ def derivative(
 def contract(term: Term) -> Term:
     """Sum out every Kronecker delta that has a dummy index.
 
-    Terminates because every pass removes one delta or one factor.
+    Terminates because every pass removes one delta or one factor. Indices are compared by
+    name, as their equality does, with the names at hand (an index's own equality and hash run
+    in Python on every comparison).
     """
     factors = list(term.factors)
     sums = list(term.sums)
+    names = [i.name for i in sums]
     coeff = term.coeff
     position = 0
     while position < len(factors):
@@ -304,21 +312,23 @@ def contract(term: Term) -> Term:
             position += 1
             continue
         i, j = factor.i, factor.j
-        if i == j:
+        if i.name == j.name:
             factors.pop(position)
             # δ_ii = 1; the sum over i goes only if no other factor carries i (tr(diag(v)))
-            if i in sums and not any(i in f.indices for f in factors):
-                sums.remove(i)
+            if i.name in names and not any(i.name == g.name for f in factors for g in f.indices):
+                del sums[names.index(i.name)]
+                names.remove(i.name)
                 if isinstance(i.dim, int):
                     coeff *= i.dim
                 else:
                     factors.append(Count(i.dim))
             continue
-        if i in sums or j in sums:
-            gone, kept = (i, j) if i in sums else (j, i)
+        if i.name in names or j.name in names:
+            gone, kept = (i, j) if i.name in names else (j, i)
             factors.pop(position)
-            sums.remove(gone)
-            factors = [rename_factor(f, {gone: kept}) for f in factors]
+            del sums[names.index(gone.name)]
+            names.remove(gone.name)
+            factors = [ix.rename_factor_by_name(f, {gone.name: kept}) for f in factors]
             position = 0
             continue
         position += 1

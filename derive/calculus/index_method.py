@@ -8,6 +8,7 @@ rewrite of the expression; the engine records every rewrite as a :class:`Step` t
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -107,7 +108,17 @@ def derive(problem: Problem, wrt: str, options: Options) -> Derivation:
         UnsupportedError: The derivative is of a kind derive cannot do yet.
         LimitError: The expression is too large.
     """
-    return _Prover(problem, wrt, options).run()
+    # The cycle collector is paused while the proof is built: a derivation makes only
+    # immutable trees, which hold no cycles, so the collector frees none of them, yet it walks
+    # them (and now and then the whole heap) every few hundred allocations: 12-14% of the time
+    # at k = 32 and 64 in bench/engine.py. mypy raises its thresholds for the same reason.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Prover(problem, wrt, options).run()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Prover:
@@ -293,8 +304,9 @@ class _Prover:
         )
         lhs_entry = _single(self.partial_entry(derivative.free, order), derivative.free)
         if pieces and not _trivial(shown, derivative):
-            kind, rules = _recognise_rules(derivative, [m for _, m in pieces])
-            if any(_has_entrywise(m) for _, m in pieces):
+            kinds = set().union(*(node_kinds(m) for _, m in pieces))
+            kind, rules = _recognise_rules(derivative, kinds)
+            if kinds & {el.Hadamard, el.Diag, el.Ones}:
                 rules += (RuleName.RECOGNISE_ENTRYWISE,)
             record(kind, (lhs_entry, shown), rules)
         whole = ex.Derivative(self.function, self.var, self.options.layout, order)
@@ -478,18 +490,32 @@ def _has(node: ex.Expr, kind: type[ex.Expr]) -> bool:
     return isinstance(node, kind) or any(_has(c, kind) for c in node.children)
 
 
+def node_kinds(node: ex.Expr) -> set[type]:
+    """The types of the nodes of an expression (one walk, for every question about them)."""
+    kinds: set[type] = set()
+    stack = [node]
+    while stack:
+        here = stack.pop()
+        kinds.add(type(here))
+        stack.extend(here.children)
+    return kinds
+
+
 def _recognise_rules(
-    derivative: ix.IndexSum, matrices: list[ex.Expr]
+    derivative: ix.IndexSum, kinds: set[type]
 ) -> tuple[StepKind, tuple[RuleName, ...]]:
-    """``recognise`` where a sum is removed; otherwise only entries are renamed as entries."""
+    """``recognise`` where a sum is removed; otherwise only entries are renamed as entries.
+
+    ``kinds``: the node types of the recognised matrices.
+    """
     summed = any(t.sums for t in derivative.terms)
     deltas = any(isinstance(f, ix.Delta) for t in derivative.terms for f in t.factors)
     rules = [RuleName.RECOGNISE_PRODUCT] if summed else []
-    if any(_has(m, ex.Trace) for m in matrices):
+    if ex.Trace in kinds:
         rules.append(RuleName.RECOGNISE_TRACE)
     if deltas:
         rules.append(RuleName.IDENTITY_ENTRY)
-    if any(_has(m, ex.Transpose) for m in matrices):
+    if ex.Transpose in kinds:
         rules.append(RuleName.TRANSPOSE_ENTRY)
     return (StepKind.RECOGNISE if summed else StepKind.ENTRIES), tuple(rules)
 
@@ -513,16 +539,6 @@ def _leaf_rule(base: ex.Expr) -> RuleName:
     if isinstance(base, ex.Power) and isinstance(base.base, ex.Norm):
         return RuleName.NORM
     return basic_rule(base, base)
-
-
-def _has_entrywise(node: ex.Expr) -> bool:
-    return isinstance(node, el.Hadamard | el.Diag | el.Ones) or any(
-        _has_entrywise(c) for c in node.children
-    )
-
-
-def _has_trace(node: ex.Expr) -> bool:
-    return isinstance(node, ex.Trace) or any(_has_trace(c) for c in node.children)
 
 
 def _basic_rules(marked: list[ix.Term]) -> tuple[RuleName, ...]:

@@ -9,7 +9,7 @@ a scalar ``u^T M v``; a closed cycle is a trace. Scalar leaves multiply the term
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from derive import budget
 from derive.calculus.elementwise.entrywise import merge_entrywise
@@ -19,11 +19,12 @@ from derive.ir import order
 from derive.ir.index import Count, Delta, Entry, Factor, Index, Term
 
 
-@dataclass(frozen=True, slots=True)
-class _Edge:
+class _Edge(NamedTuple):
     """A factor seen as an edge of the index graph: ``label`` is walked from ``row`` to ``col``.
 
-    A vector entry is an edge with one open side (``None``): its label is a column vector.
+    A vector entry is an edge with one open side (``None``): its label is a column vector. A
+    named tuple, not an IR node: one is made for every factor of every term recognised, and a
+    tuple is the cheapest to make.
     """
 
     label: ex.Expr
@@ -57,14 +58,13 @@ class _Graph:
     def __init__(self, edges: list[_Edge]) -> None:
         self.edges = edges
         self.used = [False] * len(edges)
-        self.touching: dict[Index, list[int]] = {}
+        self.touching: dict[str, list[int]] = {}  # by name: an index equals another of its name
         for number, edge in enumerate(edges):
-            for index in {edge.row, edge.col} - {None}:
-                assert index is not None
-                self.touching.setdefault(index, []).append(number)
+            for name in {i.name for i in (edge.row, edge.col) if i is not None}:
+                self.touching.setdefault(name, []).append(number)
 
     def next_at(self, index: Index) -> tuple[int, _Edge] | None:
-        for number in self.touching.get(index, ()):
+        for number in self.touching.get(index.name, ()):
             if not self.used[number]:
                 return number, self.edges[number]
         return None
@@ -83,7 +83,7 @@ class _Graph:
                 return chain, here
             number, edge = found
             self.used[number] = True
-            if edge.row == here:
+            if edge.row is not None and edge.row.name == here.name:
                 chain.append(edge.label)
                 here = edge.col
             else:
@@ -183,12 +183,13 @@ def _reading_cost(node: ex.Expr) -> tuple[int, str]:
 
 
 def _check_occurrences(term: Term, row: Index | None, col: Index | None) -> None:
-    counts: dict[Index, int] = {}
+    counts: dict[str, int] = {}  # by name: an index equals another of its name
     for factor in term.factors:
         for index in factor.indices:
-            counts[index] = counts.get(index, 0) + 1
-    for index, count in counts.items():
-        expected = 1 if index in (row, col) else 2
+            counts[index.name] = counts.get(index.name, 0) + 1
+    ends = {i.name for i in (row, col) if i is not None}
+    for name, count in counts.items():
+        expected = 1 if name in ends else 2
         if count != expected:
             raise UnsupportedError(
                 "this term has no matrix form: an index occurs "

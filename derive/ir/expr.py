@@ -54,14 +54,20 @@ class Shape:
 
     @property
     def T(self) -> Shape:  # noqa: N802 - the transpose, as in numpy
-        """The transposed shape."""
-        return Shape(self.cols, self.rows)
+        """The transposed shape (one object per shape: a transpose asks for it each time)."""
+        transposed = _TRANSPOSED.get((self.rows, self.cols))
+        if transposed is None:
+            if len(_TRANSPOSED) > 4096:
+                _TRANSPOSED.clear()
+            transposed = _TRANSPOSED[self.rows, self.cols] = Shape(self.cols, self.rows)
+        return transposed
 
     def __str__(self) -> str:
         return f"{self.rows} x {self.cols}"
 
 
 SCALAR = Shape(1, 1)
+_TRANSPOSED: dict[tuple[Dim, Dim], Shape] = {}
 
 
 class Expr:
@@ -416,13 +422,14 @@ Unary = Transpose | Inverse | Trace | Det | Log | Norm
 
 def product_shape(shapes: Iterable[Shape]) -> Shape:
     """The shape of a product whose 1 x 1 factors act as scalars (shapes assumed to fit)."""
-    result = SCALAR
-    for shape in shapes:
-        if result.is_scalar:
-            result = shape
-        elif not shape.is_scalar:
-            result = Shape(result.rows, shape.cols)
-    return result
+    rows: Dim = 1
+    cols: Dim = 1
+    for shape in shapes:  # is_scalar spelled out: this runs for every factor of every product
+        if rows == 1 and cols == 1:
+            rows, cols = shape.rows, shape.cols
+        elif shape.rows != 1 or shape.cols != 1:
+            cols = shape.cols
+    return SCALAR if rows == 1 and cols == 1 else Shape(rows, cols)
 
 
 # -- smart constructors ---------------------------------------------------------------------
@@ -444,10 +451,10 @@ def mul(*factors: Expr) -> Expr:
                 coefficient *= item.value
             else:
                 flat.append(item)
-    shape = product_shape(f.shape for f in flat)
-    if coefficient == 0 or any(isinstance(f, Zero) for f in flat):
-        return Zero(shape)
-    if len(flat) > 1 and any(isinstance(f, Identity) for f in flat):
+    kinds = {type(f) for f in flat}  # one pass for both questions below (no node subclasses)
+    if coefficient == 0 or Zero in kinds:
+        return Zero(product_shape(f.shape for f in flat))
+    if len(flat) > 1 and Identity in kinds:
         # an identity is neutral only beside another matrix: ``(x' x) I`` must keep its I
         kept = [f for f in flat if not isinstance(f, Identity)]
         if product_shape(f.shape for f in kept) != product_shape(f.shape for f in flat):

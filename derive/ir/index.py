@@ -330,8 +330,32 @@ def _rename_count(factor: Count, mapping: Mapping[Index, Index]) -> Factor:
 
 def rename(term: Term, mapping: Mapping[Index, Index]) -> Term:
     """Apply an index renaming to a term (its sums and its factors)."""
-    sums = tuple(mapping.get(i, i) for i in term.sums)
-    return Term(term.coeff, sums, tuple(rename_factor(f, mapping) for f in term.factors))
+    # indices are equal when their names are, so a lookup by name is the same lookup, and a
+    # string's hash is cached where an Index's is computed in Python on every lookup
+    return rename_by_name(term, {old.name: new for old, new in mapping.items()})
+
+
+def rename_by_name(term: Term, by_name: Mapping[str, Index]) -> Term:
+    """:func:`rename` with the renaming keyed by the old indices' names."""
+    if not by_name:
+        return term
+    sums = tuple(by_name.get(i.name, i) for i in term.sums)
+    return Term(term.coeff, sums, tuple(rename_factor_by_name(f, by_name)
+                                        for f in term.factors))  # fmt: skip
+
+
+def rename_factor_by_name(factor: Factor, by_name: Mapping[str, Index]) -> Factor:
+    """One factor renamed; a factor none of whose indices is renamed is returned as it is."""
+    if type(factor) is Entry:
+        if not any(i.name in by_name for i in factor.indices):
+            return factor
+        return Entry(factor.base, tuple(by_name.get(i.name, i) for i in factor.indices))
+    if type(factor) is Delta:
+        i, j = factor.i, factor.j
+        if i.name not in by_name and j.name not in by_name:
+            return factor
+        return Delta(by_name.get(i.name, i), by_name.get(j.name, j))
+    return rename_factor(factor, {Index(name, new.dim): new for name, new in by_name.items()})
 
 
 def factor_indices(factors: Iterable[Factor]) -> Iterator[Index]:
@@ -357,19 +381,21 @@ def tidy(index_sum: IndexSum, avoid: Iterable[str] = (), *, everything: bool = F
 
 def _tidy_term(term: Term, taken: set[str], everything: bool) -> Term:
     budget.check()
-    sums = set(term.sums)
-
-    def renamed(index: Index) -> bool:
-        return index in sums and (everything or index.name.startswith("_"))
-
+    # by name: indices are equal when their names are
+    renamed = {i.name for i in term.sums if everything or i.name.startswith("_")}
     occurrences = list(itertools.chain(factor_indices(term.factors), term.sums))
-    used = taken | {i.name for i in occurrences if not renamed(i)}
+    used = taken | {i.name for i in occurrences if i.name not in renamed}
     pool = (name for name in _pool() if name not in used)
-    mapping: dict[Index, Index] = {}
+    mapping: dict[str, Index] = {}
     for index in occurrences:
-        if renamed(index) and index not in mapping:
-            mapping[index] = Index(next(pool), index.dim)
-    return rename(term, mapping)
+        if index.name in renamed and index.name not in mapping:
+            mapping[index.name] = Index(next(pool), index.dim)
+    return rename_by_name(term, mapping)
+
+
+def dummy_names() -> Iterator[str]:
+    """The names :func:`tidy` gives dummies, in order: i, j, p, q, ..., then i1, i2, ..."""
+    return _pool()
 
 
 def _pool() -> Iterator[str]:

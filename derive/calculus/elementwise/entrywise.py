@@ -36,6 +36,8 @@ def merge_entrywise(term: Term, row: Index | None, col: Index | None) -> Term:
     missing or lonely index.
     """
     free = tuple(i for i in (row, col) if i is not None)
+    if usual_counts(term, free):
+        return term  # the common case: nothing below would change the term
     factors = list(term.factors)
     counts = _counts(factors)
     factors = [_diagonal(f, counts, free) for f in factors]
@@ -60,6 +62,23 @@ def merge_entrywise(term: Term, row: Index | None, col: Index | None) -> Term:
     for index in missing:  # a matrix of ones is 𝟏 𝟏ᵀ
         factors.append(Entry(el.Ones(ex.Shape(index.dim, 1)), (index,)))
     return Term(coeff, tuple(sums), tuple(factors))
+
+
+def usual_counts(term: Term, free: tuple[Index, ...]) -> bool:
+    """Whether every free index occurs once in the factors and every dummy twice.
+
+    Counted by name (an index is equal to another of its name): the names' hashes are cached.
+    """
+    counts: dict[str, int] = {}
+    for factor in term.factors:
+        for index in factor.indices:
+            counts[index.name] = counts.get(index.name, 0) + 1
+    free_names = {i.name for i in free}
+    sums = {i.name for i in term.sums}
+    if any(counts.get(name, 0) != 1 for name in free_names):
+        return False
+    return all(counts.get(name, 0) == 2 for name in sums) and all(
+        count <= 2 for name, count in counts.items() if name not in free_names)
 
 
 def _counts(factors: list[Factor]) -> dict[Index, int]:

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from derive.calculus.algebra import is_atom
 from derive.ir import elementwise as el
 from derive.ir import expr as ex
 
 
 def name_compositions(node: ex.Expr) -> ex.Expr:
     """``node`` with σ and softmax written by name where their definitions stand."""
-    if not node.children or isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative):
+    if is_atom(node) or isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative):
         return node
     children = [name_compositions(c) for c in node.children]
     if children != list(node.children):
@@ -142,7 +143,7 @@ def factor_entrywise(node: ex.Expr) -> ex.Expr:
     ``𝟏`` when nothing is); other terms of the sum stay as they are. In a scalar sum, the
     lowest power of a function's value that every term holds comes out.
     """
-    if not node.children or isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative):
+    if is_atom(node) or isinstance(node, ex.Jacobian | ex.Defined | ex.Derivative):
         return node
     children = [factor_entrywise(c) for c in node.children]
     if children != list(node.children):
