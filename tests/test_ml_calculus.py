@@ -236,3 +236,18 @@ def test_ml_calculus_proof_compiles_with_tex(requires_tex: None, tmp_path: Path)
     source = render_derivation(replace(derivation), "tex")
     assert "\\odot" in source or "\\operatorname{softmax}" in source
     assert compile_pdf(source, tmp_path / "ml.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(("expr", "factored"), [
+    ("sigma(s) - sigma(s)^2", "sigma(s) (1 - sigma(s))"),  # the notes' σ'(s)
+    ("sigma(s)^2 t + sigma(s)^3", "sigma(s)^2 (t + sigma(s))"),  # the lower power comes out
+    ("sigma(s)^2 - sigma(s)", "sigma(s) (sigma(s) - 1)"),
+    ("t + sigma(s)", "t + sigma(s)"),  # nothing shared: the sum stays
+    ("sigma(s) + t", "sigma(s) + t"),  # the first term's power, absent from the second
+])
+def test_ml_calculus_scalar_sum_factors_a_function_power(expr: str, factored: str) -> None:
+    from derive.calculus.elementwise.named import factor_entrywise
+    from derive.documents.printer import ascii_str
+    from derive.language.frontend import parse
+
+    assert ascii_str(factor_entrywise(parse(expr, ("s: scalar", "t: scalar")).expr)) == factored

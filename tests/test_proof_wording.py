@@ -245,3 +245,19 @@ def test_wording_squared_norm_is_multiplied_out_first() -> None:
     shown = [unicode(line, derivation.symbols) for line in first.lines[1:]]
     assert shown == ["(A x - b)ᵀ (A x - b)", "xᵀ Aᵀ A x - xᵀ Aᵀ b - bᵀ A x + bᵀ b"]
     assert derivation.steps[2].kind == StepKind.INDEX_FORM
+
+
+def test_wording_derivation_shows_itself_as_latex_and_html() -> None:
+    d = derive.prove("x' A x", "x")
+    assert d.to_latex().startswith("\\documentclass")  # a whole document
+    fragment = d.to_latex(fragment=True)  # a snippet to \input
+    assert fragment.startswith("% derive: a proof to \\input") and "\\documentclass" not in fragment
+    html = d._repr_html_()  # None only where node or KaTeX is missing (Jupyter shows LaTeX)
+    assert html is None or ('class="derive-proof"' in html and "<math" in html)
+
+
+def test_wording_no_hypothesis_for_the_log_of_a_sum_of_exponentials() -> None:
+    # 1' exp(x) is a scalar product of positive factors: surely positive, nothing to assume
+    d = derive.prove("log(1' exp(x))", "x")
+    assert not d.hypotheses and "> 0" not in d.to_text()
+    assert derive.prove("log(a' x)", "x").hypotheses.positive  # a' x may be negative
