@@ -61,6 +61,11 @@ CASES: list[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any]], Any], st
     # a closed walk through an index used too often is a diagonal: Σ_q X_kq (A X)_qk
     ("tr(X .* (A X))", "X", (), lambda v: np.trace(v["X"] * (v["A"] @ v["X"])),
      "diag(diag(A X)) + Aᵀ diag(diag(X))"),
+    # x_i meets v_i and W_ij, then u_j meets y_j and W_ij: each index handed on through a diag
+    ("(v .* x)' W (u .* y)", "x", (),
+     lambda v: (v["v"] * v["x"]).T @ v["W"] @ (v["u"] * v["y"]), "diag(v) W (u ∘ y)"),
+    # the square of a product's entries: 2 (W x)_i, the entry of a product, needs a dummy index
+    ("1' (W x) .^ 2", "x", (), lambda v: np.sum((v["W"] @ v["x"]) ** 2), "2 Wᵀ W x"),
     ("norm(x)", "x", (), lambda v: np.linalg.norm(v["x"]), "‖x‖⁻¹ x"),
     ("norm(A x - b)", "x", (), lambda v: np.linalg.norm(v["A"] @ v["x"] - v["b"]),
      "‖A x - b‖⁻¹ Aᵀ (A x - b)"),
