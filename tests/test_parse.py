@@ -328,3 +328,9 @@ def test_parse_ascii_tokens_end_with_an_empty_end_token() -> None:
         (Kind.NAME, "A"), (Kind.NAME, "x"), (Kind.PRIME, "'"), (Kind.END, "")]  # fmt: skip
     assert tokens[-1] == Token(Kind.END, "", tokens[-1].span)
     assert (tokens[-1].span.start, tokens[-1].span.end) == (7, 7)  # the end, offset included
+
+
+def test_parse_signs_one_after_another_do_not_add_up_to_a_nesting() -> None:
+    # each sign nests only what follows it: forty signed terms side by side are one level deep
+    expr = parse(" + ".join(["-x"] * 40)).expr
+    assert isinstance(expr, ex.Add) and expr.terms == (parse("-x").expr,) * 40
