@@ -261,3 +261,9 @@ def test_wording_no_hypothesis_for_the_log_of_a_sum_of_exponentials() -> None:
     d = derive.prove("log(1' exp(x))", "x")
     assert not d.hypotheses and "> 0" not in d.to_text()
     assert derive.prove("log(a' x)", "x").hypotheses.positive  # a' x may be negative
+
+
+def test_wording_a_product_of_sums_inside_a_sum_is_multiplied_out_first() -> None:
+    # c + (x - y)' (x - y): the reader sees the square expanded before its index form
+    kinds = [step.kind.value for step in derive.prove("c + (x - y)' (x - y)", "x").steps]
+    assert kinds[:3] == ["define", "expand", "index_form"]
