@@ -267,3 +267,13 @@ def test_wording_a_product_of_sums_inside_a_sum_is_multiplied_out_first() -> Non
     # c + (x - y)' (x - y): the reader sees the square expanded before its index form
     kinds = [step.kind.value for step in derive.prove("c + (x - y)' (x - y)", "x").steps]
     assert kinds[:3] == ["define", "expand", "index_form"]
+
+
+@pytest.mark.parametrize(("expr", "wrt", "kind"), [
+    ("sqrt(abs(a' x))", "x", "nonzero"),  # |a' x| > 0 says a' x ≠ 0
+    ("log(abs(det(X)))", "X", "invertible"),  # |det X| > 0 says det X ≠ 0: X is invertible
+])
+def test_wording_a_positive_absolute_value_is_assumed_as_nonzero(expr: str, wrt: str,
+                                                                  kind: str) -> None:  # fmt: skip
+    hypotheses = derive.prove(expr, wrt).hypotheses
+    assert not hypotheses.positive and len(getattr(hypotheses, kind)) == 1
