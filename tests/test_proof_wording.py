@@ -277,3 +277,9 @@ def test_wording_a_positive_absolute_value_is_assumed_as_nonzero(expr: str, wrt:
                                                                   kind: str) -> None:  # fmt: skip
     hypotheses = derive.prove(expr, wrt).hypotheses
     assert not hypotheses.positive and len(getattr(hypotheses, kind)) == 1
+
+
+def test_wording_derivation_records_the_options_it_was_made_with() -> None:
+    # Derivation.options is public data: what the proof was asked for
+    assert derive.prove("x' A x", "x", hessian=True).options == {"hessian": True}
+    assert derive.prove("x' A x", "x").options == {"hessian": False}
