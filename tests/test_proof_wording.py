@@ -283,3 +283,10 @@ def test_wording_derivation_records_the_options_it_was_made_with() -> None:
     # Derivation.options is public data: what the proof was asked for
     assert derive.prove("x' A x", "x", hessian=True).options == {"hessian": True}
     assert derive.prove("x' A x", "x").options == {"hessian": False}
+
+
+@pytest.mark.parametrize(("expr", "name"), [
+    ("A x", "y"), ("y + f + g + A x", "h"), ("y + f + g + h + A x", "y_0"),
+])
+def test_wording_a_vector_function_takes_the_first_free_name(expr: str, name: str) -> None:
+    assert derive.prove(expr, "x").function.name == name
