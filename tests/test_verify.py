@@ -333,3 +333,23 @@ def test_verify_irrational_values_are_compared_exactly(method: str) -> None:
         )
         with pytest.raises(VerificationError, match="exact comparison"):
             verify(tampered, method=method)
+
+
+def test_verify_fallback_directions_are_random_whole_numbers() -> None:
+    # the exact fallback compares differentials along a random direction: one fixed direction
+    # (all entries 4, say) would pass an error orthogonal to it
+    from derive.check.fallback import _rational_direction
+
+    rng = np.random.default_rng([0, 1])
+    entries = [e for _ in range(4) for e in _rational_direction(np.zeros((3, 1)), rng).flat]
+    assert all(isinstance(e, Fraction) and e.denominator == 1 and -4 <= e <= 4 for e in entries)
+    assert min(entries) < 0 < max(entries)
+
+
+@pytest.mark.parametrize(("x", "y"), [("oo", "oo"), ("zoo", "1"), ("nan", "1")])
+def test_verify_fallback_infinities_are_never_negligibly_apart(x: str, y: str) -> None:
+    import sympy
+
+    from derive.check.fallback import negligible
+
+    assert negligible(sympy.sympify(x), sympy.sympify(y)) is False
