@@ -353,3 +353,11 @@ def test_verify_fallback_infinities_are_never_negligibly_apart(x: str, y: str) -
     from derive.check.fallback import negligible
 
     assert negligible(sympy.sympify(x), sympy.sympify(y)) is False
+
+
+def test_verify_says_when_sympy_values_were_compared_to_60_digits() -> None:
+    # σ's values are not decided equal by SymPy: the check line must say they were compared
+    # numerically to 60 digits, not claim an exact comparison
+    text = " ".join(derive.prove("a' sigma(W x)", "x").to_text().split())
+    assert "compared to 60 digits with mpmath" in text
+    assert "compared to 60 digits" not in " ".join(derive.prove("x' A x", "x").to_text().split())
