@@ -1,10 +1,12 @@
 """Whole-process figures: `derive prove` against a bare SymPy process, `derive --help`, memory.
 
-    python bench/process.py [--repeat 7]
+    python bench/process.py [--repeat 7] [--imports 5]
 
 Run it with the Python of the environment derive is installed in (e.g. .venv/bin/python): the
 `derive` command next to that Python is the one measured. Every figure is a median over
 ``--repeat`` runs; the SymPy peer runs in the same loop, so machine noise hits both alike.
+``--imports N`` adds where the import time of `derive prove` goes, by package, from
+``python -X importtime`` (each module's own time, the least of N runs).
 """
 
 from __future__ import annotations
@@ -68,6 +70,40 @@ def compile_bytecode() -> None:
     compileall.compile_dir(Path(derive.__file__).parent, quiet=1)
 
 
+_PACKAGES = ("derive", "numpy", "click", "jinja2", "pylatexenc", "sympy")
+
+
+def import_times(command: list[str], runs: int) -> dict[str, float]:
+    """Seconds of import by package, the least of ``runs`` runs of ``python -X importtime``
+    running ``command`` (the `derive` script, or ``python -m derive``, and its arguments).
+
+    A module's own time goes to its package (derive's to its stage, ``derive.ir``), or, for the
+    standard library and other modules, to the package whose import loaded it (``inspect``
+    under click counts as click); what no package loaded (the interpreter's start-up) is
+    ``other``.
+    """
+    least: dict[str, float] = {}
+    for _ in range(runs):
+        script = command[1:] if command[0] == sys.executable else command
+        done = subprocess.run([sys.executable, "-X", "importtime", *script], check=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        rows = [line.removeprefix("import time:").split("|") for line in done.stderr.splitlines()]
+        packages: dict[str, float] = {}
+        stack: list[tuple[int, str]] = []  # (depth, package) of the importers of the next row
+        for own, _, name in reversed([r for r in rows if len(r) == 3 and r[0].strip().isdigit()]):
+            depth = len(name) - len(name.lstrip())
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            parts = name.strip().split(".")
+            top = ".".join(parts[:2]) if parts[0] == "derive" else parts[0]  # derive by stage
+            package = top if parts[0] in _PACKAGES else stack[-1][1] if stack else "other"
+            stack.append((depth, package))
+            packages[package] = packages.get(package, 0.0) + int(own) / 1e6
+        for package, seconds in packages.items():
+            least[package] = min(least.get(package, seconds), seconds)
+    return least
+
+
 def median(command: list[str], repeat: int) -> float:
     """Median wall time of ``repeat`` runs after one warm-up."""
     run(command)
@@ -78,6 +114,8 @@ def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--imports", type=int, default=0, metavar="N",
+                        help="also show the import time of derive prove by package (N runs)")
     args = parser.parse_args()
     derive = derive_command()
     compile_bytecode()
@@ -113,6 +151,13 @@ def main() -> None:
     print(f"python -c pass (interpreter start-up)       {med['bare']:.3f} s")
     print(f"peak memory of derive prove                 {peak_kib(prove) / 1024:.0f} MB"
           "   (target < 150)")
+    if args.imports:
+        shares = import_times(prove, args.imports)
+        total = sum(shares.values())
+        print(f"imports of derive prove (python -X importtime, least of {args.imports} runs):"
+              f" {total:.3f} s")  # fmt: skip
+        for name, seconds in sorted(shares.items(), key=lambda item: -item[1]):
+            print(f"  {name:<20}{seconds:.3f} s")
 
 
 if __name__ == "__main__":

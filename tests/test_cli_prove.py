@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,20 @@ def test_prove_loads_only_what_the_proof_uses() -> None:
                           check=True, timeout=120)  # fmt: skip
     assert "(A + Aᵀ) x" in done.stdout
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")],
+                         ids=["default", "user's setting kept"])  # fmt: skip
+def test_cli_limits_openblas_threads_before_numpy(given: str | None, expected: str) -> None:
+    # the checks' matrices have a few rows: OpenBLAS's threads would only double the CPU time
+    # of importing NumPy; the setting must be made before NumPy loads, and never override a user's
+    script = (
+        "import os, sys; import derive.cli\n"
+        "print('numpy' in sys.modules, os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60, env=env)  # fmt: skip
+    assert done.stdout.split() == ["False", expected]

@@ -31,6 +31,7 @@ from derive.errors import UnsupportedError
 from derive.ir import elementwise as el
 from derive.ir import expr as ex
 from derive.ir import index as ix
+from derive.ir import order
 
 A = ex.Symbol("A", ex.Shape("n", "n"))
 B = ex.Symbol("B", ex.Shape("n", "n"))
@@ -262,3 +263,19 @@ def test_speed_pauses_the_cycle_collector_and_restores_it(
     with pytest.raises(UnsupportedError, match="stopped inside"):
         derive.prove("x' A y", "y", verify=False)
     assert gc.isenabled()
+
+
+def test_speed_order_key_of_a_symbol_is_its_sort_key() -> None:
+    """A symbol's key is read off its name without the cache; the cache serves the rest."""
+    for node in (A, x, s, ex.Symbol("alpha_1", ex.SCALAR)):
+        assert order.key(node) == order.sort_key(node) == node.name
+    assert order.key(ex.Transpose(A)) == "A'"
+
+
+def test_speed_symbol_hash_is_its_names() -> None:
+    """Equal symbols hash alike; two symbols of one name and different shapes still differ."""
+    same = ex.Symbol("A", ex.Shape("n", "n"))
+    other = ex.Symbol("A", ex.Shape(3, 3))
+    assert hash(same) == hash(A) and same == A
+    assert {A: 1, other: 2} == {same: 1, ex.Symbol("A", ex.Shape(3, 3)): 2}
+    assert len({A, same, other}) == 2

@@ -109,8 +109,9 @@ def term_to_matrix(term: Term, row: Index | None, col: Index | None) -> ex.Expr:
     budget.check()
     term = merge_entrywise(term, row, col)
     _check_occurrences(term, row, col)
-    scalars = [_scalar(f) for f in term.factors if _edge(f) is None]
-    graph = _Graph([e for f in term.factors if (e := _edge(f)) is not None])
+    edges = [_edge(f) for f in term.factors]  # once each: a factor is an edge or a scalar
+    scalars = [_scalar(f) for f, e in zip(term.factors, edges, strict=True) if e is None]
+    graph = _Graph([e for e in edges if e is not None])
     main = _main(graph, row, col)
     # paths between two vector ends first: a walk that starts inside such a path (at a matrix
     # entry) would mistake it for a cycle

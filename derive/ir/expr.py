@@ -110,6 +110,10 @@ class Symbol(Expr):
     name: str
     symbol_shape: Shape
 
+    def __hash__(self) -> int:
+        # equal symbols have equal names; hashing the shape too cost a call per lookup
+        return hash(self.name)
+
     @property
     def shape(self) -> Shape:
         return self.symbol_shape

@@ -36,7 +36,12 @@ def _key(node: ex.Expr) -> str:
 
 
 def key(node: ex.Expr) -> str:
-    """:func:`sort_key`, cached (keys are asked for many times while sorting)."""
+    """:func:`sort_key`, cached (keys are asked for many times while sorting).
+
+    A symbol's key is its name, read at once: hashing the symbol for the cache would cost more.
+    """
+    if type(node) is ex.Symbol:
+        return node.name
     return _key(node)
 
 
