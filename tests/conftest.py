@@ -41,6 +41,21 @@ if "MUTANT_UNDER_TEST" in os.environ:
     _budget.time_limit = _stretched  # type: ignore[assignment]
 
 
+# mutmut also runs several pytest sessions in one process (stats, the clean run, then one per
+# forked mutant), and pytest 9 keeps the ids it made from a parametrize mark's explicit `ids` on
+# the mark and escapes them again in the next session: `\\log s` becomes `\\\\log s`, the test
+# ids mutmut recorded are then "not found" (pytest exit 4) and the run stops. Under mutmut each
+# session makes its ids afresh (every `ids=` in the suite is a list or a callable, so they can).
+if "MUTANT_UNDER_TEST" in os.environ:
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+        for mark in metafunc.definition.iter_markers("parametrize"):
+            origin = getattr(mark, "_param_ids_from", None)
+            if origin is not None:
+                object.__setattr__(origin, "_param_ids_generated", None)
+
+
 _SELECTION = pytest.StashKey[frozenset[str] | None]()
 
 
@@ -48,15 +63,16 @@ def mutation_selection(stage: str) -> frozenset[str]:
     """Return the test files a mutation run of ``stage`` collects (tests/mutation_stages.toml).
 
     Args:
-        stage: ``calculus``, ``check`` or ``language``, or ``stage.module`` when the table has
-            a list of its own for that module (else the stage's list is used).
+        stage: ``calculus``, ``check`` or ``language``, or ``stage.module``: the list of the
+            module or of the package it is in when the table has one, else the stage's list.
 
     Raises:
         pytest.UsageError: The stage is not in the table (a typo must not run the whole suite).
     """
     table = tomllib.loads((Path(__file__).parent / "mutation_stages.toml").read_text("utf-8"))
-    for key in (stage, stage.split(".", 1)[0]):
-        if key in table:
+    parts = stage.split(".")
+    for key in (".".join(parts[:end]) for end in range(len(parts), 0, -1)):
+        if key in table:  # the longest key the table has: the module, a package of it, the stage
             return frozenset(table[key])
     raise pytest.UsageError(f"DERIVE_MUTATION_STAGE={stage!r} is not in mutation_stages.toml")
 

@@ -58,3 +58,21 @@ def test_cache_unreadable_or_stale_entries_are_misses(
         entry.write_bytes(entry.read_bytes()[:-20])  # truncated
     derive.build(None, FORMATS, tmp_path / "second")
     assert _outputs(tmp_path / "first") == _outputs(tmp_path / "second")
+
+
+def test_cache_a_second_call_is_read_back_not_derived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from derive.check.cache import cached
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
+    calls: list[tuple[str, str]] = []
+
+    def prove(expr: str, wrt: str) -> str:
+        calls.append((expr, wrt))
+        return f"d({expr})/d{wrt}"
+
+    lookup = cached(prove)
+    assert lookup("x' x", "x") == lookup("x' x", "x") == "d(x' x)/dx"
+    assert lookup("x' A x", "x") == "d(x' A x)/dx"
+    assert calls == [("x' x", "x"), ("x' A x", "x")]  # the repeat came from the cache

@@ -164,3 +164,18 @@ def test_dispatch_every_node_with_children_says_how_to_rebuild(node_type: type) 
     has_children = "children" in vars(node_type)
     overrides = "rebuild" in vars(node_type)
     assert has_children == overrides
+
+
+@pytest.mark.parametrize(("body", "node", "written"), [
+    ("t / s", "s^-2 t x", "alpha s^-1 x"),  # the quotient's name where t s^-1 stands
+    ("s t", "s t x", "s t x"),  # no reciprocal in the body: the product is left as it is
+], ids=["quotient", "product"])  # fmt: skip
+def test_dispatch_substitute_names_only_a_quotient(body: str, node: str, written: str) -> None:
+    from derive.calculus.algebra import substitute
+    from derive.documents.printer import ascii_str
+    from derive.ir import expr as ex
+    from derive.language.frontend import parse
+
+    declare = ("s: scalar", "t: scalar")
+    function = ex.Defined("alpha", parse(body, declare).expr)
+    assert ascii_str(substitute(parse(node, declare).expr, function)) == written

@@ -67,6 +67,7 @@ ERRORS: list[tuple[str, type[LocatedError], str, int]] = [
     ("_x", P, "a subscript '_' must follow a name", 1),
     ("x_1_2", P, "a name takes one subscript", 4),
     ("x1_2", P, "a name takes one subscript", 3),
+    ("x_ab_c", P, "a name takes one subscript", 5),  # a letter subscript, then a second '_'
     ("1e-3", P, "write 1e-3 without an exponent", 1),
     ("x + 2.5E3", P, "write 2.5E3 without an exponent", 5),
     # LaTeX
@@ -79,6 +80,9 @@ ERRORS: list[tuple[str, type[LocatedError], str, int]] = [
     (r"\frac{x}{0}", P, "division by zero", 9),
     ("0^-1", P, "division by zero", 1),
     ("inv(0)", P, "division by zero", 1),
+    ("inv(0 X)", P, "a zero matrix has no inverse", 1),
+    ("(0 X)^-2", P, "a zero matrix has no inverse", 1),
+    ("x ./ (0 x)", P, "division by zero", 6),  # entrywise: a zero vector, not a scalar 0
     ("log(0)", P, "log needs a positive number, not 0", 5),
     ("1 + log(2 - 3)", P, "log needs a positive number, not 2 - 3, which is -1", 9),
     # not supported yet, by name
@@ -119,7 +123,9 @@ def _id(case: tuple[str, type[LocatedError], str, int]) -> str:
     return source if len(source) < 30 else f"{source[:20]}...({len(source)} chars)"
 
 
-@pytest.mark.parametrize(("source", "error", "message", "column"), ERRORS, ids=map(_id, ERRORS))
+@pytest.mark.parametrize(
+    ("source", "error", "message", "column"), ERRORS, ids=[_id(case) for case in ERRORS]
+)
 def test_errors_message_and_column(
     source: str, error: type[LocatedError], message: str, column: int
 ) -> None:
@@ -191,3 +197,25 @@ def test_errors_every_derive_error_has_an_exit_code() -> None:
     assert ParseError("m").exit_code == 2
     assert LimitError("m").exit_code == 2
     assert str(LimitError("too big")) == "too big"  # no span: just the message
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("x.+y", "unexpected character '.'"),  # a letter before the dot is no transpose hint
+    ("2 .y", "unexpected character '.': write x' or x.T for a transpose"),  # one after it is
+])
+def test_errors_stray_dot_hints_a_transpose_only_before_a_letter(source: str, message: str) -> None:
+    with pytest.raises(ParseError) as info:
+        parse(source)
+    assert info.value.message == message
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("A ⊗ B", "the Kronecker product (⊗, kron) is not supported yet"),
+    ("1e-3", "write 1e-3 without an exponent, e.g. 0.001 or 1/1000 (or put a space before a"
+             " name such as e1)"),
+], ids=["kron", "scientific"])  # fmt: skip
+def test_errors_whole_message(source: str, message: str) -> None:
+    # the table above checks a part of each message; these are read whole, as the user sees them
+    with pytest.raises(DeriveError) as info:
+        parse(source)
+    assert isinstance(info.value, LocatedError) and info.value.message == message

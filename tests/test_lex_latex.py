@@ -178,6 +178,7 @@ ERRORS = [
     (r"\begin{pmatrix}", ParseError, "pmatrix", 1),
     (r"\,x^", ParseError, "expected a number or T after '^'", 5),
     (r"\frac{1}", ParseError, r"missing argument of \frac", 1),
+    (r"x + \sqrt", ParseError, r"missing argument of \sqrt", 5),
     (r"\frac{1}+x", ParseError, r"expected '{' to start an argument of \frac", 9),
     (r"\frac{x}{}", ParseError, "expected an expression", 10),
     (r"\left( x", ParseError, r"\left has no matching \right", 1),

@@ -61,6 +61,11 @@ CASES: list[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any]], Any], st
     # a closed walk through an index used too often is a diagonal: Σ_q X_kq (A X)_qk
     ("tr(X .* (A X))", "X", (), lambda v: np.trace(v["X"] * (v["A"] @ v["X"])),
      "diag(diag(A X)) + Aᵀ diag(diag(X))"),
+    # x_i meets v_i and W_ij, then u_j meets y_j and W_ij: each index handed on through a diag
+    ("(v .* x)' W (u .* y)", "x", (),
+     lambda v: (v["v"] * v["x"]).T @ v["W"] @ (v["u"] * v["y"]), "diag(v) W (u ∘ y)"),
+    # the square of a product's entries: 2 (W x)_i, the entry of a product, needs a dummy index
+    ("1' (W x) .^ 2", "x", (), lambda v: np.sum((v["W"] @ v["x"]) ** 2), "2 Wᵀ W x"),
     ("norm(x)", "x", (), lambda v: np.linalg.norm(v["x"]), "‖x‖⁻¹ x"),
     ("norm(A x - b)", "x", (), lambda v: np.linalg.norm(v["A"] @ v["x"] - v["b"]),
      "‖A x - b‖⁻¹ Aᵀ (A x - b)"),
@@ -236,3 +241,18 @@ def test_ml_calculus_proof_compiles_with_tex(requires_tex: None, tmp_path: Path)
     source = render_derivation(replace(derivation), "tex")
     assert "\\odot" in source or "\\operatorname{softmax}" in source
     assert compile_pdf(source, tmp_path / "ml.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(("expr", "factored"), [
+    ("sigma(s) - sigma(s)^2", "sigma(s) (1 - sigma(s))"),  # the notes' σ'(s)
+    ("sigma(s)^2 t + sigma(s)^3", "sigma(s)^2 (t + sigma(s))"),  # the lower power comes out
+    ("sigma(s)^2 - sigma(s)", "sigma(s) (sigma(s) - 1)"),
+    ("t + sigma(s)", "t + sigma(s)"),  # nothing shared: the sum stays
+    ("sigma(s) + t", "sigma(s) + t"),  # the first term's power, absent from the second
+])
+def test_ml_calculus_scalar_sum_factors_a_function_power(expr: str, factored: str) -> None:
+    from derive.calculus.elementwise.named import factor_entrywise
+    from derive.documents.printer import ascii_str
+    from derive.language.frontend import parse
+
+    assert ascii_str(factor_entrywise(parse(expr, ("s: scalar", "t: scalar")).expr)) == factored

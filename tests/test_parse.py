@@ -311,3 +311,26 @@ def test_parse_long_sums_and_products_near_the_limit() -> None:
     assert isinstance(total, ex.Add) and len(total.terms) == 1000
     chain = parse(" ".join(["A"] * 1000), ("A: n x n",)).expr
     assert isinstance(chain, ex.MatMul) and len(chain.factors) == 1000
+
+
+def test_parse_warns_of_a_name_whose_letters_name_other_symbols() -> None:
+    # xy is lower case throughout (not mixed like Ax): it is suspect because x and y are symbols
+    assert parse("x' xy y").warnings == ("xy is read as one symbol; write x y for a product",)
+    assert parse("x' xy z").warnings == ()  # no symbol y: xy is just a name
+
+
+def test_parse_ascii_tokens_end_with_an_empty_end_token() -> None:
+    from derive.language.lex_ascii import lex_ascii
+    from derive.language.tokens import Kind, Token
+
+    tokens = lex_ascii("A x'", offset=3)
+    assert [(t.kind, t.text) for t in tokens] == [
+        (Kind.NAME, "A"), (Kind.NAME, "x"), (Kind.PRIME, "'"), (Kind.END, "")]  # fmt: skip
+    assert tokens[-1] == Token(Kind.END, "", tokens[-1].span)
+    assert (tokens[-1].span.start, tokens[-1].span.end) == (7, 7)  # the end, offset included
+
+
+def test_parse_signs_one_after_another_do_not_add_up_to_a_nesting() -> None:
+    # each sign nests only what follows it: forty signed terms side by side are one level deep
+    expr = parse(" + ".join(["-x"] * 40)).expr
+    assert isinstance(expr, ex.Add) and expr.terms == (parse("-x").expr,) * 40

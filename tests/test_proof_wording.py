@@ -245,3 +245,48 @@ def test_wording_squared_norm_is_multiplied_out_first() -> None:
     shown = [unicode(line, derivation.symbols) for line in first.lines[1:]]
     assert shown == ["(A x - b)ᵀ (A x - b)", "xᵀ Aᵀ A x - xᵀ Aᵀ b - bᵀ A x + bᵀ b"]
     assert derivation.steps[2].kind == StepKind.INDEX_FORM
+
+
+def test_wording_derivation_shows_itself_as_latex_and_html() -> None:
+    d = derive.prove("x' A x", "x")
+    assert d.to_latex().startswith("\\documentclass")  # a whole document
+    fragment = d.to_latex(fragment=True)  # a snippet to \input
+    assert fragment.startswith("% derive: a proof to \\input") and "\\documentclass" not in fragment
+    html = d._repr_html_()  # None only where node or KaTeX is missing (Jupyter shows LaTeX)
+    assert html is None or ('class="derive-proof"' in html and "<math" in html)
+
+
+def test_wording_no_hypothesis_for_the_log_of_a_sum_of_exponentials() -> None:
+    # 1' exp(x) is a scalar product of positive factors: surely positive, nothing to assume
+    d = derive.prove("log(1' exp(x))", "x")
+    assert not d.hypotheses and "> 0" not in d.to_text()
+    assert derive.prove("log(a' x)", "x").hypotheses.positive  # a' x may be negative
+
+
+def test_wording_a_product_of_sums_inside_a_sum_is_multiplied_out_first() -> None:
+    # c + (x - y)' (x - y): the reader sees the square expanded before its index form
+    kinds = [step.kind.value for step in derive.prove("c + (x - y)' (x - y)", "x").steps]
+    assert kinds[:3] == ["define", "expand", "index_form"]
+
+
+@pytest.mark.parametrize(("expr", "wrt", "kind"), [
+    ("sqrt(abs(a' x))", "x", "nonzero"),  # |a' x| > 0 says a' x ≠ 0
+    ("log(abs(det(X)))", "X", "invertible"),  # |det X| > 0 says det X ≠ 0: X is invertible
+])
+def test_wording_a_positive_absolute_value_is_assumed_as_nonzero(expr: str, wrt: str,
+                                                                  kind: str) -> None:  # fmt: skip
+    hypotheses = derive.prove(expr, wrt).hypotheses
+    assert not hypotheses.positive and len(getattr(hypotheses, kind)) == 1
+
+
+def test_wording_derivation_records_the_options_it_was_made_with() -> None:
+    # Derivation.options is public data: what the proof was asked for
+    assert derive.prove("x' A x", "x", hessian=True).options == {"hessian": True}
+    assert derive.prove("x' A x", "x").options == {"hessian": False}
+
+
+@pytest.mark.parametrize(("expr", "name"), [
+    ("A x", "y"), ("y + f + g + A x", "h"), ("y + f + g + h + A x", "y_0"),
+])
+def test_wording_a_vector_function_takes_the_first_free_name(expr: str, name: str) -> None:
+    assert derive.prove(expr, "x").function.name == name

@@ -47,6 +47,7 @@ INFERRED: list[tuple[str, tuple[str, ...], Shapes]] = [
     ("log(s) + s x' x", (), {"s": (1, 1), "x": ("n", 1)}),
     ("x' A x + b' x + c", (), {"x": ("n", 1), "A": ("n", "n"), "b": ("n", 1), "c": (1, 1)}),
     ("c + x' x", (), {"c": (1, 1), "x": ("n", 1)}),
+    ("log(x')", (), {"x": ("n", 1)}),  # the log of a row vector, entry by entry
     ("x + c", (), {"x": ("n", 1), "c": ("n", 1)}),
     # declarations override inference
     ("A x", ("A: m x n",), {"A": ("m", "n"), "x": ("n", 1)}),
@@ -129,6 +130,7 @@ SHAPE_ERRORS = [
     ("A / x", ("x: k",), "cannot divide by x (k x 1): the divisor must be a scalar", 1),
     ("x / A", (), "cannot divide by A (m x p): the divisor must be a scalar", 1),
     ("log(A)", (), "log needs a scalar or a vector, but A is n x m", 1),
+    ("log(A)", ("A: 2 x 3",), "log needs a scalar or a vector, but A is 2 x 3", 1),
     ("alpha + log(s)", ("s: n",), "cannot add alpha (1 x 1) and log(s) (n x 1)", 1),
     # entrywise operations, sums, diag, named compositions
     ("A .* x", (), "cannot multiply A (n x m) and x (n x 1) entry by entry", 1),

@@ -40,7 +40,8 @@ def _collect(stage: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(("stage", "key"), [
     ("calculus", "calculus"), ("check.verify", "check"), ("language.parse", "language"),
-], ids=["calculus", "check-module", "language-module"])  # fmt: skip
+    ("calculus.differential.method", "calculus.differential"),
+], ids=["calculus", "check-module", "language-module", "package-list"])  # fmt: skip
 def test_suite_mutation_stage_collects_only_its_test_files(stage: str, key: str) -> None:
     import tomllib
 
@@ -102,3 +103,60 @@ def test_suite_mutation_rates_count_verdicts_by_module(tmp_path: Path) -> None:
             count["no tests"]) == (6, 3, 1, 1, 1)  # fmt: skip
     assert rates.kill_rate(count) == 3 / 5  # type: ignore[attr-defined]
     assert rates.module_counts(tmp_path, ["check"]) == {}  # type: ignore[attr-defined]
+
+
+def _mutation_sample() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutation_sample",
+                                                  ROOT / "scripts" / "mutation_sample.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_suite_mutation_sample_is_proportional_seeded_and_written_down(tmp_path: Path) -> None:
+    sample: object = _mutation_sample()
+    # 150 of 1000: 600 -> 90, 390 -> 58.5, 10 -> 1.5; the remainders decide the half units
+    share = sample.allocate({"a": 600, "b": 390, "c": 10}, 150)  # type: ignore[attr-defined]
+    assert sum(share.values()) == 150 and share["a"] == 90 and share["b"] + share["c"] == 60
+    assert sample.allocate({"a": 1000, "b": 2}, 10) == {"a": 9, "b": 1}  # type: ignore[attr-defined]
+    assert sample.allocate({"a": 3, "b": 2}, 10) == {"a": 3, "b": 2}  # type: ignore[attr-defined]
+    modules = {f"check.m{k}": [f"derive.check.m{k}.x_f__mutmut_{n}" for n in range(1, 41)]
+               for k in range(3)} | {"calculus.c": ["derive.calculus.c.x_g__mutmut_1"]}
+    first = sample.draw(modules, "check", 19, 30)  # type: ignore[attr-defined]
+    assert first == sample.draw(modules, "check", 19, 30)  # type: ignore[attr-defined]
+    assert first != sample.draw(modules, "check", 20, 30)  # type: ignore[attr-defined]
+    assert [len(names) for names in first.values()] == [10, 10, 10]
+    assert all(set(first[m]) <= set(modules[m]) for m in first)
+    path = tmp_path / "check.toml"
+    sample.write_sample(path, modules, "check", 19, 30, "abc1234")  # type: ignore[attr-defined]
+    names = sample.sampled_names(path)  # type: ignore[attr-defined]
+    assert sorted(names) == sorted(n for module in first.values() for n in module)
+    halves = [sample.part(names, 19, f"{k}/2") for k in (1, 2)]  # type: ignore[attr-defined]
+    assert sorted(halves[0] + halves[1]) == sorted(names) and len(halves[0]) == 15
+    assert 'commit = "abc1234"' in path.read_text() and "--seed 19 --size 30 check" in (
+        path.read_text())
+
+
+def test_suite_mutation_rates_estimate_a_sample_with_a_wilson_interval(tmp_path: Path) -> None:
+    rates: object = _mutation_rates()
+    low, high = rates.wilson(135, 150)  # type: ignore[attr-defined]
+    assert (round(low, 4), round(high, 4)) == (0.8416, 0.9385)  # p = 0.9, n = 150
+    assert rates.wilson(10, 10)[1] == 1.0 and rates.wilson(0, 10)[0] == 0.0  # type: ignore[attr-defined]
+    meta = tmp_path / "mutants" / "derive" / "check" / "m.py.meta"
+    meta.parent.mkdir(parents=True)
+    name = "derive.check.m.x_f__mutmut_"
+    codes = {f"{name}{n}": code for n, code in enumerate([1, 36, 0, 0, 33, None, 1])}
+    meta.write_text(json.dumps({"exit_code_by_key": codes}))
+    (tmp_path / "tests" / "mutation_samples").mkdir(parents=True)
+    (tmp_path / "tests" / "mutation_equivalent.toml").write_text(f'[check]\n"{name}3" = "same"\n')
+    sampled = ", ".join(f'"{name}{n}"' for n in range(6))  # the seventh is not in the sample
+    (tmp_path / "tests" / "mutation_samples" / "check.toml").write_text(
+        f'commit = "abc1234"\nseed = 19\nsize = 6\nmutants = 7\n[population]\n"check.m" = 7\n'
+        f'[sample]\n"check.m" = [{sampled}]\n')
+    *_, total = rates.sample_table(tmp_path, ["check"])  # type: ignore[attr-defined]
+    # killed 2 (exit 1 and a timeout), survived 1, no tests 1, equivalent 1, not run 1: 2 / 4
+    assert total.split()[:11] == ["check", "(commit", "abc1234)", "7", "6", "2", "1", "1", "1",
+                                  "1", "50.0%"]  # fmt: skip

@@ -333,3 +333,31 @@ def test_verify_irrational_values_are_compared_exactly(method: str) -> None:
         )
         with pytest.raises(VerificationError, match="exact comparison"):
             verify(tampered, method=method)
+
+
+def test_verify_fallback_directions_are_random_whole_numbers() -> None:
+    # the exact fallback compares differentials along a random direction: one fixed direction
+    # (all entries 4, say) would pass an error orthogonal to it
+    from derive.check.fallback import _rational_direction
+
+    rng = np.random.default_rng([0, 1])
+    entries = [e for _ in range(4) for e in _rational_direction(np.zeros((3, 1)), rng).flat]
+    assert all(isinstance(e, Fraction) and e.denominator == 1 and -4 <= e <= 4 for e in entries)
+    assert min(entries) < 0 < max(entries)
+
+
+@pytest.mark.parametrize(("x", "y"), [("oo", "oo"), ("zoo", "1"), ("nan", "1")])
+def test_verify_fallback_infinities_are_never_negligibly_apart(x: str, y: str) -> None:
+    import sympy
+
+    from derive.check.fallback import negligible
+
+    assert negligible(sympy.sympify(x), sympy.sympify(y)) is False
+
+
+def test_verify_says_when_sympy_values_were_compared_to_60_digits() -> None:
+    # σ's values are not decided equal by SymPy: the check line must say they were compared
+    # numerically to 60 digits, not claim an exact comparison
+    text = " ".join(derive.prove("a' sigma(W x)", "x").to_text().split())
+    assert "compared to 60 digits with mpmath" in text
+    assert "compared to 60 digits" not in " ".join(derive.prove("x' A x", "x").to_text().split())

@@ -157,3 +157,19 @@ def test_handout_via_with_several_variables_is_refused(tmp_path: Path) -> None:
                     encoding="utf-8")  # fmt: skip
     with pytest.raises(ho.HandoutFileError, match="'via' routes the proof by one variable"):
         ho.load_handout(path)
+
+
+def test_via_taken_name_error_reads_whole_and_points_at_the_name() -> None:
+    with pytest.raises(ParseError) as caught:
+        derive.prove(LEAST_SQUARES, "x", via="y = y - A x")
+    assert caught.value.message == ("the substitution's name y is a symbol of the expression"
+                                    " already; choose a new name")  # fmt: skip
+    assert caught.value.source == "y = y - A x"
+    assert caught.value.span is not None
+    assert (caught.value.span.start, caught.value.span.end) == (0, 2)  # "y ", before the "="
+
+
+def test_via_every_step_gives_its_reason() -> None:
+    d = derive.prove(LEAST_SQUARES, "x", via="w = y - A x")
+    assert all(step.rules for step in d.steps)  # each line of the proof says why it holds
+    assert [rule.name for rule in d.steps[-1].rules] == ["result"]
