@@ -42,6 +42,8 @@ VERDICTS = [
     (QUADRATIC, "x", (), "x' A", "shape", (), (), ""),
     ("norm(x)", "x", (), "x / norm(x)", "correct", (), (), ""),
     ("norm(x)", "x", (), "2 x / norm(x)", "factor", (), (), "2"),
+    # zero is no multiple worth naming: 0 times anything is 0
+    (QUADRATIC, "x", (), "0 x", "wrong", (), (), ""),
 ]
 
 
@@ -77,6 +79,20 @@ def test_answer_wrong_has_an_integer_counterexample() -> None:
     assert answer != expected
     # and the note: when A is symmetric, A' x is half of (A + A') x
     assert (verdict.condition, verdict.factor) == (("A",), "1/2")
+
+
+def test_answer_counterexample_lets_a_scalar_be_one() -> None:
+    """s² x for the gradient 2 s x of s xᵀx agrees at s = 2: the counterexample needs s = 1,
+    which the small-integer search draws for a scalar (1 or 2; a scalar is never 0)."""
+    verdict = prove("s (x' x)", "x", declare=("s: scalar",), expect="s^2 x").verdict
+    assert verdict is not None and verdict.kind == "wrong"
+    example = verdict.counterexample
+    assert example is not None
+    s = int(example.values["s"][0][0])
+    x = [int(row[0]) for row in example.values["x"]]
+    row = example.entry[0] - 1
+    assert (example.answer, example.expected) == (str(s * s * x[row]), str(2 * s * x[row]))
+    assert s == 1 and x[row] != 0
 
 
 def test_answer_wrong_without_a_note() -> None:

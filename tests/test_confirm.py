@@ -251,3 +251,22 @@ def _relative_error(value: object, expected: object) -> float:
     from derive.check.verify import relative_error
 
     return float(relative_error(value, expected))
+
+
+def test_confirm_a_line_that_cannot_be_compared_reads_back_as_different() -> None:
+    """A comparison that fails (ValueError: values that do not line up) is a failed read-back
+    with an infinite error, reported for the line, never an exception out of the check."""
+    from derive.check.confirm import read_back
+    from derive.check.evaluate import Point
+
+    derivation = _unverified("x' A x", "x")
+    point = _point(derivation)
+    assert isinstance(point, Point)
+
+    def error(value: object, expected: object) -> float:
+        raise ValueError("the two values do not line up")
+
+    failures = read_back(derivation, point, error, 1e-6)
+    assert failures
+    assert all(f.endswith("reads back as a different value (relative error inf)")
+               for f in failures)  # fmt: skip

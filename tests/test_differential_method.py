@@ -419,3 +419,54 @@ def test_differential_method_random_expressions_agree_with_index_method() -> Non
 def test_differential_method_random_expressions_agree_slow(chunk: int) -> None:
     outcomes = _run_both(chunk, 500)
     assert outcomes.get("same", 0) + outcomes.get("equal value", 0) >= 150, outcomes
+
+
+@pytest.mark.parametrize(
+    ("expr", "wrt", "options", "result"),
+    [
+        # by hand: d(s² x) = 2 s x ds
+        ("s^2 x", "s", {}, "2 s x"),
+        # d²(a' x) = 0: no term of the form (dx)' B dx, the Hessian is the n x n zero
+        ("a' x", "x", {"hessian": True}, "0"),
+        # d tr((a' X b) C) = (a' dX b) tr(C) = tr(tr(C) b a' dX)
+        ("tr((a' X b) C)", "X", {}, "tr(C) a bᵀ"),
+        ("tr((x' x) A)", "x", {}, "2 tr(A) x"),
+        # d((a' x) x) = x a' dx + (a' x) dx
+        ("(a' x) x", "x", {}, "x aᵀ + (aᵀ x) I"),
+    ],
+    ids=["by-a-scalar", "hessian-of-a-linear-form", "scalar-in-a-trace", "quadratic-in-a-trace",
+         "scalar-times-vector"],
+)
+def test_differential_method_less_travelled_forms(
+    expr: str, wrt: str, options: dict[str, bool], result: str
+) -> None:
+    """Forms the catalog does not reach: a scalar variable, an empty second differential, a
+    scalar factor holding dX inside a trace or beside a vector; results derived by hand."""
+    d = derive.prove(expr, wrt, method="differential", **options)
+    assert d.proven
+    assert unicode_str(d.result.rhs) == result
+    assert d.results == derive.prove(expr, wrt, **options).results
+
+
+def test_differential_method_chain_rule_in_the_denominator_layout() -> None:
+    """dx = (∂x/∂z) dz; in the denominator layout ∂x/∂z names the transposed Jacobian."""
+    declare = ("x: n, depends on z", "y: n, depends on z")
+    d = derive.prove("y' x", "z", declare=declare, layout="denominator", method="differential")
+    assert d.proven
+    assert unicode_str(d.result.rhs) == "(∂y/∂z) x + (∂x/∂z) y"
+    d = derive.prove("A x", "z", declare=("x: n, depends on z", "A: m x n"),
+                     layout="denominator", method="differential")  # fmt: skip
+    assert d.proven
+    assert unicode_str(d.result.rhs) == "(∂x/∂z) Aᵀ"
+
+
+@pytest.mark.parametrize("expr", ["A y", "0 x"])
+def test_differential_method_jacobian_of_a_constant_is_zero_or_a_clear_error(expr: str) -> None:
+    """A vector that does not vary with x: dy = 0, so J = 0 (the index method proves it). The
+    differential method today refuses it at its check (a DeriveError); it must never crash."""
+    assert unicode_str(derive.prove(expr, "x").result.rhs) == "0"
+    try:
+        d = derive.prove(expr, "x", method="differential")
+    except DeriveError:
+        return
+    assert d.proven and unicode_str(d.result.rhs) == "0"

@@ -159,3 +159,17 @@ def test_exact_check_falls_back_to_sympy_where_values_are_irrational() -> None:
     assert "SymPy" in how
     assert sympy_exact_check(derivation.problem, x, derivation.result, sizes,
                              np.random.default_rng(0), "mixed")  # fmt: skip
+
+
+def test_exact_integer_points_are_whole_numbers_and_plain_points_are_not() -> None:
+    """The fallback's integers=True asks for whole numbers (small denominators keep high
+    powers fast); plain points are rationals with denominators 1 to 3."""
+    problem = parse("a' X b + s", ("s: scalar",), wrt="X")
+    sizes = assign_sizes(problem)
+    rng = np.random.default_rng(19)
+    whole = [rational_point(problem, sizes, rng, integers=True) for _ in range(5)]
+    cells = [Fraction(c) for p in whole for v in p.values.values() for c in np.ravel(v)]
+    assert cells and all(c.denominator == 1 for c in cells)
+    plain = [rational_point(problem, sizes, rng) for _ in range(5)]
+    cells = [Fraction(c) for p in plain for v in p.values.values() for c in np.ravel(v)]
+    assert {c.denominator for c in cells} > {1}

@@ -121,3 +121,35 @@ def test_sympy_bridge_scalar_product_reads_as_a_trace() -> None:
     result = derive.prove("(x' x) x", "x").to_sympy()
     assert not result.has(sympy.Sum)
     assert result.has(sympy.Trace)
+
+
+_X = sympy.Matrix([[2, -1, sympy.Rational(1, 2)], [3, sympy.Rational(1, 4), -4]])
+
+
+@pytest.mark.parametrize(("text", "value", "expected"), [
+    # sum(X) = tr(1ᵀ X 1): the sum of the entries
+    ("sum(X)", _X, sum(_X)),
+    ("sum(v)", _X[:, 0], 5),
+    ("sum(X .^ 3)", _X, sum(c**3 for c in _X)),
+    ("tr(diag(v))", _X[:, 0], 5),
+    ("sum(diag(v))", _X[:, 0], 5),
+], ids=["matrix", "column", "cube", "diag-trace", "diag-sum"])  # fmt: skip
+def test_sympy_bridge_entrywise_forms_have_their_values(
+    text: str, value: sympy.Matrix, expected: object
+) -> None:
+    """The entrywise forms in SymPy (sum as tr(1ᵀ X 1), .^, diag), made
+    explicit at a 2 x 3 matrix or a column: the values computed entry by entry."""
+    from derive.check.sympy_bridge import to_sympy
+    from derive.language.frontend import parse
+
+    name = "X" if "X" in text else "v"
+    problem = parse(text, (), wrt=name)
+    shape = problem.symbols[name].shape
+    sizes = {sympy.Symbol(str(d), integer=True, positive=True): s
+             for d, s in zip((shape.rows, shape.cols), value.shape, strict=True)}  # fmt: skip
+    expr = to_sympy(problem.expr).xreplace(sizes)
+    expr = expr.xreplace({sympy.MatrixSymbol(name, *value.shape): sympy.ImmutableMatrix(value)})
+    expr = expr.replace(lambda a: isinstance(a, sympy.OneMatrix), lambda a: a.as_explicit())
+    expr = expr.replace(lambda a: isinstance(a, sympy.HadamardPower),
+                        lambda a: a.base.as_explicit().applyfunc(lambda c: c**a.exp))
+    assert sympy.simplify(expr.doit() - expected) == 0

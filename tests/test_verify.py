@@ -18,6 +18,7 @@ import derive.check.verify
 from derive.calculus.proof import Derivation, Result, ResultKind, Step
 from derive.check import exact
 from derive.check.verify import TOLERANCE, assign_sizes, rational_point, verify
+from derive.documents.printer import ascii_str
 from derive.errors import DeriveError, VerificationError
 from derive.ir import expr as ex
 from derive.ir import index as ix
@@ -361,3 +362,26 @@ def test_verify_says_when_sympy_values_were_compared_to_60_digits() -> None:
     text = " ".join(derive.prove("a' sigma(W x)", "x").to_text().split())
     assert "compared to 60 digits with mpmath" in text
     assert "compared to 60 digits" not in " ".join(derive.prove("x' A x", "x").to_text().split())
+
+
+def test_verify_float_points_have_well_conditioned_square_matrices() -> None:
+    """The float check's square matrices are 2 I plus a perturbation of spectral norm about 1
+    at any size (entries scaled by 1/sqrt(n)): inverses and determinants stay well away from
+    a singular matrix, so finite differences measure the derivative and not rounding."""
+    problem = parse("tr(inv(X) A)", (), wrt="X")
+    sizes = {d: 8 for d in assign_sizes(problem)}
+    for seed in range(5):
+        point = derive.check.verify._numeric_point(problem, sizes, np.random.default_rng(seed))
+        for name in ("X", "A"):
+            value = point.values[name]
+            assert value.shape == (8, 8)
+            assert np.linalg.norm(value - 2 * np.eye(8), 2) < 1.5
+            assert np.linalg.cond(value) < 5
+
+
+def test_verify_exact_check_takes_the_log_of_a_symbolic_value() -> None:
+    """log(a' x) exp(b' x): the exact check evaluates log at SymPy values (exp makes them
+    irrational). By hand: the gradient is exp(b' x) (a / (a' x) + log(a' x) b)."""
+    derivation = derive.prove("log(a' x) exp(b' x)", "x")
+    assert derivation.proven
+    assert ascii_str(derivation.result.rhs) == "exp(b' x) ((a' x)^-1 a + log(a' x) b)"
