@@ -60,6 +60,19 @@ def test_cache_unreadable_or_stale_entries_are_misses(
     assert _outputs(tmp_path / "first") == _outputs(tmp_path / "second")
 
 
+def test_cache_folder_that_is_a_file_only_turns_caching_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "fresh"))
+    derive.build(None, FORMATS, tmp_path / "cached")
+    not_a_folder = tmp_path / "cache-file"
+    not_a_folder.write_text("a file, not a folder", encoding="utf-8")
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(not_a_folder))
+    derive.build(None, FORMATS, tmp_path / "uncached")  # every item derived, none cached
+    assert _outputs(tmp_path / "uncached") == _outputs(tmp_path / "cached")
+    assert not_a_folder.read_text(encoding="utf-8") == "a file, not a folder"
+
+
 def test_cache_a_second_call_is_read_back_not_derived(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -211,3 +211,20 @@ def test_cli_limits_openblas_threads_before_numpy(given: str | None, expected: s
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, timeout=60, env=env)  # fmt: skip
     assert done.stdout.split() == ["False", expected]
+
+
+def test_cli_freezes_the_heap_before_python_shuts_down() -> None:
+    # a command's objects are left out of the collector's sweeps at exit (0.03 s of a prove);
+    # atexit runs last-registered first, so the probe registered before the command sees the
+    # freeze the command registered
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+        "from derive.cli import main\n"
+        "main([\"prove\", \"x' A x\", '--wrt', 'x'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "A x" in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1] == "frozen True"

@@ -11,6 +11,7 @@ from other code is a miss, and where the folder cannot be written nothing is cac
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -84,4 +85,5 @@ def _write(path: Path, header: bytes, result: Any) -> None:
         temporary.write_bytes(header + pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
         os.replace(temporary, path)
     except Exception:  # noqa: BLE001 - an unwritable cache or an unpicklable result: no entry
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the cache "folder" is a file: nothing to remove
+            temporary.unlink(missing_ok=True)

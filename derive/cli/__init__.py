@@ -8,6 +8,8 @@ inside the commands, so ``derive --help`` stays fast.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 
 # The checks multiply matrices of a few rows, where OpenBLAS's worker threads only cost: starting
@@ -24,6 +26,10 @@ from derive.cli.common import declare_option, guarded
 @click.version_option(package_name="derive-proofs", prog_name="derive")
 def main() -> None:
     """Verified, step-by-step matrix-calculus proofs in index notation."""
+    # The process ends with the command: the collector's last sweeps of every object as Python
+    # shuts down free nothing that exit would not (0.03 s of a 0.25 s `derive prove`, 0.05-0.1 s
+    # of a build). Frozen objects are left out of those sweeps.
+    atexit.register(gc.freeze)
 
 
 @main.command("parse")

@@ -8,8 +8,6 @@ inside the commands, so ``derive --help`` stays fast.
 
 from __future__ import annotations
 
-import atexit
-import gc
 import os
 import sys
 import time
@@ -157,9 +155,6 @@ def build_command(
     if watch:
         _watch(handout, formats, out_dir, options)
         return
-    # the process ends after the build: its objects need no last sweeps of the garbage
-    # collector as Python shuts down (they took 0.05-0.1 s, more than writing the outputs)
-    atexit.register(gc.freeze)
     progress = _BuildProgress()
     start = time.perf_counter()
     try:
