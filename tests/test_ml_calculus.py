@@ -56,6 +56,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any]], Any], st
      "2 (d ∘ x)"),
     ("a' diag(X)", "X", (), lambda v: v["a"].T @ np.diag(v["X"]).reshape(-1, 1), "diag(a)"),
     ("tr(X .* X)", "X", (), lambda v: np.trace(v["X"] * v["X"]), "2 diag(diag(X))"),
+    # a function's diagonal entries: the basic fact names exp(X)_ii, an index twice
+    ("tr(exp(X))", "X", (), lambda v: np.trace(np.exp(v["X"])), "diag(diag(exp(X)))"),
     # δ_ii inside a sum whose index other factors carry: the sum stays (Σ_i v_i δ_ii = Σ_i v_i)
     ("tr(diag(x .* y))", "x", (), lambda v: np.sum(v["x"] * v["y"]), "y"),
     # a closed walk through an index used too often is a diagonal: Σ_q X_kq (A X)_qk

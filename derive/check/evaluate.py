@@ -213,11 +213,13 @@ def axes_of(base: ex.Expr, value: Array) -> Array:
 
 
 def evaluate_index(node: ix.IndexSum, point: Point) -> Array:
-    """An array over ``node.free`` (in that order)."""
-    sizes = [point.size(i.dim) for i in node.free]
+    """An array over ``node.free`` (in that order; an index named twice is one axis: the fact
+    ``d exp(X)_ii / d X_kl = exp(X)_ii d X_ii / d X_kl`` holds for each i, k and l)."""
+    free = tuple(dict.fromkeys(node.free))
+    sizes = [point.size(i.dim) for i in free]
     total: Array = np.zeros(sizes, dtype=object if point.exact else float) * 0
     for term in node.terms:
-        total = total + _term_value(term, node.free, point)
+        total = total + _term_value(term, free, point)
     return total
 
 
