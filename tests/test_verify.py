@@ -385,3 +385,16 @@ def test_verify_exact_check_takes_the_log_of_a_symbolic_value() -> None:
     derivation = derive.prove("log(a' x) exp(b' x)", "x")
     assert derivation.proven
     assert ascii_str(derivation.result.rhs) == "exp(b' x) ((a' x)^-1 a + log(a' x) b)"
+
+
+def test_verify_gives_a_size_to_a_dimension_no_symbol_has() -> None:
+    # x 1': the ones row is 1 x m and no symbol is m wide; the check used to fail with
+    # "step 1 (define) could not be evaluated: 'm'" (a size, not the problem)
+    from derive.check.verify import assign_sizes
+    from derive.language.frontend import parse
+
+    sizes = assign_sizes(parse("x 1'", (), wrt="x"))
+    assert set(sizes) == {"n", "m"} and sizes["n"] != sizes["m"]
+    verification = derive.prove("x 1'", "x").verification
+    assert verification.passed and verification.exact
+    assert verification.sizes == sizes

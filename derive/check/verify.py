@@ -55,8 +55,9 @@ def assign_sizes(problem: Problem) -> dict[str, int]:
     """
     taken = {d for info in problem.symbols.values() for d in (info.shape.rows, info.shape.cols)}
     dims: list[str] = []
-    for info in problem.symbols.values():
-        for dim in (info.shape.rows, info.shape.cols):
+    shapes = [info.shape for info in problem.symbols.values()] + _shapes_within(problem.expr)
+    for shape in shapes:  # the symbols' first, then a size no symbol has (x 1': 1 is 1 x m)
+        for dim in (shape.rows, shape.cols):
             if isinstance(dim, str) and dim not in dims:
                 dims.append(dim)
     free = _free_sizes(taken, len(dims))
@@ -65,6 +66,14 @@ def assign_sizes(problem: Problem) -> dict[str, int]:
         dims = _smallest_first(dims, bounds)
         free = sorted(free[: len(dims)])
     return dict(zip(dims, free, strict=False))
+
+
+def _shapes_within(node: ex.Expr) -> list[ex.Shape]:
+    """The shape of ``node`` and of every node inside it, outermost first."""
+    shapes = [node.shape]
+    for child in node.children:
+        shapes += _shapes_within(child)
+    return shapes
 
 
 def _free_sizes(taken: set[ex.Dim], count: int) -> list[int]:
