@@ -128,7 +128,7 @@ class _Prover:
             line = cancelled
             record(StepKind.DIFFERENTIAL_RULES, (lhs, line), (RuleName.CANCEL,))
         terms = self.expand(line)
-        expanded = ex.add(*terms) if terms else ex.Number(Fraction(0))
+        expanded = ex.add(*terms) if terms else _zero(line.shape)
         if expanded != line:
             record(StepKind.CANONICAL_FORM, (lhs, expanded), (RuleName.EXPAND,))
         return terms
