@@ -153,3 +153,30 @@ def test_sympy_bridge_entrywise_forms_have_their_values(
     expr = expr.replace(lambda a: isinstance(a, sympy.HadamardPower),
                         lambda a: a.base.as_explicit().applyfunc(lambda c: c**a.exp))
     assert sympy.simplify(expr.doit() - expected) == 0
+
+
+def test_sympy_bridge_entrywise_function_of_a_matrix() -> None:
+    """d tr(exp(X)) / dX in SymPy (ElementwiseApplyFunction, which SymPy 1.14 keeps out of its
+    top-level namespace: the form raised AttributeError, and the JSON output with it), made
+    explicit at a 2 x 2 matrix: SymPy's own derivative of sum_i exp(X_ii), entry by entry."""
+    result = derive.prove("tr(exp(X))", "X").to_sympy()
+    n = sympy.Symbol("n", integer=True, positive=True)
+    explicit = result.xreplace({n: sympy.Integer(2)}).as_explicit()
+    entries = sympy.MatrixSymbol("X", 2, 2).as_explicit()
+    f = sum(sympy.exp(entries[i, i]) for i in range(2))
+    expected = sympy.Matrix(2, 2, lambda row, col: sympy.diff(f, entries[row, col]))
+    assert sympy.simplify(explicit - expected) == sympy.zeros(2, 2)
+    assert "Dummy" not in sympy.srepr(result)  # the same text in every run's JSON
+
+
+def test_sympy_bridge_json_of_an_entrywise_function_of_a_matrix() -> None:
+    """The JSON output carries the SymPy form: it crashed with a traceback for exp(X)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from derive.cli import main
+
+    done = CliRunner().invoke(main, ["prove", "tr(exp(X))", "--wrt", "X", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert "ElementwiseApplyFunction" in json.loads(done.output)["result"]["sympy"]

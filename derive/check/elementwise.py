@@ -190,13 +190,14 @@ exact.evaluate.update({
 
 def _sympy_apply(node: el.Apply) -> Any:
     import sympy
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
     arg = sb.to_sympy(node.arg)
     function = FUNCTIONS[node.function].symbolic
     if node.shape.is_scalar:
         return function(arg)
-    t = sympy.Dummy("t")
-    return sympy.ElementwiseApplyFunction(sympy.Lambda(t, function(t)), arg)
+    t = sympy.Symbol("t")  # bound by the Lambda; a Dummy would print a new index every run
+    return ElementwiseApplyFunction(sympy.Lambda(t, function(t)), arg)
 
 
 def _sympy_power(node: el.HadamardPower) -> Any:
