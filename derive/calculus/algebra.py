@@ -103,9 +103,7 @@ def collect(node: ex.Expr) -> ex.Expr:
         coeff, rest = ex.coefficient_of(term)
         totals[rest] = totals.get(rest, Fraction(0)) + coeff
     terms = [ex.mul(ex.Number(c), rest) for rest, c in totals.items() if c != 0]
-    if terms:
-        return ex.add(*terms)
-    return ex.Number(Fraction(0)) if node.shape.is_scalar else ex.Zero(node.shape)  # all cancel
+    return ex.add(*terms) if terms else ex.add(node.terms[0], ex.neg(node.terms[0]))
 
 
 def split_product(node: ex.Expr) -> tuple[list[ex.Expr], list[ex.Expr]]:
