@@ -398,3 +398,11 @@ def test_verify_gives_a_size_to_a_dimension_no_symbol_has() -> None:
     verification = derive.prove("x 1'", "x").verification
     assert verification.passed and verification.exact
     assert verification.sizes == sizes
+
+
+def test_verify_a_value_only_known_as_irrational_is_no_traceback() -> None:
+    # sigma(0 x): the exact evaluator meets sigma at a Fraction 0 and can only say "irrational",
+    # which SymPy cannot compare; derive refuses the proof (a known false refusal) with a
+    # DeriveError naming the failed checks, and never raises SymPy's SympifyError
+    with pytest.raises(DeriveError, match="failed its checks"):
+        derive.prove("sum(sigma(0 x) .* x)", "x")
