@@ -234,14 +234,8 @@ class Printer:
     def _print_IndexSum(self, node: ix.IndexSum) -> str:
         if not node.terms:
             return "0"
-        groups: list[list[ix.Term]] = []
-        for term in node.terms:
-            if groups and term.sums and groups[-1][0].sums == term.sums:
-                groups[-1].append(term)
-            else:
-                groups.append([term])
         parts: list[str] = []
-        for group in groups:
+        for group in sum_groups(node.terms):
             text = self.term_group(group)
             if parts:
                 parts.append(f" - {text[1:]}" if text.startswith("-") else f" + {text}")
@@ -576,3 +570,15 @@ def unicode(node: object, symbol_names: Iterable[str] = ()) -> str:
 def ascii_str(node: object) -> str:
     """The ASCII input language for an expression."""
     return AsciiPrinter().doprint(node)
+
+
+def sum_groups(terms: tuple[ix.Term, ...]) -> list[list[ix.Term]]:
+    """Runs of consecutive terms over the same summation indices: each run is printed under
+    one sum sign, ``Σ_j (a_ij x_j - b_ij x_j)``."""
+    groups: list[list[ix.Term]] = []
+    for term in terms:
+        if groups and term.sums and groups[-1][0].sums == term.sums:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+    return groups

@@ -4,7 +4,7 @@ page or a terminal (``&\\quad + ...`` continuation rows); used by :mod:`document
 from __future__ import annotations
 
 from derive.calculus.proof import Formula as Node
-from derive.documents.printer import unicode
+from derive.documents.printer import sum_groups, unicode
 from derive.ir import expr as ex
 from derive.ir import index as ix
 
@@ -48,14 +48,8 @@ def _units(node: Node, names: tuple[str, ...], width: int) -> list[tuple[object,
         return [(term,) for term in node.terms]
     if not isinstance(node, ix.IndexSum):
         return []
-    groups: list[list[ix.Term]] = []
-    for term in node.terms:
-        if groups and term.sums and groups[-1][0].sums == term.sums:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
     units: list[tuple[object, ...]] = []
-    for group in groups:
+    for group in sum_groups(node.terms):
         if len(group) > 1 and _width(ix.IndexSum(tuple(group), node.free), names) > width:
             units.extend((term,) for term in group)
         else:
