@@ -197,7 +197,7 @@ class _Judge:
 
     def value(self, node: ex.Expr, point: Point) -> np.ndarray[Any, Any]:
         value = np.asarray(evaluate(rational_form(node), point), dtype=object)
-        if any(isinstance(c, exact.Irrational) for c in value.flat):
+        if exact.has_irrational(value):
             raise _Irrational
         return value
 
@@ -213,11 +213,11 @@ class _Judge:
         lhs = self.derivation.result.lhs
         if isinstance(lhs, ex.Derivative) and lhs.structure:  # symmetric: the same in every layout
             structured = exact.symmetric_derivative(rational_form(problem.expr), wrt, values)
-            if any(isinstance(c, exact.Irrational) for c in structured.flat):
+            if exact.has_irrational(structured):
                 raise _Irrational
             return np.asarray(structured, dtype=object)
         tensor = exact.derivative_tensor(rational_form(problem.expr), wrt, values, self.order)
-        if any(isinstance(c, exact.Irrational) for c in np.asarray(tensor).flat):
+        if exact.has_irrational(tensor):
             raise _Irrational
         return np.asarray(arrange(tensor, problem.expr.shape, wrt.shape, layout, self.order),
                           dtype=object)  # fmt: skip

@@ -62,6 +62,11 @@ class Irrational:
         return self
 
 
+def has_irrational(*arrays: Any) -> bool:
+    """Whether any entry of the arrays is an :class:`Irrational` (a value only SymPy can give)."""
+    return any(isinstance(v, Irrational) for a in arrays for v in np.asarray(a).flat)
+
+
 class Dual:
     """``a + b ε`` with ``ε² = 0``; ``a`` and ``b`` may themselves be duals."""
 

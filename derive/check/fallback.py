@@ -146,7 +146,7 @@ class StepJudge:
             modular, fractions = self._rational
             try:
                 values = _exact_values(lines, modular)
-                if any(isinstance(c, exact.Irrational) for v in values for c in v.flat):
+                if exact.has_irrational(*values):
                     values = _exact_values(lines, _as_point(in_sympy(fractions)))
             except (ZeroDivisionError, ArithmeticError):
                 self._rational = None

@@ -401,8 +401,7 @@ def dual_exact_check(
         except ZeroDivisionError:
             continue  # a pole of the function (a singular matrix): this point decides nothing
         expected = np.asarray(oracle, dtype=object)
-        cells = [*engine.flat, *expected.flat]
-        if any(isinstance(c, exact.Irrational) for c in cells):
+        if exact.has_irrational(engine, expected):
             return None
         if engine.size != expected.size:
             return False
@@ -451,7 +450,7 @@ def sympy_exact_check(
             engine = np.asarray(evaluate(rhs, values), dtype=object)
         except (ZeroDivisionError, ValueError, ArithmeticError):
             continue
-        if not _sympy_numbers(engine, oracle):
+        if exact.has_irrational(engine, oracle):
             continue  # a value only known to be irrational (sigma(0 x) at a Fraction 0)
         if any(sympy.sympify(e).has(sympy.zoo, sympy.nan, sympy.oo) for e in oracle.flat):
             continue
@@ -489,8 +488,3 @@ def _oracle(function: ex.Expr, wrt: ex.Symbol, point: exact.ExactPoint, result: 
     if result.kind != ResultKind.TENSOR:
         oracle = arrange(oracle, function.shape, wrt.shape, layout, order)
     return oracle
-
-
-def _sympy_numbers(*arrays: Any) -> bool:
-    """Whether every value can be compared in SymPy (an :class:`exact.Irrational` cannot)."""
-    return not any(isinstance(v, exact.Irrational) for a in arrays for v in np.asarray(a).flat)
